@@ -1,0 +1,3 @@
+from resource_registry.cli import main
+
+main()

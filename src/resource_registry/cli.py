@@ -1,0 +1,167 @@
+"""The ``resreg`` command line: parse arguments, call the core, render, exit.
+
+This is the only module that imports click. Core modules are imported inside each
+command so that a command pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from resource_registry.errors import ExitCode, RegistryError
+
+
+class _Group(click.Group):
+    """Maps expected errors to their exit codes and anything else to a bug report."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RegistryError as error:
+            click.echo(f"resreg: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except BrokenPipeError:  # the reader went away (`resreg rules | head`): not our failure
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            ctx.exit(ExitCode.OK)
+        except Exception:
+            click.echo(traceback.format_exc(), err=True)
+            click.echo(
+                "resreg: internal error; please report it with the traceback above.", err=True
+            )
+            ctx.exit(ExitCode.INTERNAL_ERROR)
+
+
+_root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Registry root (default: the current directory or the nearest parent with data/).",
+)
+
+
+def _resolve_root(root: Path | None) -> Path:
+    from resource_registry.layout import find_root
+
+    return find_root(root if root is not None else Path.cwd())
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="resource-registry")
+def cli() -> None:
+    """Validate, format and publish a git-backed registry of web resources."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=False))
+@_root_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="How to print findings.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODE",
+    help="Report only these codes or prefixes (repeatable, e.g. --select I).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODE",
+    help="Do not report these codes or prefixes (repeatable).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per core).",
+)
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    root: Path | None,
+    output_format: str,
+    strict: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    jobs: int | None,
+) -> None:
+    """Check every file of the registry; report findings under PATHS only (default: all).
+
+    Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
+    3 internal error.
+    """
+    from resource_registry.findings import Severity
+    from resource_registry.report import REPORTERS, render_markdown_summary
+    from resource_registry.validate import Options
+    from resource_registry.validate import validate as run_validation
+
+    options = Options(paths=paths, select=select, ignore=ignore, jobs=jobs)
+    report = run_validation(_resolve_root(root), options)
+    click.echo(REPORTERS[output_format](report), nl=False)
+    if output_format == "github" and (summary := os.environ.get("GITHUB_STEP_SUMMARY")):
+        with open(summary, "a", encoding="utf-8") as file:
+            file.write(render_markdown_summary(report))
+    failing = report.count(Severity.ERROR) + (report.count(Severity.WARNING) if strict else 0)
+    ctx.exit(ExitCode.FINDINGS if failing else ExitCode.OK)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+)
+def rules(output_format: str) -> None:
+    """List every finding code with its severity and meaning."""
+    from resource_registry.codes import RULES, rules_markdown
+
+    if output_format == "markdown":
+        click.echo(rules_markdown(), nl=False)
+        return
+    for rule in RULES.values():
+        click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.summary}")
+
+
+@cli.command()
+@_root_option
+@click.option("--write", is_flag=True, help="Regenerate the files instead of checking them.")
+@click.pass_context
+def schemas(ctx: click.Context, root: Path | None, write: bool) -> None:
+    """Check (or --write) that schemas/*.json match the models they are generated from."""
+    from resource_registry import schemas as schema_files
+
+    where = root if root is not None else Path.cwd()
+    if write:
+        for name in schema_files.write_all(where):
+            click.echo(f"wrote {schema_files.SCHEMAS_DIR}/{name}")
+        return
+    stale = schema_files.stale(where)
+    for name in stale:
+        click.echo(
+            f"{schema_files.SCHEMAS_DIR}/{name} is out of date; run `resreg schemas --write`"
+        )
+    ctx.exit(ExitCode.FINDINGS if stale else ExitCode.OK)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="resreg")
+
+
+if __name__ == "__main__":  # pragma: no cover - reason: exercised through `python -m`
+    main()

@@ -1,0 +1,69 @@
+"""Where things are in a registry checkout, and how files are found and read."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from resource_registry.errors import UsageError
+from resource_registry.loading import MAX_FILE_BYTES
+from resource_registry.records import RESOURCES_DIR
+
+PUBLICATIONS: Final = "data/publications.yaml"
+PAGES: Final = "data/pages.yaml"
+TAGS: Final = "data/tags.yaml"
+TOMBSTONES: Final = "data/tombstones.yaml"
+VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS, TOMBSTONES)
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    """Files under ``data/resources``: resource files, and anything else found there."""
+
+    resources: list[str]
+    strays: list[str]
+
+
+def find_root(start: Path) -> Path:
+    """The registry root: ``start`` or the nearest parent holding ``data/resources``."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / RESOURCES_DIR).is_dir():
+            return candidate
+    raise UsageError(
+        f"{start} is not inside a registry: no `{RESOURCES_DIR}` folder here or above "
+        "(run in a registry checkout or pass --root DIR)"
+    )
+
+
+def discover(root: Path) -> Discovered:
+    """Every file under ``data/resources``, as sorted POSIX paths relative to ``root``.
+
+    Resource files are regular ``.yaml`` files; links, other extensions and anything else
+    are strays (reported, never silently skipped). Hidden files such as ``.gitkeep`` are
+    ignored.
+    """
+    resources: list[str] = []
+    strays: list[str] = []
+    pending = [root / RESOURCES_DIR]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                relative = Path(entry.path).relative_to(root).as_posix()
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                elif entry.name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
+                    resources.append(relative)
+                else:
+                    strays.append(relative)
+    return Discovered(sorted(resources), sorted(strays))
+
+
+def read_capped(path: Path) -> bytes:
+    """A file's bytes, stopping one byte past the size limit so huge files cost nothing."""
+    with path.open("rb") as file:
+        return file.read(MAX_FILE_BYTES + 1)

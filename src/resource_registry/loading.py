@@ -1,0 +1,367 @@
+"""Reading a data file: bytes in, plain Python data (or located problems) out.
+
+libyaml composes the node tree in C; this module turns nodes into data itself instead of
+using PyYAML's constructor, which is both the slow part of ``yaml.load`` and YAML 1.1
+(``no`` is false, ``2018-01-02`` a date). Here plain scalars follow the YAML 1.2 core
+schema and everything else is a string, so dates and timestamps stay strings.
+
+The walk also rejects what the registry forbids: duplicate keys, anchors and aliases,
+explicit tags, merge keys, several documents, and deep nesting. Nodes keep their
+positions, so a problem found later (by the schema, say) can be located with
+:func:`locate` without parsing the file again.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:
+    from yaml._yaml import CParser as _Parser
+except (
+    ImportError
+):  # pragma: no cover - reason: wheels ship libyaml; this keeps source installs working
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]  # reason: same interface as CParser
+        def __init__(self, stream: bytes) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+MAX_FILE_BYTES: Final = 1024 * 1024
+MAX_DEPTH: Final = 32
+
+_PLAIN: Final = "?plain"
+_QUOTED: Final = "?quoted"
+_COLLECTION: Final = "?collection"
+
+# A `&` where a node's properties may start; anything else (`R&D`, `?a=1&b=2`) is text.
+_ANCHOR_CANDIDATE: Final = re.compile(rb"(?:^|[\s\[{,])&", re.MULTILINE)
+_FLOW_OPENERS_BEFORE_DEPTH_CHECK: Final = 16
+_EVENT_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_CORE_CONSTANTS: Final[dict[str, object]] = {
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "+.Inf": float("inf"),
+    "+.INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+}
+_DECIMAL: Final = re.compile(r"[-+]?[0-9]+")
+_OCTAL: Final = re.compile(r"0o[0-7]+")
+_HEX: Final = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT: Final = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_NUMBER_START: Final = frozenset("0123456789+-.")
+_MAYBE_NOT_STRING: Final = _NUMBER_START | {word[0] for word in _CORE_CONSTANTS}
+
+
+_AnyMark = yaml.Mark | yaml._yaml.Mark
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A parse problem, already located (1-based; 0 when it concerns the whole file)."""
+
+    code: str
+    message: str
+    line: int = 0
+    col: int = 0
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    data: object
+    root: Node
+    warnings: tuple[Problem, ...] = ()
+
+
+class _Resolver:
+    """Tags every implicit node with a private marker; explicit tags pass through as is."""
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: type[Node], value: str | None, implicit: object) -> str:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _QUOTED  # type: ignore[index]  # reason: libyaml passes (plain, quoted)
+        return _COLLECTION
+
+
+class _Composer(_Parser, _Resolver):
+    pass
+
+
+def read_document(data: bytes) -> Document | list[Problem]:
+    """Parse one file's bytes into a :class:`Document`, or say why it cannot be used."""
+    if len(data) > MAX_FILE_BYTES:
+        return [Problem("P002", f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+    warnings: tuple[Problem, ...] = ()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        warnings = (Problem("P004", "file starts with a UTF-8 byte order mark", 1, 1),)
+    if problem := _encoding_problem(data):
+        return [problem]
+    if problems := _pre_compose_problems(data):
+        return problems
+    try:
+        root = _compose(data)
+    except yaml.MarkedYAMLError as error:
+        return [_syntax_problem(error)]
+    except yaml.reader.ReaderError as error:
+        return [_reader_problem(data, error)]
+    if root is None:
+        return [Problem("P012", "file has no YAML content")]
+    builder = _Builder()
+    value = builder.build(root, 0)
+    if builder.problems:
+        return builder.problems
+    return Document(value, root, warnings)
+
+
+def locate(root: Node, pointer: tuple[str | int, ...], *, on_key: bool = False) -> tuple[int, int]:
+    """Return the 1-based line and column of the node at ``pointer``.
+
+    Follows the pointer as far as the document goes: a missing key is reported at the
+    mapping that should hold it. With ``on_key`` a mapping entry is located at its key.
+    """
+    node = root
+    for index, part in enumerate(pointer):
+        child = _child(node, part, on_key=on_key and index == len(pointer) - 1)
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _child(node: Node, part: str | int, *, on_key: bool) -> Node | None:
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == str(part):
+                return key if on_key else value
+    elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        item: Node = node.value[part]
+        return item
+    return None
+
+
+def _compose(data: bytes) -> Node | None:
+    composer = _Composer(data)
+    try:
+        node: Node | None = composer.get_single_node()
+        return node
+    finally:
+        composer.dispose()
+
+
+def _encoding_problem(data: bytes) -> Problem | None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, col = _position_of_byte(data, error.start)
+        return Problem("P003", f"invalid UTF-8 byte 0x{data[error.start]:02x}", line, col)
+    return None
+
+
+def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    return line, len(data[line_start:offset].decode("utf-8", "replace")) + 1
+
+
+def _pre_compose_problems(data: bytes) -> list[Problem]:
+    """Checks that need the event stream, run only when a cheap scan says they might fire.
+
+    libyaml forgets anchors once a document is composed, and its composer recurses in C,
+    so anchors and deep flow nesting must be caught before composing.
+    """
+    may_anchor = b"&" in data and _ANCHOR_CANDIDATE.search(data) is not None
+    may_nest = data.count(b"[") + data.count(b"{") > _FLOW_OPENERS_BEFORE_DEPTH_CHECK
+    if not (may_anchor or may_nest):
+        return []
+    try:
+        return list(_event_problems(data))
+    except yaml.MarkedYAMLError as error:
+        return [_syntax_problem(error)]
+    except yaml.reader.ReaderError as error:
+        return [_reader_problem(data, error)]
+
+
+def _event_problems(data: bytes) -> Iterator[Problem]:
+    depth = 0
+    for event in yaml.parse(data, Loader=_EVENT_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = _mark(event)
+                yield Problem("P011", f"nesting is deeper than {MAX_DEPTH} levels", line, col)
+                return
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            line, col = _mark(event)
+            kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
+            yield Problem(
+                "P006",
+                f"{kind} `{event.anchor}` is not allowed",
+                line,
+                col,
+                "write the value out in full",
+            )
+
+
+def _mark(item: yaml.Event | Node) -> tuple[int, int]:
+    return _one_based(item.start_mark)
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    message = " ".join(part for part in (error.context, error.problem) if part)
+    if "expected a single document" in message:
+        return Problem(
+            "P009",
+            "file holds more than one YAML document",
+            *_one_based(mark),
+            "remove the `---` line and everything after the first document",
+        )
+    return Problem("P001", message or "invalid YAML", *_one_based(mark))
+
+
+def _reader_problem(data: bytes, error: yaml.reader.ReaderError) -> Problem:
+    """libyaml rejects control characters before tokenizing; ``position`` is a byte offset."""
+    line, col = _position_of_byte(data, min(error.position, len(data)))
+    return Problem(
+        "P001",
+        f"control character {error.character!r} is not allowed",
+        line,
+        col,
+        "remove it, or write it as an escape inside double quotes",
+    )
+
+
+def _one_based(mark: _AnyMark | None) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+class _Builder:
+    """Turns composed nodes into dicts, lists and YAML 1.2 core scalars.
+
+    This is the per-file hot path, so it dispatches on exact node types and keeps the
+    common case (an implicit scalar) to a couple of comparisons.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._seen: set[int] = set()
+
+    def build(self, node: Node, depth: int) -> object:
+        kind = type(node)
+        if kind is ScalarNode:
+            tag = node.tag
+            if tag is _PLAIN:
+                return _core_scalar(node.value)
+            if tag is not _QUOTED:
+                self._explicit_tag(node)
+            return node.value
+        if node.tag is not _COLLECTION:
+            self._explicit_tag(node)
+        if id(node) in self._seen:  # libyaml hands back the anchored node for an alias
+            self._report(node, "P006", "aliases are not allowed", "write the value out in full")
+            return None
+        self._seen.add(id(node))
+        if depth >= MAX_DEPTH:
+            self._report(node, "P011", f"nesting is deeper than {MAX_DEPTH} levels")
+            return None
+        if kind is SequenceNode:
+            return [self.build(item, depth + 1) for item in node.value]
+        assert isinstance(node, MappingNode)
+        return self._mapping(node, depth + 1)
+
+    def _mapping(self, node: MappingNode, depth: int) -> dict[object, object]:
+        mapping: dict[object, object] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode:
+                self._report(key_node, "P001", "a mapping key must be a scalar")
+                continue
+            if key_node.value == "<<" and key_node.tag is _PLAIN:
+                self._report(
+                    key_node,
+                    "P008",
+                    "merge keys (`<<`) are not allowed",
+                    "write the merged fields out in full",
+                )
+                continue
+            key = self.build(key_node, depth)
+            if key in mapping:
+                self._report(
+                    key_node,
+                    "P005",
+                    f"duplicate key `{key_node.value}`",
+                    "keep one of the two entries",
+                )
+            mapping[key] = self.build(value_node, depth)
+        return mapping
+
+    def _explicit_tag(self, node: Node) -> None:
+        self._report(
+            node,
+            "P007",
+            f"explicit tag `{node.tag}` is not allowed",
+            "remove the tag; values are plain YAML",
+        )
+
+    def _report(self, node: Node, code: str, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(code, message, *_mark(node), hint))
+
+
+def _core_scalar(value: str) -> object:
+    """Resolve a plain scalar by the YAML 1.2 core schema."""
+    if not value:
+        return None
+    first = value[0]
+    if first not in _MAYBE_NOT_STRING:
+        return value
+    if first in _NUMBER_START:
+        if _DECIMAL.fullmatch(value):
+            return int(value)
+        if _FLOAT.fullmatch(value):
+            return float(value)
+    if value in _CORE_CONSTANTS:
+        return _CORE_CONSTANTS[value]
+    if value[:2] == "0o" and _OCTAL.fullmatch(value):
+        return int(value[2:], 8)
+    if value[:2] == "0x" and _HEX.fullmatch(value):
+        return int(value[2:], 16)
+    return value

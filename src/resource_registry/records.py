@@ -1,0 +1,347 @@
+"""Checks on one resource file: its schema, identity and content.
+
+Everything here sees a single file; :mod:`resource_registry.catalog` sees them all. The
+per-file result keeps only what the whole-catalog checks need, so that a registry of
+100,000 files fits in little memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Final, NamedTuple
+
+from pydantic import ValidationError
+from yaml.nodes import Node
+
+from resource_registry import urls
+from resource_registry.codes import RULES
+from resource_registry.findings import Finding
+from resource_registry.loading import Document, Problem, locate
+from resource_registry.models import RESOURCE_ADAPTER
+
+Pointer = tuple[str | int, ...]
+
+RESOURCES_DIR: Final = "data/resources"
+ONE_LINE_FIELDS: Final = ("title", "relevance")
+MULTI_LINE_FIELDS: Final = ("summary", "review", "abstract")
+ONE_LINE_LISTS: Final = ("authors",)
+MULTI_LINE_LISTS: Final = ("key_points",)
+UNIQUE_LISTS: Final = ("previous_urls", "authors", "labels", "key_points", "tags", "cited_by")
+
+_HTML_ENTITY: Final = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
+_DOMAIN_ONLY: Final = re.compile(r"(?:www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,}/?", re.IGNORECASE)
+_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+_SCHEMA_CODES: Final = {
+    "missing": "S001",
+    "extra_forbidden": "S002",
+    "string_pattern_mismatch": "S004",
+    "literal_error": "S005",
+    "enum": "S005",
+    "greater_than": "S006",
+    "greater_than_equal": "S006",
+    "less_than": "S006",
+    "less_than_equal": "S006",
+    "string_too_short": "S007",
+    "string_too_long": "S007",
+    "too_short": "S007",
+    "too_long": "S007",
+}
+_FORMAT_HINTS: Final = {
+    "stable_id": "`sid_` followed by 10 letters or digits; `resreg new` mints one",
+    "id": "16 lowercase hex digits: the start of sha256 of the URL",
+    "url": "an absolute http(s) URL without spaces",
+    "previous_urls": "an absolute http(s) URL without spaces",
+    "published_date": "`YYYY`, `YYYY-MM` or `YYYY-MM-DD`, quoted",
+    "retired": "`YYYY-MM-DD`, quoted",
+    "checked_at": "`YYYY-MM-DDTHH:MM:SSZ`, quoted",
+    "tags": "lowercase words joined by `-`",
+    "cited_by": "lowercase words joined by `-`",
+    "publication": "lowercase words joined by `-`",
+}
+
+
+class ResourceKey(NamedTuple):
+    """What the whole-catalog checks need to know about one resource file."""
+
+    path: str
+    stable_id: str | None
+    id: str | None
+    url: str | None
+    previous_urls: tuple[str, ...]
+    publication: str | None
+    tags: tuple[str, ...]
+    cited_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    path: str
+    findings: tuple[Finding, ...]
+    key: ResourceKey | None
+
+
+def finding(
+    path: str, code: str, message: str, line: int = 0, col: int = 0, hint: str | None = None
+) -> Finding:
+    return Finding(path, line, col, code, RULES[code].severity, message, hint)
+
+
+def from_problem(path: str, problem: Problem) -> Finding:
+    return finding(path, problem.code, problem.message, problem.line, problem.col, problem.hint)
+
+
+def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
+    """Run every per-file check on a parsed resource file whose path is ``path``."""
+    found = [from_problem(path, warning) for warning in document.warnings]
+    data = document.data
+    if not isinstance(data, dict):
+        found.append(finding(path, "P010", "a resource file must be a YAML mapping", 1, 1))
+        return FileResult(path, tuple(found), None)
+    located = Locator(path, document.root)
+    try:
+        RESOURCE_ADAPTER.validate_python(data)
+    except ValidationError as error:
+        found.extend(schema_findings(located, error))
+    else:
+        found.extend(located.each(_record_problems(path, data, today)))
+    return FileResult(path, tuple(found), _key(path, data))
+
+
+class Locator:
+    """Turns (code, pointer, message, hint) into a located finding for one file."""
+
+    def __init__(self, path: str, root: Node) -> None:
+        self.path = path
+        self.root = root
+
+    def at(
+        self,
+        code: str,
+        pointer: Pointer,
+        message: str,
+        hint: str | None = None,
+        *,
+        on_key: bool = False,
+    ) -> Finding:
+        line, col = locate(self.root, pointer, on_key=on_key)
+        return finding(self.path, code, message, line, col, hint)
+
+    def each(self, problems: Iterator[tuple[str, Pointer, str, str | None]]) -> Iterator[Finding]:
+        for code, pointer, message, hint in problems:
+            yield self.at(code, pointer, message, hint)
+
+
+def schema_findings(located: Locator, error: ValidationError) -> Iterator[Finding]:
+    """One finding per schema error, located at the offending node."""
+    for detail in error.errors(include_url=False, include_context=True, include_input=False):
+        pointer: Pointer = tuple(detail["loc"])
+        kind = detail["type"]
+        code = _SCHEMA_CODES.get(kind, "S003")
+        where = pointer_text(pointer)
+        if kind == "missing":
+            yield located.at(code, pointer[:-1], f"missing required field `{pointer[-1]}`")
+        elif kind == "extra_forbidden":
+            yield located.at(
+                code,
+                pointer,
+                f"unknown field `{pointer[-1]}`",
+                "check the spelling; `resreg rules` and the schema list the fields",
+                on_key=True,
+            )
+        else:
+            message = detail["msg"]
+            field = next((part for part in reversed(pointer) if isinstance(part, str)), "")
+            hint = _FORMAT_HINTS.get(field) if code == "S004" else None
+            yield located.at(code, pointer, f"`{where}`: {message[0].lower()}{message[1:]}", hint)
+
+
+def pointer_text(pointer: Pointer) -> str:
+    text = ""
+    for part in pointer:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "(top level)"
+
+
+ProblemStream = Iterator[tuple[str, Pointer, str, str | None]]
+
+
+def _record_problems(path: str, record: Mapping[str, object], today: dt.date) -> ProblemStream:
+    yield from _identity_problems(path, record)
+    yield from _url_problems(record)
+    yield from _date_problems(record, today)
+    yield from _text_problems(record)
+    yield from _duplicate_items(record)
+    yield from _title_problems(str(record["title"]))
+
+
+def _identity_problems(path: str, record: Mapping[str, object]) -> ProblemStream:
+    stable_id = str(record["stable_id"])
+    file = PurePosixPath(path)
+    if file.name != f"{stable_id}.yaml":
+        yield (
+            "I001",
+            ("stable_id",),
+            f"stable_id `{stable_id}` does not match the file name `{file.name}`",
+            f"rename the file to `{stable_id}.yaml`",
+        )
+    expected = shard_path(stable_id)
+    if file.parent != PurePosixPath(expected).parent:
+        yield (
+            "I002",
+            ("stable_id",),
+            f"file belongs in `{PurePosixPath(expected).parent}/`",
+            f"move it to `{expected}`",
+        )
+    recorded = [str(record["url"]), *_strings(record.get("previous_urls"))]
+    if str(record["id"]) not in {urls.resource_id(url) for url in recorded}:
+        yield (
+            "I006",
+            ("id",),
+            f"id `{record['id']}` is not the hash of `url` or of a previous URL",
+            f"the id of the URL is `{urls.resource_id(recorded[0])}`; if the URL was "
+            "corrected, keep the first one in `previous_urls`",
+        )
+
+
+def shard_path(stable_id: str) -> str:
+    """Where a resource file lives, relative to the registry root."""
+    return f"{RESOURCES_DIR}/{stable_id[4:6].lower()}/{stable_id}.yaml"
+
+
+def _url_problems(record: Mapping[str, object]) -> ProblemStream:
+    located_urls: list[tuple[Pointer, str]] = [(("url",), str(record["url"]))]
+    located_urls += [
+        (("previous_urls", i), url) for i, url in enumerate(_strings(record.get("previous_urls")))
+    ]
+    for pointer, url in located_urls:
+        if urls.has_credentials(url):
+            yield ("C007", pointer, "URL contains credentials", "remove the `user:password@` part")
+        elif not urls.is_web_url(url):
+            yield ("C008", pointer, f"`{url}` is not an absolute http(s) URL with a host", None)
+
+
+def _date_problems(record: Mapping[str, object], today: dt.date) -> ProblemStream:
+    if isinstance(published := record.get("published_date"), str):
+        yield from date_problems(("published_date",), published, today)
+    fetch = record.get("fetch")
+    if isinstance(fetch, dict) and isinstance(checked := fetch.get("checked_at"), str):
+        yield from _timestamp_problems(("fetch", "checked_at"), checked, today)
+
+
+def _timestamp_problems(pointer: Pointer, text: str, today: dt.date) -> ProblemStream:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        yield ("C001", pointer, f"`{text}` is not a real time", None)
+        return
+    if moment.date() > today:
+        yield ("C002", pointer, f"`{text}` is in the future", f"today is {today.isoformat()}")
+
+
+def date_problems(pointer: Pointer, text: str, today: dt.date) -> ProblemStream:
+    """A partial date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`) must exist and not be in the future."""
+    parts = [int(part) for part in text.split("-")]
+    year, month, day = [*parts, 1, 1][:3]
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        yield ("C001", pointer, f"`{text}` is not a real date", None)
+        return
+    if tuple(parts) > (today.year, today.month, today.day)[: len(parts)]:
+        yield ("C002", pointer, f"`{text}` is in the future", f"today is {today.isoformat()}")
+
+
+def _text_problems(record: Mapping[str, object]) -> ProblemStream:
+    for field in ONE_LINE_FIELDS + MULTI_LINE_FIELDS:
+        if isinstance(value := record.get(field), str):
+            yield from text_problems((field,), value, one_line=field in ONE_LINE_FIELDS)
+    for field in ONE_LINE_LISTS + MULTI_LINE_LISTS:
+        for index, item in enumerate(_strings(record.get(field))):
+            yield from text_problems((field, index), item, one_line=field in ONE_LINE_LISTS)
+
+
+def text_problems(pointer: Pointer, text: str, *, one_line: bool) -> ProblemStream:
+    if not text.strip():
+        yield ("C003", pointer, f"`{pointer_text(pointer)}` is blank", "remove the field")
+        return
+    if text != text.strip():
+        yield (
+            "C005",
+            pointer,
+            f"`{pointer_text(pointer)}` has leading or trailing whitespace",
+            "`resreg fmt` trims it",
+        )
+    if not text.isprintable() and (bad := _first_forbidden_character(text, one_line=one_line)):
+        yield ("C009", pointer, f"`{pointer_text(pointer)}` contains {bad}", "remove the character")
+
+
+def _first_forbidden_character(text: str, *, one_line: bool) -> str | None:
+    allowed = "\t" if one_line else "\t\n"
+    for char in text:
+        if char in _BIDI_CONTROLS:
+            return f"the bidirectional control U+{ord(char):04X}"
+        if unicodedata.category(char) == "Cc" and char not in allowed:
+            return "a line break" if char == "\n" else f"the control character U+{ord(char):04X}"
+    return None
+
+
+def _duplicate_items(record: Mapping[str, object]) -> ProblemStream:
+    for field in UNIQUE_LISTS:
+        items = record.get(field)
+        if not isinstance(items, list) or len(items) == len(set(items)):
+            continue
+        seen: set[object] = set()
+        for index, item in enumerate(items):
+            if item in seen:
+                yield (
+                    "C004",
+                    (field, index),
+                    f"`{field}` lists `{item}` twice",
+                    "`resreg fmt` removes the repeat",
+                )
+            seen.add(item)
+
+
+def _title_problems(title: str) -> ProblemStream:
+    if entity := _HTML_ENTITY.search(title):
+        yield (
+            "C006",
+            ("title",),
+            f"title contains the HTML entity `{entity.group()}`",
+            f"write the character itself instead of `{entity.group()}`",
+        )
+    if _DOMAIN_ONLY.fullmatch(title.strip()):
+        yield (
+            "C010",
+            ("title",),
+            f"title `{title}` is only a domain name",
+            "use the page's real title",
+        )
+
+
+def _strings(value: object) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _key(path: str, data: Mapping[object, object]) -> ResourceKey:
+    """Best-effort identity of a file, even one that failed its schema."""
+    return ResourceKey(
+        path=path,
+        stable_id=_string(data.get("stable_id")),
+        id=_string(data.get("id")),
+        url=_string(data.get("url")),
+        previous_urls=tuple(_strings(data.get("previous_urls"))),
+        publication=_string(data.get("publication")),
+        tags=tuple(_strings(data.get("tags"))),
+        cited_by=tuple(_strings(data.get("cited_by"))),
+    )

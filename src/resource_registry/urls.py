@@ -1,0 +1,93 @@
+"""URL identity: the `id` hash, and the normalized form used to find duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Final
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+_TRACKING_PARAMS: Final = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "ref_url",
+        "spm",
+        "cmpid",
+        "s_cid",
+    }
+)
+_TRACKING_PREFIXES: Final = ("utm_", "pk_", "mtm_")
+_ARXIV_HOSTS: Final = frozenset({"arxiv.org", "export.arxiv.org"})
+_ARXIV_PATH: Final = re.compile(
+    r"^/(?:abs|pdf|html|format)/(?P<paper>(?:\d{4}\.\d{4,5})|(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}))"
+    r"(?:v\d+)?(?:\.pdf)?/?$"
+)
+_DOI_HOSTS: Final = frozenset({"doi.org", "dx.doi.org"})
+
+
+def resource_id(url: str) -> str:
+    """The registry's `id` for a URL: the first 16 hex digits of its sha256."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def has_credentials(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.username is not None or parts.password is not None
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and nothing a browser would refuse."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reason: accessing it validates the port
+    except ValueError:
+        return False
+    return parts.scheme in _DEFAULT_PORTS and bool(parts.hostname) and url.isprintable()
+
+
+def normalize(url: str) -> str:
+    """The key under which two URLs count as the same resource.
+
+    Folds case of scheme and host, `www.`, http versus https, default ports, a trailing
+    slash, the fragment, tracking parameters and query order; maps every arXiv URL of one
+    paper (abs, pdf, html, any version) to ``arxiv:ID`` and every doi.org form to ``doi:ID``.
+    Not a URL any more: only ever compare it with another normalized key.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path or "/"
+    if host in _ARXIV_HOSTS and (match := _ARXIV_PATH.match(path)):
+        return f"arxiv:{match['paper']}"
+    if host in _DOI_HOSTS and len(path) > 1:
+        return f"doi:{unquote(path[1:]).lower()}"
+    netloc = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
+    query = urlencode(sorted(_kept_params(parts.query)))
+    path = path.rstrip("/") or ""
+    return f"//{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def _kept_params(query: str) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+        if name.lower() not in _TRACKING_PARAMS and not name.lower().startswith(_TRACKING_PREFIXES)
+    ]

@@ -1,0 +1,166 @@
+"""The validation pipeline: discover, read, parse, check each file, check the catalog.
+
+Each file is checked on its own (in worker processes when the registry is large), so a
+file that cannot be read or parsed is reported and never stops the others. Findings are
+data; :mod:`resource_registry.report` renders them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Final
+
+from resource_registry import layout
+from resource_registry.catalog import Issue, check_catalog
+from resource_registry.codes import RULES
+from resource_registry.errors import UsageError
+from resource_registry.findings import Finding, Severity
+from resource_registry.loading import Document, locate, read_document
+from resource_registry.records import FileResult, check_resource, finding, from_problem
+from resource_registry.vocabulary import load_vocabulary
+
+_FILES_PER_WORKER_TASK: Final = 2000
+_MIN_FILES_FOR_WORKERS: Final = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What to check and report. ``select``/``ignore`` hold codes or code prefixes."""
+
+    paths: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    jobs: int | None = None
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    findings: list[Finding]
+    files_checked: int
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for item in self.findings if item.severity is severity)
+
+
+def validate(root: Path, options: Options | None = None) -> Report:
+    """Check the registry at ``root``; the report holds only the selected findings."""
+    options = options or Options()
+    _check_codes(options.select + options.ignore)
+    wanted = _path_filter(root, options.paths)
+    discovered = layout.discover(root)
+    results = _check_files(root, discovered.resources, options)
+    vocabulary = load_vocabulary(root, options.today)
+    keys = [result.key for result in results if result.key is not None]
+    found = [item for result in results for item in result.findings]
+    found += (
+        finding(
+            path,
+            "I009",
+            "not a resource file (resource files are `<stable_id>.yaml`, regular files, not links)",
+        )
+        for path in discovered.strays
+    )
+    found += vocabulary.findings
+    selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
+    issues = [
+        issue
+        for issue in check_catalog(keys, vocabulary)
+        if _is_selected(issue.code, options) and wanted(issue.path)
+    ]
+    selected += _locate_issues(root, issues)
+    return Report(sorted(selected), len(discovered.resources) + len(layout.VOCABULARY_FILES))
+
+
+def check_file(root: Path, path: str, today: dt.date) -> FileResult:
+    """Read, parse and check one resource file, isolating every failure to this file."""
+    try:
+        data = layout.read_capped(root / path)
+    except OSError as error:
+        return FileResult(
+            path, (finding(path, "P001", f"cannot read file: {error.strerror}"),), None
+        )
+    parsed = read_document(data)
+    if not isinstance(parsed, Document):
+        return FileResult(path, tuple(from_problem(path, problem) for problem in parsed), None)
+    return check_resource(path, parsed, today)
+
+
+def _check_files(root: Path, paths: Sequence[str], options: Options) -> list[FileResult]:
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs == 1 or len(paths) < _MIN_FILES_FOR_WORKERS:
+        return [check_file(root, path, options.today) for path in paths]
+    chunks = [
+        paths[i : i + _FILES_PER_WORKER_TASK] for i in range(0, len(paths), _FILES_PER_WORKER_TASK)
+    ]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("forkserver")) as pool:
+        batches = pool.map(partial(_check_chunk, root, options.today), chunks)
+        return [result for batch in batches for result in batch]
+
+
+def _check_chunk(root: Path, today: dt.date, paths: Sequence[str]) -> list[FileResult]:
+    return [check_file(root, path, today) for path in paths]
+
+
+def _locate_issues(root: Path, issues: Iterable[Issue]) -> list[Finding]:
+    """Give catalog findings their line and column, parsing each involved file once more."""
+    by_path: dict[str, list[Issue]] = defaultdict(list)
+    for issue in issues:
+        by_path[issue.path].append(issue)
+    located: list[Finding] = []
+    for path, file_issues in by_path.items():
+        parsed = read_document(layout.read_capped(root / path))
+        for issue in file_issues:
+            line, col = (
+                locate(parsed.root, issue.pointer) if isinstance(parsed, Document) else (0, 0)
+            )
+            located.append(finding(path, issue.code, issue.message, line, col, issue.hint))
+    return located
+
+
+def _check_codes(patterns: Iterable[str]) -> None:
+    for pattern in patterns:
+        if not any(code.startswith(pattern.upper()) for code in RULES):
+            raise UsageError(f"`{pattern}` matches no rule code; `resreg rules` lists them")
+
+
+def _is_selected(code: str, options: Options) -> bool:
+    if options.select and not code.startswith(tuple(p.upper() for p in options.select)):
+        return False
+    return not code.startswith(tuple(p.upper() for p in options.ignore))
+
+
+def _path_filter(root: Path, paths: Sequence[str]) -> _PathFilter:
+    prefixes: list[str] = []
+    for raw in paths:
+        target = Path(raw).resolve()
+        if not target.exists():
+            raise UsageError(f"`{raw}` does not exist")
+        try:
+            prefixes.append(target.relative_to(root.resolve()).as_posix())
+        except ValueError:
+            raise UsageError(f"`{raw}` is outside the registry at {root}") from None
+    return _PathFilter(tuple(prefixes))
+
+
+@dataclass(frozen=True, slots=True)
+class _PathFilter:
+    """Keeps findings for the named files and folders; keeps everything when none is named."""
+
+    prefixes: tuple[str, ...]
+
+    def __call__(self, path: str) -> bool:
+        if not self.prefixes:
+            return True
+        return any(
+            prefix in (".", path) or path.startswith(prefix.rstrip("/") + "/")
+            for prefix in self.prefixes
+        )

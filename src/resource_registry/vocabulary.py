@@ -1,0 +1,136 @@
+"""The vocabulary files (publications, pages, tags) and the tombstones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from resource_registry import layout
+from resource_registry.findings import Finding
+from resource_registry.loading import Document, read_document
+from resource_registry.models import (
+    PAGES_ADAPTER,
+    PUBLICATIONS_ADAPTER,
+    TAGS_ADAPTER,
+    TOMBSTONES_ADAPTER,
+)
+from resource_registry.records import (
+    Locator,
+    date_problems,
+    finding,
+    from_problem,
+    schema_findings,
+)
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    layout.PUBLICATIONS: PUBLICATIONS_ADAPTER,
+    layout.PAGES: PAGES_ADAPTER,
+    layout.TAGS: TAGS_ADAPTER,
+    layout.TOMBSTONES: TOMBSTONES_ADAPTER,
+}
+
+
+@dataclass(slots=True)
+class Vocabulary:
+    """The ids that resources may reference, and every retired identifier."""
+
+    publications: set[str] = field(default_factory=set)
+    pages: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+    tag_aliases: dict[str, str] = field(default_factory=dict)
+    tombstones: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def load_vocabulary(root: Path, today: dt.date) -> Vocabulary:
+    vocabulary = Vocabulary()
+    entries = {path: _load_list(root, path, today, vocabulary.findings) for path in _ADAPTERS}
+    vocabulary.publications = {str(entry["id"]) for entry in entries[layout.PUBLICATIONS]}
+    vocabulary.pages = {str(entry["id"]) for entry in entries[layout.PAGES]}
+    vocabulary.tags = {str(entry["id"]) for entry in entries[layout.TAGS]}
+    vocabulary.tag_aliases = {
+        alias: str(entry["id"])
+        for entry in entries[layout.TAGS]
+        for alias in entry.get("aliases", ())
+    }
+    vocabulary.tombstones = entries[layout.TOMBSTONES]
+    return vocabulary
+
+
+def _load_list(
+    root: Path, path: str, today: dt.date, findings: list[Finding]
+) -> list[dict[str, Any]]:
+    """Load one vocabulary file; its problems go to ``findings``; bad entries are dropped
+    from the returned list only after being reported."""
+    file = root / path
+    if not file.is_file():
+        findings.append(
+            finding(
+                path,
+                "P013",
+                f"required file `{path}` is missing",
+                hint="create it; an empty list `[]` is fine",
+            )
+        )
+        return []
+    parsed = read_document(layout.read_capped(file))
+    if not isinstance(parsed, Document):
+        findings.extend(from_problem(path, problem) for problem in parsed)
+        return []
+    findings.extend(from_problem(path, warning) for warning in parsed.warnings)
+    located = Locator(path, parsed.root)
+    if not isinstance(parsed.data, list):
+        findings.append(located.at("P010", (), f"`{path}` must be a YAML list of entries"))
+        return []
+    try:
+        _ADAPTERS[path].validate_python(parsed.data)
+    except ValidationError as error:
+        findings.extend(schema_findings(located, error))
+    entries = [entry for entry in parsed.data if isinstance(entry, dict)]
+    findings.extend(located.each(_entry_problems(path, parsed.data, today)))
+    return entries
+
+
+def _entry_problems(
+    path: str, entries: Sequence[object], today: dt.date
+) -> Iterator[tuple[str, tuple[str | int, ...], str, str | None]]:
+    key = "stable_id" if path == layout.TOMBSTONES else "id"
+    counts = Counter(_field(entry, key).lower() for entry in entries if _field(entry, key))
+    for index, entry in enumerate(entries):
+        value = _field(entry, key)
+        if value and counts[value.lower()] > 1:
+            yield ("R004", (index, key), f"`{value}` appears more than once in `{path}`", None)
+    if path == layout.TOMBSTONES:
+        for index, entry in enumerate(entries):
+            if retired := _field(entry, "retired"):
+                yield from date_problems((index, "retired"), retired, today)
+    if path == layout.TAGS:
+        yield from _alias_problems(entries)
+
+
+def _alias_problems(
+    entries: Sequence[object],
+) -> Iterator[tuple[str, tuple[str | int, ...], str, str | None]]:
+    owners: dict[str, str] = {_field(entry, "id"): "a tag id" for entry in entries}
+    for index, entry in enumerate(entries):
+        aliases = entry.get("aliases") if isinstance(entry, Mapping) else None
+        for position, alias in enumerate(aliases if isinstance(aliases, list) else []):
+            if alias in owners:
+                yield (
+                    "R005",
+                    (index, "aliases", position),
+                    f"alias `{alias}` is already {owners[alias]}",
+                    None,
+                )
+            owners[alias] = f"an alias of `{_field(entry, 'id')}`"
+
+
+def _field(entry: object, key: str) -> str:
+    value = entry.get(key) if isinstance(entry, Mapping) else None
+    return value if isinstance(value, str) else ""
