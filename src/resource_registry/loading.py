@@ -139,7 +139,7 @@ def read_document(data: bytes) -> Document | list[Problem]:
     try:
         root = _compose(data)
     except yaml.MarkedYAMLError as error:
-        return [_syntax_problem(error)]
+        return [_syntax_problem(error, len(data))]
     except yaml.reader.ReaderError as error:
         return [_reader_problem(data, error)]
     if root is None:
@@ -214,7 +214,7 @@ def _pre_compose_problems(data: bytes) -> list[Problem]:
     try:
         return list(_event_problems(data))
     except yaml.MarkedYAMLError as error:
-        return [_syntax_problem(error)]
+        return [_syntax_problem(error, len(data))]
     except yaml.reader.ReaderError as error:
         return [_reader_problem(data, error)]
 
@@ -246,8 +246,10 @@ def _mark(item: yaml.Event | Node) -> tuple[int, int]:
     return _one_based(item.start_mark)
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError) -> Problem:
+def _syntax_problem(error: yaml.MarkedYAMLError, size: int) -> Problem:
     mark = error.problem_mark or error.context_mark
+    if mark is not None and mark.index >= size and error.context_mark is not None:
+        mark = error.context_mark  # "found end of stream": where the construct began helps more
     message = " ".join(part for part in (error.context, error.problem) if part)
     if "expected a single document" in message:
         return Problem(

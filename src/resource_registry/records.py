@@ -100,17 +100,17 @@ def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
     """Run every per-file check on a parsed resource file whose path is ``path``."""
     found = [from_problem(path, warning) for warning in document.warnings]
     data = document.data
-    if not isinstance(data, dict):
-        found.append(finding(path, "P010", "a resource file must be a YAML mapping", 1, 1))
-        return FileResult(path, tuple(found), None)
     located = Locator(path, document.root)
+    if not isinstance(data, dict):
+        found.append(located.at("P010", (), "a resource file must be a YAML mapping"))
+        return FileResult(path, tuple(found), None)
     try:
         RESOURCE_ADAPTER.validate_python(data)
     except ValidationError as error:
         found.extend(schema_findings(located, error))
-    else:
-        found.extend(located.each(_record_problems(path, data, today)))
-    return FileResult(path, tuple(found), _key(path, data))
+        return FileResult(path, tuple(found), _key(path, data, with_references=False))
+    found.extend(located.each(_record_problems(path, data, today)))
+    return FileResult(path, tuple(found), _key(path, data, with_references=True))
 
 
 class Locator:
@@ -333,15 +333,17 @@ def _string(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _key(path: str, data: Mapping[object, object]) -> ResourceKey:
-    """Best-effort identity of a file, even one that failed its schema."""
+def _key(path: str, data: Mapping[object, object], *, with_references: bool) -> ResourceKey:
+    """Best-effort identity of a file, even one that failed its schema, so that collisions
+    are still found. References are kept only from valid records: a value the schema
+    already rejected would be reported twice."""
     return ResourceKey(
         path=path,
         stable_id=_string(data.get("stable_id")),
         id=_string(data.get("id")),
         url=_string(data.get("url")),
         previous_urls=tuple(_strings(data.get("previous_urls"))),
-        publication=_string(data.get("publication")),
-        tags=tuple(_strings(data.get("tags"))),
-        cited_by=tuple(_strings(data.get("cited_by"))),
+        publication=_string(data.get("publication")) if with_references else None,
+        tags=tuple(_strings(data.get("tags"))) if with_references else (),
+        cited_by=tuple(_strings(data.get("cited_by"))) if with_references else (),
     )

@@ -1,0 +1,35 @@
+"""Shared helpers: temporary registries built from the fixture base."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT_ROOT = Path(__file__).parent.parent
+TODAY = dt.date(2026, 1, 15)
+
+MakeRegistry = Callable[[Mapping[str, bytes | str]], Path]
+
+
+@pytest.fixture
+def make_registry(tmp_path: Path) -> MakeRegistry:
+    """Build a registry: the fixture vocabularies plus the given files (path -> content)."""
+
+    def build(files: Mapping[str, bytes | str]) -> Path:
+        root = tmp_path / "registry"
+        shutil.copytree(FIXTURES / "base", root, dirs_exist_ok=True)
+        (root / "data" / "resources").mkdir(parents=True, exist_ok=True)
+        for relative, content in files.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, str):
+                content = content.encode("utf-8")
+            target.write_bytes(content)
+        return root
+
+    return build
