@@ -27,9 +27,7 @@ def make_registry(tmp_path: Path) -> MakeRegistry:
         for relative, content in files.items():
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, str):
-                content = content.encode("utf-8")
-            target.write_bytes(content)
+            target.write_bytes(content.encode() if isinstance(content, str) else content)
         return root
 
     return build

@@ -71,15 +71,22 @@ def test_bad_file_produces_exactly_its_named_findings(
 
 def test_fixture_suite_is_large_enough() -> None:
     assert len(_files("bad")) >= 40
-    codes = {code for fixture in _files("bad") for code, _ in _expectations(fixture, fixture.read_bytes())}
+    codes = {
+        code
+        for fixture in _files("bad")
+        for code, _ in _expectations(fixture, fixture.read_bytes())
+    }
     assert {code[0] for code in codes} >= set("PSIRC")
 
 
 @pytest.mark.parametrize(
-    "case", sorted(path for path in (FIXTURES / "cases").iterdir() if path.is_dir()),
+    "case",
+    sorted(path for path in (FIXTURES / "cases").iterdir() if path.is_dir()),
     ids=lambda path: path.name,
 )
-def test_catalog_case_produces_exactly_its_findings(case: Path, make_registry: MakeRegistry) -> None:
+def test_catalog_case_produces_exactly_its_findings(
+    case: Path, make_registry: MakeRegistry
+) -> None:
     files = {
         path.relative_to(case).as_posix(): path.read_bytes()
         for path in case.rglob("*")
@@ -95,3 +102,22 @@ def test_catalog_case_produces_exactly_its_findings(case: Path, make_registry: M
     report = validate(root, Options(today=TODAY))
 
     assert {(item.path, item.line, item.code) for item in report.findings} == expected
+
+
+def test_worker_processes_give_the_same_findings_as_one_process(
+    make_registry: MakeRegistry,
+) -> None:
+    files = {}
+    for case in sorted(path for path in (FIXTURES / "cases").iterdir() if path.is_dir()):
+        for path in case.rglob("data/resources/**/*"):
+            if path.is_file():
+                files[path.relative_to(case).as_posix()] = path.read_bytes()
+    for fixture in _files("bad") + _files("good"):
+        files[f"data/resources/zz/{fixture.name}"] = fixture.read_bytes()
+    root = make_registry(files)
+
+    serial = validate(root, Options(today=TODAY, jobs=1))
+    parallel = validate(root, Options(today=TODAY, jobs=2))
+
+    assert parallel == serial
+    assert len(serial.findings) > 50

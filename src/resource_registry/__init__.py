@@ -6,7 +6,7 @@ command line (``resreg``) is a thin layer over these.
 
 from resource_registry.errors import ExitCode, RegistryError, UsageError
 from resource_registry.findings import Finding, Severity
-from resource_registry.validate import Options, Report, validate
+from resource_registry.validation import Options, Report, validate
 
 __all__ = [
     "ExitCode",

@@ -105,8 +105,8 @@ def validate(
     """
     from resource_registry.findings import Severity
     from resource_registry.report import REPORTERS, render_markdown_summary
-    from resource_registry.validate import Options
-    from resource_registry.validate import validate as run_validation
+    from resource_registry.validation import Options
+    from resource_registry.validation import validate as run_validation
 
     options = Options(paths=paths, select=select, ignore=ignore, jobs=jobs)
     report = run_validation(_resolve_root(root), options)

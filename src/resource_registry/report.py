@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Final
 
 from resource_registry.findings import Finding, Severity
-from resource_registry.validate import Report
+from resource_registry.validation import Report
 
 JSON_FORMAT_VERSION: Final = 1
 GITHUB_ANNOTATIONS_PER_SEVERITY: Final = 10

@@ -1,0 +1,126 @@
+"""The generated JSON Schemas: well-formed, documented, and in agreement with the models."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from pydantic import ValidationError
+
+from conftest import FIXTURES, PROJECT_ROOT
+from resource_registry.loading import Document, read_document
+from resource_registry.models import RESOURCE_ADAPTER, RESOURCE_TYPES
+
+SCHEMA_FILES = sorted((PROJECT_ROOT / "schemas").glob("*.schema.json"))
+RESOURCE_SCHEMA = json.loads((PROJECT_ROOT / "schemas/resource.schema.json").read_text())
+RESOURCE_VALIDATOR = Draft202012Validator(RESOURCE_SCHEMA)
+
+
+def _properties(schema: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(schema, dict):
+        for name, value in schema.get("properties", {}).items():
+            yield f"{where}.{name}", value
+        for key, value in schema.items():
+            yield from _properties(value, f"{where}/{key}")
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _properties(item, where)
+
+
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda path: path.name)
+def test_schema_is_valid_draft_2020_12(path: Path) -> None:
+    schema = json.loads(path.read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda path: path.name)
+def test_every_field_has_a_description(path: Path) -> None:
+    schema = json.loads(path.read_text())
+    undocumented = [name for name, body in _properties(schema) if not body.get("description")]
+    assert undocumented == []
+
+
+def _load(path: Path) -> object:
+    parsed = read_document(path.read_bytes())
+    assert isinstance(parsed, Document)
+    return parsed.data
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "good").glob("*.yaml")), ids=lambda p: p.name)
+def test_good_fixtures_pass_the_json_schema(path: Path) -> None:
+    assert list(RESOURCE_VALIDATOR.iter_errors(_load(path))) == []
+
+
+def test_starter_registry_passes_check_with_plain_jsonschema() -> None:
+    for path in (PROJECT_ROOT / "data/resources").rglob("*.yaml"):
+        assert list(RESOURCE_VALIDATOR.iter_errors(_load(path))) == [], path
+
+
+_texts = st.one_of(st.text(max_size=8), st.sampled_from(["", " ", "x", "2018", "sid_0123456789"]))
+_values = st.one_of(
+    _texts,
+    st.integers(min_value=-5, max_value=120),
+    st.booleans(),
+    st.none(),
+    st.lists(_texts, max_size=3),
+)
+_base = {
+    "stable_id": "sid_Fx00000001",
+    "id": "b5b10dd0429e69ac",
+    "url": "https://example.org/a",
+    "title": "A title",
+    "type": "paper",
+}
+_fields = st.sampled_from(
+    [
+        *_base,
+        "publication",
+        "published_date",
+        "importance",
+        "labels",
+        "summary",
+        "tags",
+        "authors",
+        "previous_urls",
+        "unknown_field",
+    ]
+)
+_special = st.sampled_from(
+    [("type", t) for t in RESOURCE_TYPES]
+    + [
+        ("published_date", "2018-02"),
+        ("importance", 0),
+        ("importance", 100),
+        ("labels", ["preprint"]),
+        ("tags", ["a-b"]),
+        ("tags", []),
+        ("url", "ftp://x"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    changes=st.lists(st.one_of(st.tuples(_fields, _values), _special), max_size=4),
+    removed=st.sets(st.sampled_from(list(_base)), max_size=2),
+)
+def test_pydantic_model_and_json_schema_agree(
+    changes: list[tuple[str, object]], removed: set[str]
+) -> None:
+    record: dict[str, object] = {k: v for k, v in _base.items() if k not in removed}
+    record.update(changes)
+    schema_accepts = RESOURCE_VALIDATOR.is_valid(record)
+    try:
+        RESOURCE_ADAPTER.validate_python(record)
+    except ValidationError:
+        model_accepts = False
+    else:
+        model_accepts = True
+    assert model_accepts == schema_accepts, record

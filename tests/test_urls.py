@@ -1,0 +1,59 @@
+"""URL identity: hashing and the normalization behind near-duplicate detection."""
+
+from __future__ import annotations
+
+import pytest
+
+from resource_registry.urls import has_credentials, is_web_url, normalize, resource_id
+
+
+def test_resource_id_is_the_sha256_prefix() -> None:
+    url = "https://merics.org/en/comment/chinas-social-credit-score-untangling-myth-reality"
+    assert resource_id(url) == "3e03a6e800128f8c"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("https://Example.org/a", "http://www.example.org/a/"),
+        ("https://example.org:443/a", "https://example.org/a#section"),
+        ("https://example.org/a?b=2&a=1", "https://example.org/a?a=1&b=2&utm_source=x&fbclid=y"),
+        ("https://arxiv.org/abs/2310.19852", "https://arxiv.org/pdf/2310.19852v3.pdf"),
+        ("https://arxiv.org/abs/2310.19852v1", "https://arxiv.org/html/2310.19852v2"),
+        ("https://arxiv.org/abs/hep-th/9901001", "http://export.arxiv.org/abs/hep-th/9901001v2"),
+        ("https://doi.org/10.1038/NATURE16961", "http://dx.doi.org/10.1038/nature16961"),
+    ],
+)
+def test_equivalent_urls_normalize_alike(first: str, second: str) -> None:
+    assert normalize(first) == normalize(second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("https://example.org/a", "https://example.org/b"),
+        ("https://example.org/a?page=1", "https://example.org/a?page=2"),
+        ("https://example.org:8080/a", "https://example.org/a"),
+        ("https://arxiv.org/abs/2310.19852", "https://arxiv.org/abs/2310.19853"),
+        ("https://example.org/A", "https://example.org/a"),
+    ],
+)
+def test_different_resources_stay_apart(first: str, second: str) -> None:
+    assert normalize(first) != normalize(second)
+
+
+@pytest.mark.parametrize(
+    ("url", "web", "credentials"),
+    [
+        ("https://example.org/", True, False),
+        ("https://user:pw@example.org/", True, True),
+        ("https://user@example.org/", True, True),
+        ("https:///path", False, False),
+        ("javascript:alert(1)", False, False),
+        ("https://example.org:99999/", False, False),
+        ("https://exa\u202emple.org/", False, False),
+    ],
+)
+def test_url_shape_checks(url: str, web: bool, credentials: bool) -> None:
+    assert is_web_url(url) is web
+    assert has_credentials(url) is credentials
