@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resource_registry.urls import has_credentials, is_web_url, normalize, resource_id
+from resource_registry.urls import normalize, resource_id, shape_problem
 
 
 def test_resource_id_is_the_sha256_prefix() -> None:
@@ -43,17 +43,18 @@ def test_different_resources_stay_apart(first: str, second: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "web", "credentials"),
+    ("url", "problem"),
     [
-        ("https://example.org/", True, False),
-        ("https://user:pw@example.org/", True, True),
-        ("https://user@example.org/", True, True),
-        ("https:///path", False, False),
-        ("javascript:alert(1)", False, False),
-        ("https://example.org:99999/", False, False),
-        ("https://exa\u202emple.org/", False, False),
+        ("https://example.org/", None),
+        ("http://example.org/a?b=c", None),
+        ("https://user:pw@example.org/", "credentials"),
+        ("https://user@example.org/", "credentials"),
+        ("https:///path", "not-web"),
+        ("javascript:alert(1)", "not-web"),
+        ("file:///etc/passwd", "not-web"),
+        ("https://example.org:99999/", "not-web"),
+        ("https://exa\u202emple.org/", "not-web"),
     ],
 )
-def test_url_shape_checks(url: str, web: bool, credentials: bool) -> None:
-    assert is_web_url(url) is web
-    assert has_credentials(url) is credentials
+def test_url_shape(url: str, problem: str | None) -> None:
+    assert shape_problem(url) == problem

@@ -12,7 +12,6 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Final, NamedTuple
 
 from pydantic import ValidationError
@@ -182,20 +181,20 @@ def _record_problems(path: str, record: Mapping[str, object], today: dt.date) ->
 
 def _identity_problems(path: str, record: Mapping[str, object]) -> ProblemStream:
     stable_id = str(record["stable_id"])
-    file = PurePosixPath(path)
-    if file.name != f"{stable_id}.yaml":
+    folder, _, name = path.rpartition("/")
+    if name != f"{stable_id}.yaml":
         yield (
             "I001",
             ("stable_id",),
-            f"stable_id `{stable_id}` does not match the file name `{file.name}`",
+            f"stable_id `{stable_id}` does not match the file name `{name}`",
             f"rename the file to `{stable_id}.yaml`",
         )
     expected = shard_path(stable_id)
-    if file.parent != PurePosixPath(expected).parent:
+    if folder != expected.rpartition("/")[0]:
         yield (
             "I002",
             ("stable_id",),
-            f"file belongs in `{PurePosixPath(expected).parent}/`",
+            f"file belongs in `{expected.rpartition('/')[0]}/`",
             f"move it to `{expected}`",
         )
     recorded = [str(record["url"]), *_strings(record.get("previous_urls"))]
@@ -204,8 +203,8 @@ def _identity_problems(path: str, record: Mapping[str, object]) -> ProblemStream
             "I006",
             ("id",),
             f"id `{record['id']}` is not the hash of `url` or of a previous URL",
-            f"the id of the URL is `{urls.resource_id(recorded[0])}`; if the URL was "
-            "corrected, keep the first one in `previous_urls`",
+            f"the id of the URL is `{urls.resource_id(recorded[0])}`; if "
+            "the URL was corrected, keep the first one in `previous_urls`",
         )
 
 
@@ -216,14 +215,19 @@ def shard_path(stable_id: str) -> str:
 
 def _url_problems(record: Mapping[str, object]) -> ProblemStream:
     located_urls: list[tuple[Pointer, str]] = [(("url",), str(record["url"]))]
-    located_urls += [
-        (("previous_urls", i), url) for i, url in enumerate(_strings(record.get("previous_urls")))
-    ]
+    for index, url in enumerate(_strings(record.get("previous_urls"))):
+        located_urls.append((("previous_urls", index), url))
     for pointer, url in located_urls:
-        if urls.has_credentials(url):
-            yield ("C007", pointer, "URL contains credentials", "remove the `user:password@` part")
-        elif not urls.is_web_url(url):
-            yield ("C008", pointer, f"`{url}` is not an absolute http(s) URL with a host", None)
+        match urls.shape_problem(url):
+            case "credentials":
+                yield (
+                    "C007",
+                    pointer,
+                    "URL contains credentials",
+                    "remove the `user:password@` part",
+                )
+            case "not-web":
+                yield ("C008", pointer, f"`{url}` is not an absolute http(s) URL with a host", None)
 
 
 def _date_problems(record: Mapping[str, object], today: dt.date) -> ProblemStream:

@@ -42,22 +42,19 @@ def resource_id(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
-def has_credentials(url: str) -> bool:
+def shape_problem(url: str) -> str | None:
+    """``"credentials"``, ``"not-web"`` (not an absolute http(s) URL with a host and nothing
+    a browser would refuse), or None for a well-formed URL. One parse: this is per file."""
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 - reason: reading the port validates it
     except ValueError:
-        return False
-    return parts.username is not None or parts.password is not None
-
-
-def is_web_url(url: str) -> bool:
-    """An absolute http(s) URL with a host and nothing a browser would refuse."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - reason: accessing it validates the port
-    except ValueError:
-        return False
-    return parts.scheme in _DEFAULT_PORTS and bool(parts.hostname) and url.isprintable()
+        return "not-web"
+    if parts.username is not None or parts.password is not None:
+        return "credentials"
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or not url.isprintable():
+        return "not-web"
+    return None
 
 
 def normalize(url: str) -> str:

@@ -80,10 +80,10 @@ def validate(root: Path, options: Options | None = None) -> Report:
     return Report(sorted(selected), len(discovered.resources) + len(layout.VOCABULARY_FILES))
 
 
-def check_file(root: Path, path: str, today: dt.date) -> FileResult:
+def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
     """Read, parse and check one resource file, isolating every failure to this file."""
     try:
-        data = layout.read_capped(root / path)
+        data = layout.read_capped(os.path.join(root, path))
     except OSError as error:
         return FileResult(
             path, (finding(path, "P001", f"cannot read file: {error.strerror}"),), None
@@ -98,15 +98,15 @@ def _check_files(root: Path, paths: Sequence[str], options: Options) -> list[Fil
     """Check files in worker processes when it pays: starting workers costs ~0.2 s."""
     jobs = options.jobs or os.cpu_count() or 1
     if jobs == 1 or (options.jobs is None and len(paths) < _MIN_FILES_FOR_WORKERS):
-        return [check_file(root, path, options.today) for path in paths]
+        return _check_chunk(str(root), options.today, paths)
     size = max(1, min(_FILES_PER_WORKER_TASK, len(paths) // (jobs * 4)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("forkserver")) as pool:
-        batches = pool.map(partial(_check_chunk, root, options.today), chunks)
+        batches = pool.map(partial(_check_chunk, str(root), options.today), chunks)
         return [result for batch in batches for result in batch]
 
 
-def _check_chunk(root: Path, today: dt.date, paths: Sequence[str]) -> list[FileResult]:
+def _check_chunk(root: str, today: dt.date, paths: Sequence[str]) -> list[FileResult]:
     return [check_file(root, path, today) for path in paths]
 
 

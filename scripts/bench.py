@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Validator benchmark: resreg validate against the parse floor and check-jsonschema.
+
+Generates a synthetic registry of N resource files (realistic field mix, sharded like
+the real layout), then times in one run:
+
+  (a) the parse floor: a bare Python process that reads and parses every file with
+      PyYAML's CSafeLoader;
+  (b) check-jsonschema with schemas/resource.schema.json on the same files;
+  (c) `resreg validate` (every check, no cache);
+  (d) `resreg validate` on a one-file registry against `python -c pass`.
+
+Wall times are reported as ratios against (a) and (b) measured in the same run, with
+peak memory (the whole process tree's resident set, sampled). Usage:
+
+    .venv/bin/python scripts/bench.py [--files 100000] [--jsonschema-files N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SCHEMA = PROJECT / "schemas" / "resource.schema.json"
+TYPES = ["paper", "blog", "report", "book", "talk", "podcast", "government", "reference", "web"]
+LABELS = ["analysis", "commentary", "news", "opinion", "peer-reviewed", "preprint", "dataset"]
+WORDS = (
+    "model",
+    "alignment",
+    "policy",
+    "risk",
+    "compute",
+    "scaling",
+    "data",
+    "safety",
+    "research",
+    "report",
+    "system",
+    "agent",
+    "training",
+    "evaluation",
+    "governance",
+    "benchmark",
+    "language",
+    "forecast",
+    "security",
+    "oversight",
+)
+PARSE_FLOOR = """
+import os, sys, yaml
+loader = yaml.CSafeLoader
+count = 0
+for folder, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        with open(os.path.join(folder, name), "rb") as file:
+            yaml.load(file.read(), Loader=loader)
+        count += 1
+print(count)
+"""
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    returncode: int
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument(
+        "--jsonschema-files",
+        type=int,
+        default=None,
+        help="time check-jsonschema on this many files and scale linearly",
+    )
+    parser.add_argument("--keep", type=Path, default=None, help="keep the registry here")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="resreg-bench-"))
+    root = args.keep or workdir / "registry"
+    try:
+        started = time.perf_counter()
+        files = generate(root, args.files)
+        print(
+            f"generated {len(files):,} files in {time.perf_counter() - started:.1f} s", flush=True
+        )
+        report(root, files, args.jsonschema_files, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir: Path) -> None:
+    resources = root / "data" / "resources"
+    floor = timed([sys.executable, "-c", PARSE_FLOOR, str(resources)])
+    print(f"(a) parse floor           {floor.seconds:8.2f} s  {floor.peak_mb:6.0f} MB", flush=True)
+    ours = timed([str(BIN / "resreg"), "validate", "--root", str(root)])
+    print(
+        f"(c) resreg validate       {ours.seconds:8.2f} s  {ours.peak_mb:6.0f} MB "
+        f"(exit {ours.returncode})",
+        flush=True,
+    )
+    sample = files if jsonschema_files is None else files[:jsonschema_files]
+    theirs = check_jsonschema(sample, workdir)
+    scaled = theirs.seconds * len(files) / len(sample)
+    note = "" if len(sample) == len(files) else f" (measured on {len(sample):,}, scaled)"
+    print(f"(b) check-jsonschema      {scaled:8.2f} s  {theirs.peak_mb:6.0f} MB{note}", flush=True)
+    one_file, bare = startup(workdir)
+    print()
+    print("| measure | value |\n|---|---|")
+    print(f"| files | {len(files):,} |")
+    print(f"| (a) parse floor, CSafeLoader | {floor.seconds:.2f} s |")
+    print(f"| (b) check-jsonschema | {scaled:.2f} s{note} |")
+    print(f"| (c) resreg validate, no cache | {ours.seconds:.2f} s |")
+    print(f"| (c) / (a) | {ours.seconds / floor.seconds:.2f} (target ≤ 1.0) |")
+    print(f"| (c) / (b) | {ours.seconds / scaled:.3f} (target ≤ 0.1) |")
+    print(f"| (c) peak memory, process tree | {ours.peak_mb:.0f} MB (target ≤ 300) |")
+    print(f"| one-file registry: resreg validate | {one_file * 1000:.0f} ms |")
+    print(f"| `python -c pass` | {bare * 1000:.0f} ms |")
+    print(f"| one-file / bare interpreter | {one_file / bare:.1f} |")
+    if ours.returncode != 0:
+        sys.exit("resreg validate did not pass on the synthetic registry")
+
+
+def check_jsonschema(files: list[Path], workdir: Path) -> Run:
+    """check-jsonschema over the files, in batches that fit on a command line."""
+    total, peak = 0.0, 0.0
+    for start in range(0, len(files), 5000):
+        batch = [str(path) for path in files[start : start + 5000]]
+        run = timed([str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA), *batch])
+        total += run.seconds
+        peak = max(peak, run.peak_mb)
+    return Run(total, peak, 0)
+
+
+def startup(workdir: Path) -> tuple[float, float]:
+    root = workdir / "one"
+    shutil.copytree(PROJECT / "data", root / "data", ignore=shutil.ignore_patterns("resources"))
+    example = PROJECT / "data/resources/d9/sid_d9EnmTcnin.yaml"
+    (root / "data/resources/d9").mkdir(parents=True)
+    shutil.copy(example, root / "data/resources/d9")
+    ours = [timed([str(BIN / "resreg"), "validate", "--root", str(root)]).seconds for _ in range(7)]
+    bare = [timed([sys.executable, "-c", "pass"]).seconds for _ in range(7)]
+    return statistics.median(ours), statistics.median(bare)
+
+
+def timed(command: list[str]) -> Run:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = [0]
+    sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
+    sampler.start()
+    returncode = process.wait()
+    seconds = time.perf_counter() - started
+    sampler.join()
+    return Run(seconds, peak[0] / 1024, returncode)
+
+
+def _sample_rss(process: subprocess.Popen[bytes], peak: list[int]) -> None:
+    while process.poll() is None:
+        peak[0] = max(peak[0], _tree_rss_kb(process.pid))
+        time.sleep(0.05)
+
+
+def _tree_rss_kb(pid: int) -> int:
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def generate(root: Path, count: int) -> list[Path]:
+    """A valid registry of ``count`` resources with a realistic mix of fields."""
+    rng = random.Random(20261126)
+    tags = [f"topic-{i}" for i in range(300)]
+    pages = [f"page-{i}" for i in range(600)]
+    publications = [f"venue-{i}" for i in range(80)]
+    data = root / "data"
+    (data / "resources").mkdir(parents=True, exist_ok=True)
+    (data / "tags.yaml").write_text("".join(f"- id: {tag}\n" for tag in tags))
+    (data / "pages.yaml").write_text("".join(f"- id: {p}\n  title: Page {p}\n" for p in pages))
+    (data / "publications.yaml").write_text(
+        "".join(f"- id: {p}\n  name: Venue {p}\n  type: news\n" for p in publications)
+    )
+    (data / "tombstones.yaml").write_text("[]\n")
+    alphabet = string.digits + string.ascii_letters
+    paths, seen = [], set()
+    for index in range(count):
+        stable_id = "sid_" + "".join(rng.choice(alphabet) for _ in range(10))
+        if stable_id.lower() in seen:
+            continue
+        seen.add(stable_id.lower())
+        path = data / "resources" / stable_id[4:6].lower() / f"{stable_id}.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(_record(rng, index, stable_id, tags, pages, publications))
+        paths.append(path)
+    return paths
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def _record(
+    rng: random.Random,
+    index: int,
+    stable_id: str,
+    tags: list[str],
+    pages: list[str],
+    publications: list[str],
+) -> str:
+    url = f"https://site-{index % 997}.example.org/articles/{index}/{rng.choice(WORDS)}"
+    lines = [
+        f"stable_id: {stable_id}",
+        f"id: '{hashlib.sha256(url.encode()).hexdigest()[:16]}'",
+        f"url: {url}",
+        f"title: {_sentence(rng, rng.randint(4, 12))[:-1]}",
+        f"type: {rng.choice(TYPES)}",
+    ]
+    if rng.random() < 0.4:
+        lines.append(f"publication: {rng.choice(publications)}")
+    if rng.random() < 0.6:
+        year = rng.randint(1990, 2025)
+        lines.append(
+            rng.choice(
+                [
+                    f"published_date: '{year}'",
+                    f"published_date: '{year}-{rng.randint(1, 12):02d}'",
+                    f"published_date: '{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}'",
+                ]
+            )
+        )
+    if rng.random() < 0.5:
+        lines.append("authors:")
+        lines += [f"  - Author {n}" for n in rng.sample(range(1, 5000), rng.randint(1, 4))]
+    if rng.random() < 0.5:
+        lines.append(f"importance: {rng.randint(0, 100)}")
+    if rng.random() < 0.3:
+        lines.append(f"labels: [{', '.join(rng.sample(LABELS, rng.randint(1, 2)))}]")
+    if rng.random() < 0.5:
+        lines.append(f"summary: {_sentence(rng, rng.randint(20, 45))}")
+    if rng.random() < 0.3:
+        lines.append("key_points:")
+        lines += [f"  - {_sentence(rng, rng.randint(6, 14))}" for _ in range(rng.randint(2, 5))]
+    lines.append(f"tags: [{', '.join(rng.sample(tags, rng.randint(1, 4)))}]")
+    lines.append(f"cited_by: [{', '.join(rng.sample(pages, rng.randint(1, 3)))}]")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
