@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from resource_registry import urls
 from resource_registry.records import Pointer, ResourceKey
 from resource_registry.vocabulary import Vocabulary
 
@@ -78,8 +77,8 @@ def _url_problems(keys: Sequence[ResourceKey]) -> Iterator[Issue]:
     already = {issue.path for issue in exact}
     by_normal: dict[str, list[ResourceKey]] = defaultdict(list)
     for key in keys:
-        if key.url:
-            by_normal[urls.normalize(key.url)].append(key)
+        if key.normal_url:
+            by_normal[key.normal_url].append(key)
     for group in by_normal.values():
         if len(group) > 1:
             for key in group:

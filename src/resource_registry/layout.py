@@ -47,16 +47,18 @@ def discover(root: Path) -> Discovered:
     """
     resources: list[str] = []
     strays: list[str] = []
-    pending = [root / RESOURCES_DIR]
+    base = os.path.join(root, "")
+    pending = [os.path.join(root, RESOURCES_DIR)]
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                relative = Path(entry.path).relative_to(root).as_posix()
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(Path(entry.path))
-                elif entry.name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
+                    pending.append(entry.path)
+                    continue
+                relative = entry.path.removeprefix(base).replace(os.sep, "/")
+                if entry.name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
                     resources.append(relative)
                 else:
                     strays.append(relative)

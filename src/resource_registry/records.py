@@ -72,6 +72,7 @@ class ResourceKey(NamedTuple):
     stable_id: str | None
     id: str | None
     url: str | None
+    normal_url: str | None
     previous_urls: tuple[str, ...]
     publication: str | None
     tags: tuple[str, ...]
@@ -341,11 +342,13 @@ def _key(path: str, data: Mapping[object, object], *, with_references: bool) -> 
     """Best-effort identity of a file, even one that failed its schema, so that collisions
     are still found. References are kept only from valid records: a value the schema
     already rejected would be reported twice."""
+    url = _string(data.get("url"))
     return ResourceKey(
         path=path,
         stable_id=_string(data.get("stable_id")),
         id=_string(data.get("id")),
-        url=_string(data.get("url")),
+        url=url,
+        normal_url=urls.normalize(url) if url else None,
         previous_urls=tuple(_strings(data.get("previous_urls"))),
         publication=_string(data.get("publication")) if with_references else None,
         tags=tuple(_strings(data.get("tags"))) if with_references else (),

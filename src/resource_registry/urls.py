@@ -35,6 +35,10 @@ _ARXIV_PATH: Final = re.compile(
     r"(?:v\d+)?(?:\.pdf)?/?$"
 )
 _DOI_HOSTS: Final = frozenset({"doi.org", "dx.doi.org"})
+# Scheme, a host of letters, digits, dots and hyphens, then printable ASCII with no `@`.
+_PLAIN_WEB_URL: Final = re.compile(
+    r"https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?:[/?#][!-?A-~]*)?\Z"
+)
 
 
 def resource_id(url: str) -> str:
@@ -44,7 +48,10 @@ def resource_id(url: str) -> str:
 
 def shape_problem(url: str) -> str | None:
     """``"credentials"``, ``"not-web"`` (not an absolute http(s) URL with a host and nothing
-    a browser would refuse), or None for a well-formed URL. One parse: this is per file."""
+    a browser would refuse), or None for a well-formed URL. Runs once per URL per file, so
+    the common plain-ASCII URL is settled by one regex."""
+    if _PLAIN_WEB_URL.match(url):
+        return None
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reason: reading the port validates it
