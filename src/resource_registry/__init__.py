@@ -1,12 +1,30 @@
 """Resource Registry: a git-backed catalog of cited web resources.
 
 The public API is small on purpose: validate a registry and read its findings. The
-command line (``resreg``) is a thin layer over these.
+command line (``resreg``) is a thin layer over these. Names are imported on first use,
+so that ``import resource_registry.errors`` (as the CLI does) stays cheap.
 """
 
-from resource_registry.errors import ExitCode, RegistryError, UsageError
-from resource_registry.findings import Finding, Severity
-from resource_registry.validation import Options, Report, validate
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from resource_registry.errors import ExitCode, RegistryError, UsageError
+    from resource_registry.findings import Finding, Severity
+    from resource_registry.validation import Options, Report, validate
+
+_HOMES = {
+    "ExitCode": "resource_registry.errors",
+    "RegistryError": "resource_registry.errors",
+    "UsageError": "resource_registry.errors",
+    "Finding": "resource_registry.findings",
+    "Severity": "resource_registry.findings",
+    "Options": "resource_registry.validation",
+    "Report": "resource_registry.validation",
+    "validate": "resource_registry.validation",
+}
 
 __all__ = [
     "ExitCode",
@@ -18,3 +36,9 @@ __all__ = [
     "UsageError",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'resource_registry' has no attribute {name!r}")

@@ -11,10 +11,8 @@ import datetime as dt
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Final
 
@@ -99,6 +97,9 @@ def _check_files(root: Path, paths: Sequence[str], options: Options) -> list[Fil
     jobs = options.jobs or os.cpu_count() or 1
     if jobs == 1 or (options.jobs is None and len(paths) < _MIN_FILES_FOR_WORKERS):
         return _check_chunk(str(root), options.today, paths)
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - reason: only large registries pay for it
+    from multiprocessing import get_context  # noqa: PLC0415 - reason: as above
+
     size = max(1, min(_FILES_PER_WORKER_TASK, len(paths) // (jobs * 4)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("forkserver")) as pool:
