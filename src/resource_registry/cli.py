@@ -158,6 +158,115 @@ def schemas(ctx: click.Context, root: Path | None, write: bool) -> None:
     ctx.exit(ExitCode.FINDINGS if stale else ExitCode.OK)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=False))
+@_root_option
+@click.option(
+    "--check", is_flag=True, help="Change nothing; show diffs and fail if any file would change."
+)
+@click.option(
+    "--no-fix", "no_fix", is_flag=True, help="Only reformat; skip the certain auto-fixes."
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@click.pass_context
+def fmt(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    root: Path | None,
+    check: bool,
+    no_fix: bool,
+    jobs: int | None,
+) -> None:
+    """Rewrite data files (default: all) in canonical form, keeping comments.
+
+    Also applies the fixes whose result is certain: trimming text, replacing tag aliases,
+    sorting and de-duplicating tags, cited_by and labels. Each fix is reported.
+    """
+    from resource_registry import formatting
+
+    registry = _resolve_root(root)
+    results = formatting.format_files(
+        registry, formatting.targets(registry, paths), fix=not no_fix, jobs=jobs
+    )
+    failed = False
+    for result in results:
+        for problem in result.problems:
+            click.echo(
+                f"{problem.path}:{problem.line}:{problem.col}: {problem.code} "
+                f"{problem.message} (not formatted)",
+                err=True,
+            )
+            failed = True
+        for fixed in result.fixes:
+            click.echo(f"{result.path}: {'would fix' if check else 'fixed'}: {fixed}")
+        if check and result.text is not None:
+            click.echo(formatting.unified_diff(registry, result), nl=False)
+    changed = [result for result in results if result.text is not None]
+    if check:
+        click.echo(f"{len(changed)} of {len(results)} files would be reformatted.")
+        ctx.exit(ExitCode.FINDINGS if changed or failed else ExitCode.OK)
+    for path in formatting.write_changes(registry, changed):
+        click.echo(f"reformatted {path}")
+    ctx.exit(ExitCode.FINDINGS if failed else ExitCode.OK)
+
+
+@cli.command()
+@click.argument("url")
+@_root_option
+@click.option("--title", required=True, help="The resource's title (required).")
+@click.option(
+    "--type", "type_", default="web", show_default=True, help="One of the resource types."
+)
+@click.option("--tag", "tags", multiple=True, help="A tag from data/tags.yaml (repeatable).")
+@click.option(
+    "--cited-by", "cited_by", multiple=True, help="A page from data/pages.yaml (repeatable)."
+)
+def new(
+    url: str,
+    root: Path | None,
+    title: str,
+    type_: str,
+    tags: tuple[str, ...],
+    cited_by: tuple[str, ...],
+) -> None:
+    """Add a resource for URL: mint its IDs and write its file; print the path.
+
+    Exit 1 if the URL is already in the registry (exactly or after normalization).
+    """
+    from resource_registry.authoring import new_resource
+
+    registry = _resolve_root(root)
+    path = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
+    click.echo(path.relative_to(registry).as_posix())
+
+
+@cli.command(name="lookup")
+@click.argument("query")
+@_root_option
+@click.pass_context
+def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
+    """Find a resource by URL (exact or normalized), id or stable ID; exit 1 when absent."""
+    from resource_registry import lookup
+
+    registry = _resolve_root(root)
+    matches = lookup.find(query, lookup.all_keys(registry), lookup.tombstones(registry))
+    for match in matches:
+        if match.path is not None:
+            click.echo(f"# {match.path} ({match.how} match)")
+            click.echo((registry / match.path).read_text(encoding="utf-8"), nl=False)
+        elif match.tombstone is not None:
+            stone = match.tombstone
+            successor = stone.get("replaced_by")
+            click.echo(
+                f"# retired {stone.get('retired')}: {stone.get('stable_id')} "
+                f"({stone.get('reason')})"
+                + (f"; replaced by {successor}" if successor else "; withdrawn")
+            )
+    if not matches:
+        click.echo(f"resreg: nothing in the registry matches {query}", err=True)
+    ctx.exit(ExitCode.OK if matches else ExitCode.FINDINGS)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="resreg")

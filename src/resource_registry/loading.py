@@ -293,7 +293,7 @@ class _Builder:
         if kind is ScalarNode:
             tag = node.tag
             if tag is _PLAIN:
-                return _core_scalar(node.value)
+                return core_scalar(node.value)
             if tag is not _QUOTED:
                 self._explicit_tag(node)
             return node.value
@@ -348,7 +348,7 @@ class _Builder:
         self.problems.append(Problem(code, message, *_mark(node), hint))
 
 
-def _core_scalar(value: str) -> object:
+def core_scalar(value: str) -> object:
     """Resolve a plain scalar by the YAML 1.2 core schema."""
     if not value:
         return None

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Final
 
 from resource_registry import layout
 from resource_registry.catalog import Issue, check_catalog
@@ -22,11 +21,9 @@ from resource_registry.codes import RULES
 from resource_registry.errors import UsageError
 from resource_registry.findings import Finding, Severity
 from resource_registry.loading import Document, locate, read_document
+from resource_registry.parallel import map_chunks
 from resource_registry.records import FileResult, check_resource, finding, from_problem
 from resource_registry.vocabulary import load_vocabulary
-
-_FILES_PER_WORKER_TASK: Final = 2000
-_MIN_FILES_FOR_WORKERS: Final = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +52,7 @@ def validate(root: Path, options: Options | None = None) -> Report:
     _check_codes(options.select + options.ignore)
     wanted = _path_filter(root, options.paths)
     discovered = layout.discover(root)
-    results = _check_files(root, discovered.resources, options)
+    results = check_files(root, discovered.resources, options.today, options.jobs)
     vocabulary = load_vocabulary(root, options.today)
     keys = [result.key for result in results if result.key is not None]
     found = [item for result in results for item in result.findings]
@@ -92,19 +89,11 @@ def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
     return check_resource(path, parsed, today)
 
 
-def _check_files(root: Path, paths: Sequence[str], options: Options) -> list[FileResult]:
-    """Check files in worker processes when it pays: starting workers costs ~0.2 s."""
-    jobs = options.jobs or os.cpu_count() or 1
-    if jobs == 1 or (options.jobs is None and len(paths) < _MIN_FILES_FOR_WORKERS):
-        return _check_chunk(str(root), options.today, paths)
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - reason: only large registries pay for it
-    from multiprocessing import get_context  # noqa: PLC0415 - reason: as above
-
-    size = max(1, min(_FILES_PER_WORKER_TASK, len(paths) // (jobs * 4)))
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("forkserver")) as pool:
-        batches = pool.map(partial(_check_chunk, str(root), options.today), chunks)
-        return [result for batch in batches for result in batch]
+def check_files(
+    root: Path, paths: Sequence[str], today: dt.date, jobs: int | None = None
+) -> list[FileResult]:
+    """Per-file results for ``paths``, in order."""
+    return map_chunks(partial(_check_chunk, str(root), today), paths, jobs)
 
 
 def _check_chunk(root: str, today: dt.date, paths: Sequence[str]) -> list[FileResult]:

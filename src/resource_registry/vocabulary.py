@@ -134,3 +134,24 @@ def _alias_problems(
 def _field(entry: object, key: str) -> str:
     value = entry.get(key) if isinstance(entry, Mapping) else None
     return value if isinstance(value, str) else ""
+
+
+def vocabulary_ids(root: Path) -> dict[str, set[str]]:
+    """The ids in each vocabulary file (``publications``, ``pages``, ``tags``), unvalidated."""
+    ids: dict[str, set[str]] = {}
+    for name, path in (
+        ("publications", layout.PUBLICATIONS),
+        ("pages", layout.PAGES),
+        ("tags", layout.TAGS),
+    ):
+        try:
+            parsed = read_document(layout.read_capped(root / path))
+        except FileNotFoundError:
+            parsed = []
+        entries = parsed.data if isinstance(parsed, Document) else []
+        ids[name] = (
+            {_field(entry, "id") for entry in entries if _field(entry, "id")}
+            if isinstance(entries, list)
+            else set()
+        )
+    return ids

@@ -1,0 +1,136 @@
+"""``resreg fmt``: rewrite data files into their canonical form, with certain fixes.
+
+Parsing separated from writing: :func:`format_files` computes results (data), the CLI
+shows diffs or calls :func:`write_changes`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from resource_registry import layout
+from resource_registry.canonical import canonical_text
+from resource_registry.errors import UsageError
+from resource_registry.findings import Finding
+from resource_registry.fixes import fix_resource
+from resource_registry.fsutil import atomic_write
+from resource_registry.loading import Document, Problem, read_document
+from resource_registry.parallel import map_chunks
+from resource_registry.records import RESOURCES_DIR, from_problem
+
+
+@dataclass(frozen=True, slots=True)
+class Formatted:
+    """The outcome for one file. ``text`` is set only when the file changes."""
+
+    path: str
+    text: str | None
+    fixes: tuple[str, ...] = ()
+    problems: tuple[Finding, ...] = ()
+
+
+def targets(root: Path, paths: Sequence[str]) -> list[str]:
+    """Data files to format: everything by default, or the YAML files under ``paths``."""
+    if not paths:
+        existing = [path for path in layout.VOCABULARY_FILES if (root / path).is_file()]
+        return existing + layout.discover(root).resources
+    found: list[str] = []
+    for raw in paths:
+        target = Path(raw).resolve()
+        try:
+            relative = target.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise UsageError(f"`{raw}` is outside the registry at {root}") from None
+        if target.is_dir():
+            found += sorted(
+                path.relative_to(root.resolve()).as_posix() for path in target.rglob("*.yaml")
+            )
+        elif target.is_file():
+            found.append(relative)
+        else:
+            raise UsageError(f"`{raw}` does not exist")
+    return [path for path in found if path.endswith(".yaml") and path.startswith("data/")]
+
+
+def format_files(
+    root: Path, paths: Sequence[str], *, fix: bool = True, jobs: int | None = None
+) -> list[Formatted]:
+    aliases = tag_aliases(root) if fix else {}
+    return map_chunks(partial(_format_chunk, str(root), aliases, fix), paths, jobs)
+
+
+def write_changes(root: Path, results: Sequence[Formatted]) -> list[str]:
+    written = []
+    for result in results:
+        if result.text is not None:
+            atomic_write(root / result.path, result.text.encode("utf-8"))
+            written.append(result.path)
+    return written
+
+
+def unified_diff(root: Path, result: Formatted) -> str:
+    if result.text is None:
+        return ""
+    before = (root / result.path).read_bytes().decode("utf-8", "replace")
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            result.text.splitlines(keepends=True),
+            fromfile=f"a/{result.path}",
+            tofile=f"b/{result.path}",
+        )
+    )
+
+
+def tag_aliases(root: Path) -> dict[str, str]:
+    """alias -> tag id from ``data/tags.yaml``, skipping entries that are not well formed."""
+    try:
+        parsed = read_document(layout.read_capped(root / layout.TAGS))
+    except FileNotFoundError:
+        return {}
+    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
+        return {}
+    aliases: dict[str, str] = {}
+    for entry in parsed.data:
+        if isinstance(entry, Mapping) and isinstance(tag := entry.get("id"), str):
+            for alias in entry.get("aliases") or ():
+                if isinstance(alias, str):
+                    aliases[alias] = tag
+    return aliases
+
+
+def format_text(path: str, data: bytes, aliases: Mapping[str, str], *, fix: bool) -> Formatted:
+    """Format one file's bytes (``path`` decides its key order and which fixes apply)."""
+    parsed = read_document(data)
+    if not isinstance(parsed, Document):
+        return Formatted(path, None, problems=tuple(from_problem(path, p) for p in parsed))
+    fixes: list[str] = [warning.message for warning in parsed.warnings]
+    if fix and path.startswith(RESOURCES_DIR + "/") and isinstance(parsed.data, dict):
+        fixes += fix_resource(parsed.data, aliases)
+    original = data.decode("utf-8-sig")
+    text = canonical_text(path, parsed, original)
+    return Formatted(path, None if text.encode() == data else text, tuple(fixes))
+
+
+def _format_chunk(
+    root: str, aliases: Mapping[str, str], fix: bool, paths: Sequence[str]
+) -> list[Formatted]:
+    results = []
+    for path in paths:
+        try:
+            data = layout.read_capped(os.path.join(root, path))
+        except OSError as error:
+            problem = from_problem(path, _unreadable(error))
+            results.append(Formatted(path, None, problems=(problem,)))
+            continue
+        results.append(format_text(path, data, aliases, fix=fix))
+    return results
+
+
+def _unreadable(error: OSError) -> Problem:
+    return Problem("P001", f"cannot read file: {error.strerror}")
