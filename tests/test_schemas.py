@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
@@ -106,7 +106,6 @@ _special = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
 @given(
     changes=st.lists(st.one_of(st.tuples(_fields, _values), _special), max_size=4),
     removed=st.sets(st.sampled_from(list(_base)), max_size=2),

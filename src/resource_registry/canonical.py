@@ -121,8 +121,10 @@ def _float(value: float) -> str:
         return ".nan"
     if math.isinf(value):
         return ".inf" if value > 0 else "-.inf"
-    text = repr(value)
-    return text if "." in text or "e" in text else text + ".0"
+    mantissa, _, exponent = repr(value).partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"  # YAML 1.1 floats need a dot, and a signed exponent (repr has one)
+    return f"{mantissa}e{exponent}" if exponent else mantissa
 
 
 def _double_quoted(text: str) -> str:
@@ -170,6 +172,8 @@ class _Emitter:
         self.lines.extend(f"{comment}\n" for comment in self.comments.header)
         if isinstance(data, Mapping):
             self.mapping(data, (), 0, self.order)
+            if not data:
+                self.lines.append("{}\n")
         elif isinstance(data, list):
             for index, item in enumerate(data):
                 self.list_item(item, (index,), 0, self.order)
