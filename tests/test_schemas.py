@@ -47,6 +47,53 @@ def test_every_field_has_a_description(path: Path) -> None:
     assert undocumented == []
 
 
+# Keywords that YAML language servers (and every draft 2020-12 validator) understand.
+EDITOR_KEYWORDS = {
+    "$schema",
+    "$comment",
+    "$defs",
+    "$ref",
+    "title",
+    "description",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "minItems",
+}
+
+
+def _keywords(schema: Any, inside_properties: bool = False) -> Iterator[str]:
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if not inside_properties:
+                yield key
+            yield from _keywords(
+                value, inside_properties=key in ("properties", "$defs") and not inside_properties
+            )
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _keywords(item)
+
+
+@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda path: path.name)
+def test_schema_uses_only_keywords_editors_understand(path: Path) -> None:
+    assert set(_keywords(json.loads(path.read_text()))) <= EDITOR_KEYWORDS
+
+
+def test_editor_settings_map_every_schema() -> None:
+    settings = json.loads((PROJECT_ROOT / ".vscode/settings.json").read_text())
+    mapped = {Path(schema).name for schema in settings["yaml.schemas"]}
+    assert mapped == {path.name for path in SCHEMA_FILES}
+
+
 def _load(path: Path) -> object:
     parsed = read_document(path.read_bytes())
     assert isinstance(parsed, Document)

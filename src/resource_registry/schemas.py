@@ -76,7 +76,8 @@ def generate(schema: SchemaFile) -> str:
         "$schema": DIALECT,
         "title": schema.title,
         "description": schema.description,
-        "x-schema-version": models.SCHEMA_VERSION,
+        "$comment": f"Schema version {models.SCHEMA_VERSION}. Generated from "
+        "resource_registry/models.py by `resreg schemas --write`; do not edit.",
         **{key: value for key, value in body.items() if key not in ("title", "description")},
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

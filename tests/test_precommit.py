@@ -1,0 +1,120 @@
+"""Real git and real pre-commit in temporary repositories: the contributor's loop."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, PROJECT_ROOT
+
+GOOD = (
+    "stable_id: sid_Fx00000001\nid: b5b10dd0429e69ac\nurl: https://example.org/a\n"
+    "title: A\ntype: paper\n"
+)
+GOOD_PATH = "data/resources/fx/sid_Fx00000001.yaml"
+MESSY = "type: paper\ntitle: '  B  '\nstable_id: sid_BBBBBBBBBB\nid: 8cae5ebf23bb1733\nurl: https://example.org/b\n"
+MESSY_PATH = "data/resources/bb/sid_BBBBBBBBBB.yaml"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding a registry and this project's own hook configuration."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "base", root)
+    (root / GOOD_PATH).parent.mkdir(parents=True)
+    (root / GOOD_PATH).write_text(GOOD)
+    shutil.copy(PROJECT_ROOT / ".pre-commit-config.yaml", root)
+    (root / "scripts").mkdir()
+    shutil.copy(PROJECT_ROOT / "scripts/resreg", root / "scripts")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "start")
+    _run(root, sys.executable, "-m", "pre_commit", "install")
+    return root
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.org",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.org",
+    )
+    return env
+
+
+def _run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = _env()
+    env["PRE_COMMIT_HOME"] = str(cwd.parent / ".pre-commit-home")  # isolated from the user's
+    # git runs hooks with their output on stderr: read both streams as one
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=check,
+    )
+
+
+def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return _run(cwd, "git", *args, check=check)
+
+
+def test_a_good_commit_passes(repo: Path) -> None:
+    (repo / "data/resources/cc").mkdir()
+    (repo / "data/resources/cc/sid_CCCCCCCCCC.yaml").write_text(
+        GOOD.replace("sid_Fx00000001", "sid_CCCCCCCCCC")
+        .replace("example.org/a", "example.org/c")
+        .replace("b5b10dd0429e69ac", "31c30e90b177f343")
+    )
+    _git(repo, "add", ".")
+    result = _git(repo, "commit", "-m", "add c", check=False)
+    assert result.returncode == 0, result.stdout
+    assert "resreg validate" in result.stdout
+    assert "Passed" in result.stdout
+
+
+def test_a_bad_file_blocks_the_commit_with_its_location(repo: Path) -> None:
+    (repo / GOOD_PATH).write_text(GOOD + "importance: 101\n")
+    _git(repo, "add", ".")
+    result = _git(repo, "commit", "-m", "break it", check=False)
+    assert result.returncode != 0
+    assert (
+        f"{GOOD_PATH}:6:13: S006 `importance`: input should be less than or equal to 100"
+        in result.stdout
+    )
+    assert _git(repo, "log", "--oneline").stdout.count("\n") == 1
+
+
+def test_a_badly_formatted_file_is_fixed_then_commits(repo: Path) -> None:
+    (repo / MESSY_PATH).parent.mkdir()
+    (repo / MESSY_PATH).write_text(MESSY)
+    _git(repo, "add", ".")
+    first = _git(repo, "commit", "-m", "add b", check=False)
+    assert first.returncode != 0
+    assert "files were modified by this hook" in first.stdout
+    assert (repo / MESSY_PATH).read_text() == (
+        "stable_id: sid_BBBBBBBBBB\nid: 8cae5ebf23bb1733\nurl: https://example.org/b\n"
+        "title: B\ntype: paper\n"
+    )
+    _git(repo, "add", ".")
+    second = _git(repo, "commit", "-m", "add b", check=False)
+    assert second.returncode == 0, second.stdout
+
+
+def test_the_hook_manifest_and_config_are_valid() -> None:
+    for command, file in (
+        ("validate-manifest", ".pre-commit-hooks.yaml"),
+        ("validate-config", ".pre-commit-config.yaml"),
+    ):
+        result = _run(PROJECT_ROOT, sys.executable, "-m", "pre_commit", command, file, check=False)
+        assert result.returncode == 0, result.stdout
