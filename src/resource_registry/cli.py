@@ -87,6 +87,12 @@ def cli() -> None:
     default=None,
     help="Worker processes (default: one per core).",
 )
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Check every file afresh; neither read nor write .resreg-cache/.",
+)
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -97,6 +103,7 @@ def validate(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Check every file of the registry; report findings under PATHS only (default: all).
 
@@ -108,8 +115,10 @@ def validate(
     from resource_registry.validation import Options
     from resource_registry.validation import validate as run_validation
 
-    options = Options(paths=paths, select=select, ignore=ignore, jobs=jobs)
+    options = Options(paths=paths, select=select, ignore=ignore, jobs=jobs, cache=not no_cache)
     report = run_validation(_resolve_root(root), options)
+    for note in report.notes:
+        click.echo(f"resreg: {note}", err=True)
     click.echo(REPORTERS[output_format](report), nl=False)
     if output_format == "github" and (summary := os.environ.get("GITHUB_STEP_SUMMARY")):
         with open(summary, "a", encoding="utf-8") as file:

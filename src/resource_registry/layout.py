@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -20,10 +20,14 @@ VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS, TOMBSTONES)
 
 @dataclass(frozen=True, slots=True)
 class Discovered:
-    """Files under ``data/resources``: resource files, and anything else found there."""
+    """Files under ``data/resources``: resource files, and anything else found there.
+
+    ``signatures`` (size, mtime, inode of each resource file) is filled on request, in the
+    same pass, for the incremental cache."""
 
     resources: list[str]
     strays: list[str]
+    signatures: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 def find_root(start: Path) -> Path:
@@ -38,7 +42,7 @@ def find_root(start: Path) -> Path:
     )
 
 
-def discover(root: Path) -> Discovered:
+def discover(root: Path, *, signatures: bool = False) -> Discovered:
     """Every file under ``data/resources``, as sorted POSIX paths relative to ``root``.
 
     Resource files are regular ``.yaml`` files; links, other extensions and anything else
@@ -47,6 +51,7 @@ def discover(root: Path) -> Discovered:
     """
     resources: list[str] = []
     strays: list[str] = []
+    stats: dict[str, tuple[int, int, int]] = {}
     base = os.path.join(root, "")
     pending = [os.path.join(root, RESOURCES_DIR)]
     while pending:
@@ -60,9 +65,12 @@ def discover(root: Path) -> Discovered:
                 relative = entry.path.removeprefix(base).replace(os.sep, "/")
                 if entry.name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
                     resources.append(relative)
+                    if signatures:
+                        stat = entry.stat(follow_symlinks=False)
+                        stats[relative] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
                 else:
                     strays.append(relative)
-    return Discovered(sorted(resources), sorted(strays))
+    return Discovered(sorted(resources), sorted(strays), stats)
 
 
 def read_capped(path: str | Path) -> bytes:

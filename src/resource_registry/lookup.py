@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import Any, Final
 from resource_registry import layout, urls
 from resource_registry.loading import Document, read_document
 from resource_registry.records import ResourceKey
-from resource_registry.validation import check_files
+from resource_registry.validation import Options, file_results
 
 _STABLE_ID: Final = re.compile(r"sid_[0-9A-Za-z]{10}")
 _ID: Final = re.compile(r"[0-9a-f]{16}")
@@ -27,10 +26,10 @@ class Match:
     tombstone: dict[str, Any] | None = None
 
 
-def all_keys(root: Path, jobs: int | None = None) -> list[ResourceKey]:
-    paths = layout.discover(root).resources
-    today = dt.datetime.now(dt.UTC).date()
-    return [result.key for result in check_files(root, paths, today, jobs) if result.key]
+def all_keys(root: Path, *, cache: bool = True) -> list[ResourceKey]:
+    options = Options(cache=cache)
+    results, _ = file_results(root, layout.discover(root, signatures=cache), options)
+    return [result.key for result in results if result.key]
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from resource_registry import layout
+from resource_registry.cache import ResultCache, cached_results
 from resource_registry.catalog import Issue, check_catalog
 from resource_registry.codes import RULES
 from resource_registry.errors import UsageError
@@ -34,6 +35,7 @@ class Options:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     jobs: int | None = None
+    cache: bool = True
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
 
@@ -41,6 +43,7 @@ class Options:
 class Report:
     findings: list[Finding]
     files_checked: int
+    notes: list[str] = field(default_factory=list, compare=False)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for item in self.findings if item.severity is severity)
@@ -51,8 +54,8 @@ def validate(root: Path, options: Options | None = None) -> Report:
     options = options or Options()
     _check_codes(options.select + options.ignore)
     wanted = _path_filter(root, options.paths)
-    discovered = layout.discover(root)
-    results = check_files(root, discovered.resources, options.today, options.jobs)
+    discovered = layout.discover(root, signatures=options.cache)
+    results, notes = file_results(root, discovered, options)
     vocabulary = load_vocabulary(root, options.today)
     keys = [result.key for result in results if result.key is not None]
     found = [item for result in results for item in result.findings]
@@ -72,7 +75,24 @@ def validate(root: Path, options: Options | None = None) -> Report:
         if _is_selected(issue.code, options) and wanted(issue.path)
     ]
     selected += _locate_issues(root, issues)
-    return Report(sorted(selected), len(discovered.resources) + len(layout.VOCABULARY_FILES))
+    files = len(discovered.resources) + len(layout.VOCABULARY_FILES)
+    return Report(sorted(selected), files, notes)
+
+
+def file_results(
+    root: Path, discovered: layout.Discovered, options: Options
+) -> tuple[list[FileResult], list[str]]:
+    """Per-file results for every discovered resource file, from the cache where valid."""
+    if not options.cache:
+        return check_files(root, discovered.resources, options.today, options.jobs), []
+    cache = ResultCache.open(root, options.today)
+    reused, missing = cached_results(cache, discovered.signatures)
+    for result in check_files(root, missing, options.today, options.jobs):
+        cache.put(result, discovered.signatures[result.path])
+        reused[result.path] = result
+    cache.keep_only(discovered.resources)
+    cache.save()
+    return [reused[path] for path in discovered.resources], cache.notes
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:

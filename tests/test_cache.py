@@ -1,0 +1,131 @@
+"""The incremental cache: same results as without it, and never trusted when wrong."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, TODAY, MakeRegistry
+from resource_registry import Options, validate
+from resource_registry.cache import CACHE_DIR
+
+CACHE_FILE = Path(CACHE_DIR) / "validate-v1.bin"
+
+
+def _registry(make_registry: MakeRegistry) -> Path:
+    files = {
+        f"data/resources/zz/{f.name}": f.read_bytes()
+        for f in sorted((FIXTURES / "bad").glob("*.yaml"))
+    }
+    for case in (FIXTURES / "cases").iterdir():
+        for path in case.rglob("data/resources/**/*.yaml"):
+            files[path.relative_to(case).as_posix()] = path.read_bytes()
+    root = make_registry(files)
+    _age(root)
+    return root
+
+
+def _age(root: Path) -> None:
+    """Make every file older than the racy window, as files normally are."""
+    for path in (root / "data").rglob("*"):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
+
+
+def _options(*, cache: bool = True) -> Options:
+    return Options(today=TODAY, jobs=1, cache=cache)
+
+
+def test_results_with_and_without_cache_are_identical(make_registry: MakeRegistry) -> None:
+    root = _registry(make_registry)
+    uncached = validate(root, _options(cache=False))
+    cold = validate(root, _options())
+    warm = validate(root, _options())
+    assert (root / CACHE_FILE).exists()
+    assert uncached.findings == cold.findings == warm.findings
+    assert len(uncached.findings) > 50
+
+
+def test_no_cache_neither_reads_nor_writes(make_registry: MakeRegistry) -> None:
+    root = _registry(make_registry)
+    validate(root, _options(cache=False))
+    assert not (root / CACHE_DIR).exists()
+
+
+def test_an_edited_file_is_checked_again(make_registry: MakeRegistry) -> None:
+    root = _registry(make_registry)
+    validate(root, _options())
+    target = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
+    before = {
+        (f.code, f.line)
+        for f in validate(root, _options()).findings
+        if f.path.endswith(target.name)
+    }
+    target.write_text(target.read_text().replace("type: paper", "type: papyrus"))
+    after = {
+        (f.code, f.line)
+        for f in validate(root, _options()).findings
+        if f.path.endswith(target.name)
+    }
+    assert ("S005", 5) in after
+    assert after != before
+
+
+def test_a_file_written_just_before_the_run_is_not_trusted_later(
+    make_registry: MakeRegistry,
+) -> None:
+    root = _registry(make_registry)
+    target = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
+    target.write_text(target.read_text())  # modified "now": inside the racy window
+    validate(root, _options())
+    stat = target.stat()
+    target.write_text(target.read_text().replace("type: paper", "type: PAPER"))  # same size
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: stat cannot tell
+    report = validate(root, _options())
+    assert ("S005", 5) in {
+        (f.code, f.line) for f in report.findings if f.path.endswith(target.name)
+    }
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_a_corrupt_cache_is_rebuilt(make_registry: MakeRegistry, damage: str) -> None:
+    root = _registry(make_registry)
+    expected = validate(root, _options()).findings
+    data = bytearray((root / CACHE_FILE).read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "flip":
+        data[-10] ^= 0xFF
+    else:
+        data = bytearray(b"not a cache at all")
+    (root / CACHE_FILE).write_bytes(bytes(data))
+    report = validate(root, _options())
+    assert report.findings == expected
+    assert report.notes == ["cache was corrupt and has been rebuilt"]
+    assert validate(root, _options()).notes == []
+
+
+def test_a_cache_from_another_day_is_not_used(make_registry: MakeRegistry) -> None:
+    root = _registry(make_registry)
+    today = validate(root, _options()).findings
+    later_day = TODAY.replace(year=3001)  # the fixtures dated 2999 are no longer in the future
+    later = validate(root, Options(today=later_day, jobs=1)).findings
+    assert later == validate(root, Options(today=later_day, jobs=1, cache=False)).findings
+    assert later != today
+
+
+def test_an_unwritable_cache_is_noted_not_fatal(make_registry: MakeRegistry) -> None:
+    root = _registry(make_registry)
+    (root / CACHE_DIR).write_text("a file where the cache folder should be")
+    report = validate(root, _options())
+    assert report.findings == validate(root, _options(cache=False)).findings
+    assert report.notes[0].startswith("cache not saved")
+
+
+def test_cache_folder_ignores_itself_in_git(make_registry: MakeRegistry) -> None:
+    root = _registry(make_registry)
+    validate(root, _options())
+    assert (root / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    shutil.rmtree(root / CACHE_DIR)
