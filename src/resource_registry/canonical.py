@@ -27,6 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 import yaml
@@ -98,6 +99,11 @@ def is_plain_safe(text: str) -> bool:
     return not any(regexp.match(text) for tag, regexp in _YAML11_RESOLVERS.get(text[0], ()))
 
 
+@lru_cache(maxsize=16_384)
+def _short_plain_safe(text: str) -> bool:
+    return is_plain_safe(text)
+
+
 def scalar(value: object) -> str:
     """One scalar on one line (never a block scalar)."""
     if value is None:
@@ -109,7 +115,8 @@ def scalar(value: object) -> str:
     if isinstance(value, float):
         return _float(value)
     text = str(value)
-    if is_plain_safe(text):
+    # keys, tags and names repeat across files: remember their verdict
+    if _short_plain_safe(text) if len(text) <= 40 else is_plain_safe(text):
         return text
     if text.isprintable():
         return "'" + text.replace("'", "''") + "'"
