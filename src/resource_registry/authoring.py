@@ -1,4 +1,4 @@
-"""Changing the registry: adding a resource (``resreg new``).
+"""Changing the registry: ``resreg new``, ``resreg retire`` and ``resreg merge``.
 
 Identity is minted here and nowhere else: a stable ID from the operating system's
 CSPRNG, and the `id` from the URL as first recorded.
@@ -7,19 +7,23 @@ CSPRNG, and the `id` from the URL as first recorded.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import os
 import secrets
 import string
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from resource_registry import lookup, urls
-from resource_registry.canonical import RESOURCE_ORDER, render
+from resource_registry.canonical import RESOURCE_ORDER, extract_comments, order_for, render
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.formatting import tag_aliases
 from resource_registry.fsutil import atomic_write
+from resource_registry.layout import TOMBSTONES, read_capped
+from resource_registry.loading import Document, read_document
 from resource_registry.models import RESOURCE_TYPES
 from resource_registry.records import shard_path
 from resource_registry.vocabulary import vocabulary_ids
@@ -133,3 +137,126 @@ def _check_arguments(
         raise UsageError(
             f"unknown {', '.join(unknown)}; add them to data/tags.yaml or data/pages.yaml first"
         )
+
+
+def retire(root: Path, stable_id: str, *, reason: str, today: dt.date | None = None) -> Path:
+    """Remove a resource and leave its tombstone; return the path that was removed."""
+    with registry_lock(root):
+        path, record = _live_record(root, stable_id, "retire")
+        _append_tombstone(root, record, reason=reason, today=today)
+        path.unlink()
+        return path
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    kept: Path
+    removed: Path
+    conflicts: tuple[str, ...]
+
+
+def merge(root: Path, duplicate: str, keep: str, *, today: dt.date | None = None) -> Merged:
+    """Fold ``duplicate`` into ``keep``: the kept resource gains the duplicate's citations,
+    tags, authors and URLs, keeps its own text, and the duplicate becomes a tombstone
+    that redirects to it. Conflicting text fields are reported, not merged."""
+    if duplicate.lower() == keep.lower():
+        raise UsageError(f"cannot merge {duplicate} into itself")
+    with registry_lock(root):
+        retired = {str(stone.get("stable_id")) for stone in lookup.tombstones(root)}
+        if keep in retired:
+            raise UsageError(
+                f"{keep} is retired; merge into the resource that replaced it "
+                f"(`resreg lookup {keep}` names it)"
+            )
+        if duplicate in retired:
+            raise UsageError(f"{duplicate} is already retired")
+        kept_path, kept = _live_record(root, keep, "merge into")
+        removed_path, gone = _live_record(root, duplicate, "merge")
+        conflicts = _fold(kept, gone)
+        atomic_write(kept_path, render(kept, RESOURCE_ORDER).encode())
+        _append_tombstone(root, gone, reason=f"Merged into {keep}.", today=today, replaced_by=keep)
+        removed_path.unlink()
+        return Merged(kept_path, removed_path, tuple(conflicts))
+
+
+_UNION_FIELDS: Final = ("authors", "tags", "cited_by", "labels")
+_TEXT_FIELDS: Final = (
+    "title",
+    "type",
+    "publication",
+    "published_date",
+    "importance",
+    "relevance",
+    "summary",
+    "review",
+    "abstract",
+    "key_points",
+)
+
+
+def _fold(kept: dict[str, Any], gone: Mapping[str, Any]) -> list[str]:
+    for field in _UNION_FIELDS:
+        merged = list(kept.get(field, [])) + [
+            item for item in gone.get(field, []) if item not in kept.get(field, [])
+        ]
+        if merged:
+            kept[field] = sorted(merged) if field != "authors" else merged
+    urls_ = [gone["url"], *gone.get("previous_urls", [])]
+    previous = list(kept.get("previous_urls", []))
+    previous += [url for url in urls_ if url != kept["url"] and url not in previous]
+    if previous:
+        kept["previous_urls"] = previous
+    conflicts = []
+    for field in _TEXT_FIELDS:
+        if field in gone and field not in kept:
+            kept[field] = gone[field]
+        elif field in gone and gone[field] != kept[field]:
+            conflicts.append(f"`{field}`: kept {kept[field]!r}, dropped {gone[field]!r}")
+    return conflicts
+
+
+def _live_record(root: Path, stable_id: str, verb: str) -> tuple[Path, dict[str, Any]]:
+    path = root / shard_path(stable_id)
+    if not path.is_file():
+        raise UsageError(f"cannot {verb} {stable_id}: no file {shard_path(stable_id)}")
+    parsed = read_document(read_capped(path))
+    if not isinstance(parsed, Document) or not isinstance(parsed.data, dict):
+        raise UsageError(
+            f"cannot {verb} {stable_id}: {shard_path(stable_id)} does not parse; "
+            "fix it first (`resreg validate`)"
+        )
+    record = parsed.data
+    missing = [
+        key for key in ("stable_id", "id", "url", "title") if not isinstance(record.get(key), str)
+    ]
+    if missing or record["stable_id"] != stable_id:
+        raise UsageError(
+            f"cannot {verb} {stable_id}: its file is not a valid resource "
+            "(`resreg validate` says why)"
+        )
+    return path, record
+
+
+def _append_tombstone(
+    root: Path,
+    record: Mapping[str, Any],
+    *,
+    reason: str,
+    today: dt.date | None,
+    replaced_by: str | None = None,
+) -> None:
+    if not reason.strip():
+        raise UsageError("a reason is required")
+    path = root / TOMBSTONES
+    text = path.read_text(encoding="utf-8") if path.is_file() else "[]\n"
+    parsed = read_document(text.encode())
+    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
+        raise UsageError(f"{TOMBSTONES} does not parse as a list; fix it first")
+    stone: dict[str, object] = {key: record[key] for key in ("stable_id", "id", "url", "title")}
+    stone["retired"] = (today or dt.datetime.now(dt.UTC).date()).isoformat()
+    stone["reason"] = reason.strip()
+    if replaced_by:
+        stone["replaced_by"] = replaced_by
+    entries = [*parsed.data, stone]
+    comments = extract_comments(parsed.root, text)
+    atomic_write(path, render(entries, order_for(TOMBSTONES), comments).encode())

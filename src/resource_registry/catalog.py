@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from resource_registry.layout import TOMBSTONES
 from resource_registry.records import Pointer, ResourceKey
+from resource_registry.redirects import resolve_all
 from resource_registry.vocabulary import Vocabulary
 
 
@@ -34,7 +36,25 @@ def check_catalog(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> list[I
     issues += _id_problems(keys, vocabulary)
     issues += _url_problems(keys)
     issues += _reference_problems(keys, vocabulary)
+    issues += _redirect_problems(keys, vocabulary)
     return issues
+
+
+def _redirect_problems(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> Iterator[Issue]:
+    live = {key.stable_id for key in keys if key.stable_id}
+    redirects = resolve_all(vocabulary.tombstones, live)
+    for index, stone in enumerate(vocabulary.tombstones):
+        redirect = redirects.get(str(stone.get("stable_id")))
+        if redirect is not None and redirect.broken:
+            what = "a cycle" if redirect.broken == "cycle" else "an unknown or retired resource"
+            yield Issue(
+                TOMBSTONES,
+                (index, "replaced_by"),
+                "R006",
+                f"`replaced_by` of {redirect.stable_id} leads to {what}: "
+                + " → ".join((redirect.stable_id, *redirect.chain)),
+                "point it at the live resource that replaced it",
+            )
 
 
 def _stable_id_problems(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> Iterator[Issue]:

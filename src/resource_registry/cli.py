@@ -88,6 +88,12 @@ def cli() -> None:
     help="Worker processes (default: one per core).",
 )
 @click.option(
+    "--base",
+    metavar="REF",
+    default=None,
+    help="Also check history against this git ref (the pull request's target branch).",
+)
+@click.option(
     "--no-cache",
     "no_cache",
     is_flag=True,
@@ -103,6 +109,7 @@ def validate(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     jobs: int | None,
+    base: str | None,
     no_cache: bool,
 ) -> None:
     """Check every file of the registry; report findings under PATHS only (default: all).
@@ -115,7 +122,9 @@ def validate(
     from resource_registry.validation import Options
     from resource_registry.validation import validate as run_validation
 
-    options = Options(paths=paths, select=select, ignore=ignore, jobs=jobs, cache=not no_cache)
+    options = Options(
+        paths=paths, select=select, ignore=ignore, jobs=jobs, cache=not no_cache, base=base
+    )
     report = run_validation(_resolve_root(root), options)
     for note in report.notes:
         click.echo(f"resreg: {note}", err=True)
@@ -258,22 +267,51 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     from resource_registry import lookup
 
     registry = _resolve_root(root)
-    matches = lookup.find(query, lookup.all_keys(registry), lookup.tombstones(registry))
+    keys, retired = lookup.all_keys(registry), lookup.tombstones(registry)
+    matches = lookup.find(query, keys, retired)
     for match in matches:
         if match.path is not None:
             click.echo(f"# {match.path} ({match.how} match)")
             click.echo((registry / match.path).read_text(encoding="utf-8"), nl=False)
         elif match.tombstone is not None:
-            stone = match.tombstone
-            successor = stone.get("replaced_by")
-            click.echo(
-                f"# retired {stone.get('retired')}: {stone.get('stable_id')} "
-                f"({stone.get('reason')})"
-                + (f"; replaced by {successor}" if successor else "; withdrawn")
-            )
+            click.echo(lookup.describe_retired(match.tombstone, keys, retired))
     if not matches:
         click.echo(f"resreg: nothing in the registry matches {query}", err=True)
     ctx.exit(ExitCode.OK if matches else ExitCode.FINDINGS)
+
+
+@cli.command()
+@click.argument("stable_id")
+@click.option("--reason", required=True, help="Why it is retired (kept in the tombstone).")
+@_root_option
+def retire(stable_id: str, reason: str, root: Path | None) -> None:
+    """Remove a resource and append its tombstone to data/tombstones.yaml."""
+    from resource_registry.authoring import retire as retire_resource
+
+    registry = _resolve_root(root)
+    removed = retire_resource(registry, stable_id, reason=reason)
+    click.echo(
+        f"retired {stable_id}: removed {removed.relative_to(registry).as_posix()}, "
+        "tombstone added to data/tombstones.yaml"
+    )
+
+
+@cli.command()
+@click.argument("duplicate")
+@click.argument("keep")
+@_root_option
+def merge(duplicate: str, keep: str, root: Path | None) -> None:
+    """Fold DUPLICATE into KEEP and leave a tombstone that redirects to KEEP."""
+    from resource_registry.authoring import merge as merge_resources
+
+    registry = _resolve_root(root)
+    merged = merge_resources(registry, duplicate, keep)
+    click.echo(
+        f"merged {duplicate} into {keep}: updated {merged.kept.relative_to(registry).as_posix()}, "
+        f"removed {merged.removed.relative_to(registry).as_posix()}"
+    )
+    for conflict in merged.conflicts:
+        click.echo(f"conflict, kept {keep}'s value: {conflict}")
 
 
 def main() -> None:

@@ -64,6 +64,7 @@ RULES: dict[str, Rule] = {
         Rule("R003", _E, "A `cited_by` page is not in `data/pages.yaml`."),
         Rule("R004", _E, "A vocabulary or tombstone file has the same id twice."),
         Rule("R005", _E, "A tag alias is also a tag id or another tag's alias."),
+        Rule("R006", _E, "A tombstone's `replaced_by` does not lead to a live resource."),
         Rule("C001", _E, "A date is not a real calendar date."),
         Rule("C002", _E, "A date is in the future."),
         Rule("C003", _E, "A text is empty or only whitespace."),
@@ -74,6 +75,12 @@ RULES: dict[str, Rule] = {
         Rule("C008", _E, "A URL is not an absolute http(s) URL with a host."),
         Rule("C009", _E, "A text contains control or bidirectional-override characters."),
         Rule("C010", _W, "A title is only a domain name."),
+        Rule("H001", _E, "A file's `stable_id` or `id` changed since the base commit."),
+        Rule("H002", _E, "A resource was deleted without a tombstone."),
+        Rule("H003", _E, "A tombstone was removed or edited since the base commit."),
+        Rule("H004", _E, "An identifier retired at the base commit is live again."),
+        Rule("H005", _E, "A resource moved to another file since the base commit."),
+        Rule("H006", _E, "A URL changed without the old one kept in `previous_urls`."),
     )
 }
 

@@ -11,6 +11,7 @@ from typing import Any, Final
 from resource_registry import layout, urls
 from resource_registry.loading import Document, read_document
 from resource_registry.records import ResourceKey
+from resource_registry.redirects import resolve_all
 from resource_registry.validation import Options, file_results
 
 _STABLE_ID: Final = re.compile(r"sid_[0-9A-Za-z]{10}")
@@ -68,3 +69,20 @@ def find(query: str, keys: Sequence[ResourceKey], retired: Sequence[dict[str, An
     near = [Match("normalized url", key.path) for key in keys if key.normal_url == normal]
     dead = [Match("url", tombstone=t) for t in retired if t.get("url") == query]
     return near + dead
+
+
+def describe_retired(
+    stone: dict[str, Any], keys: Sequence[ResourceKey], retired: Sequence[dict[str, Any]]
+) -> str:
+    """One line: when and why it was retired, and where it leads now."""
+    live = {key.stable_id: key.path for key in keys if key.stable_id}
+    redirect = resolve_all(retired, live.keys()).get(str(stone.get("stable_id")))
+    head = f"# retired {stone.get('retired')}: {stone.get('stable_id')} ({stone.get('reason')})"
+    if redirect is None or not redirect.chain:
+        return head + "; withdrawn"
+    if redirect.target is None:
+        return (
+            head + f"; replaced by {redirect.chain[0]}, whose chain is broken ({redirect.broken})"
+        )
+    via = f" via {' → '.join(redirect.chain[:-1])}" if len(redirect.chain) > 1 else ""
+    return head + f"; replaced by {redirect.target}{via}: {live[redirect.target]}"

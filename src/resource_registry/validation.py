@@ -21,7 +21,8 @@ from resource_registry.catalog import Issue, check_catalog
 from resource_registry.codes import RULES
 from resource_registry.errors import UsageError
 from resource_registry.findings import Finding, Severity
-from resource_registry.loading import Document, locate, read_document
+from resource_registry.history import check_history
+from resource_registry.loading import Document, Problem, locate, read_document
 from resource_registry.parallel import map_chunks
 from resource_registry.records import FileResult, check_resource, finding, from_problem
 from resource_registry.vocabulary import load_vocabulary
@@ -36,6 +37,7 @@ class Options:
     ignore: tuple[str, ...] = ()
     jobs: int | None = None
     cache: bool = True
+    base: str | None = None
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
 
@@ -69,10 +71,11 @@ def validate(root: Path, options: Options | None = None) -> Report:
     )
     found += vocabulary.findings
     selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
+    catalog = check_catalog(keys, vocabulary)
+    if options.base is not None:
+        catalog += check_history(root, options.base, keys, vocabulary.tombstones)
     issues = [
-        issue
-        for issue in check_catalog(keys, vocabulary)
-        if _is_selected(issue.code, options) and wanted(issue.path)
+        issue for issue in catalog if _is_selected(issue.code, options) and wanted(issue.path)
     ]
     selected += _locate_issues(root, issues)
     files = len(discovered.resources) + len(layout.VOCABULARY_FILES)
@@ -127,7 +130,10 @@ def _locate_issues(root: Path, issues: Iterable[Issue]) -> list[Finding]:
         by_path[issue.path].append(issue)
     located: list[Finding] = []
     for path, file_issues in by_path.items():
-        parsed = read_document(layout.read_capped(root / path))
+        try:
+            parsed: Document | list[Problem] = read_document(layout.read_capped(root / path))
+        except OSError:  # a deleted file (history checks) has no lines to point at
+            parsed = []
         for issue in file_issues:
             line, col = (
                 locate(parsed.root, issue.pointer) if isinstance(parsed, Document) else (0, 0)
