@@ -130,6 +130,12 @@ def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir:
         [resreg, "new", "https://example.org/brand-new", "--title", "New", "--root", str(root)]
     )
     say("(f) resreg new", new)
+    plain, based = history_cost(root, files)
+    print(
+        f"(g) validate / validate --base, 100 files changed: {plain.seconds:.2f} s / "
+        f"{based.seconds:.2f} s",
+        flush=True,
+    )
     sample = files if jsonschema_files is None else files[:jsonschema_files]
     theirs = check_jsonschema(sample, workdir)
     scaled = theirs.seconds * len(files) / len(sample)
@@ -149,6 +155,15 @@ def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir:
         ("(e) `resreg fmt --check`, every file", f"{fmt.seconds:.2f} s (exit {fmt.returncode})"),
         ("(e) / (a)", f"**{fmt.seconds / floor.seconds:.2f}** (target ≤ 2)"),
         ("(f) `resreg new`, warm cache", f"**{new.seconds:.2f} s** (target ≤ 0.5 s)"),
+        (
+            "(g) `resreg validate`, warm, 100 files changed since the last commit",
+            f"{plain.seconds:.2f} s",
+        ),
+        ("(g) the same with `--base HEAD` (history check)", f"{based.seconds:.2f} s"),
+        (
+            "(g) history check's own cost / (c)",
+            f"**{max(based.seconds - plain.seconds, 0) / cold.seconds:.3f}** (target ≤ 0.5)",
+        ),
         ("one-file registry: `resreg validate` (median of 7)", f"{one_file * 1000:.0f} ms"),
         ("`python -c pass` (median of 7)", f"{bare * 1000:.0f} ms"),
     ]
@@ -157,6 +172,29 @@ def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir:
         print(f"| {name} | {value} |")
     if cold.returncode != 0:
         sys.exit("resreg validate did not pass on the synthetic registry")
+
+
+def history_cost(root: Path, files: list[Path]) -> tuple[Run, Run]:
+    """Commit the registry, change 100 files, then time validation without and with the
+    history check (both with a warm cache, so the difference is the history check)."""
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="bench",
+        GIT_AUTHOR_EMAIL="bench@example.org",
+        GIT_COMMITTER_NAME="bench",
+        GIT_COMMITTER_EMAIL="bench@example.org",
+    )
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+    old = time.time_ns() - 10**10
+    for path in files[:: max(1, len(files) // 100)][:100]:
+        path.write_text(path.read_text().replace("title: ", "title: Changed ", 1))
+        os.utime(path, ns=(old, old))
+    resreg = str(BIN / "resreg")
+    timed([resreg, "validate", "--root", str(root)])  # caches the changed files
+    plain = timed([resreg, "validate", "--root", str(root)])
+    based = timed([resreg, "validate", "--root", str(root), "--base", "HEAD"])
+    return plain, based
 
 
 def say(name: str, run: Run) -> None:
