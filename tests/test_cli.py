@@ -138,7 +138,7 @@ def test_select_and_ignore_filter_by_code_prefix(make_registry: MakeRegistry) ->
     _, out, _ = _run("validate", "--root", str(root), "--select", "C")
     assert " C010 " in out
     assert " S006 " not in out
-    _, out, _ = _run("validate", "--root", str(root), "--ignore", "S006", "--ignore", "c01")
+    _, out, _ = _run("validate", "--root", str(root), "--ignore", "S006,c01")
     assert out.startswith("All good")
 
 

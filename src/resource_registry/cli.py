@@ -123,7 +123,12 @@ def validate(
     from resource_registry.validation import validate as run_validation
 
     options = Options(
-        paths=paths, select=select, ignore=ignore, jobs=jobs, cache=not no_cache, base=base
+        paths=paths,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        jobs=jobs,
+        cache=not no_cache,
+        base=base,
     )
     report = run_validation(_resolve_root(root), options)
     for note in report.notes:
@@ -134,6 +139,11 @@ def validate(
             file.write(render_markdown_summary(report))
     failing = report.count(Severity.ERROR) + (report.count(Severity.WARNING) if strict else 0)
     ctx.exit(ExitCode.FINDINGS if failing else ExitCode.OK)
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Codes given as repeated options, comma-separated, or both."""
+    return tuple(code.strip() for value in values for code in value.split(",") if code.strip())
 
 
 @cli.command()
@@ -312,6 +322,40 @@ def merge(duplicate: str, keep: str, root: Path | None) -> None:
     )
     for conflict in merged.conflicts:
         click.echo(f"conflict, kept {keep}'s value: {conflict}")
+
+
+@cli.command(name="import-legacy")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--into",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The new registry's root (created; must not hold data/ yet).",
+)
+@click.option(
+    "--publications",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The legacy publications file.",
+)
+@click.option(
+    "--pages",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The legacy pages file.",
+)
+def import_legacy_command(
+    files: tuple[Path, ...], into: Path, publications: Path | None, pages: Path | None
+) -> None:
+    """Convert legacy list-per-file YAML into a registry at --into, then validate it."""
+    from resource_registry.legacy import import_legacy
+    from resource_registry.report import render_import_summary
+    from resource_registry.validation import Options
+    from resource_registry.validation import validate as run_validation
+
+    summary = import_legacy(list(files), into, publications=publications, pages=pages)
+    report = run_validation(into, Options())
+    click.echo(render_import_summary(into, summary, report), nl=False)
 
 
 def main() -> None:

@@ -124,10 +124,10 @@ class _Composer(_Parser, _Resolver):
     pass
 
 
-def read_document(data: bytes) -> Document | list[Problem]:
+def read_document(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Document | list[Problem]:
     """Parse one file's bytes into a :class:`Document`, or say why it cannot be used."""
-    if len(data) > MAX_FILE_BYTES:
-        return [Problem("P002", f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+    if len(data) > max_bytes:
+        return [Problem("P002", f"file is {len(data):,} bytes; the limit is {max_bytes:,}")]
     warnings: tuple[Problem, ...] = ()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]

@@ -8,7 +8,7 @@ the JSON Schema, and code reads them as plain dicts without copying.
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal, NotRequired, get_args
+from typing import Annotated, Any, Final, Literal, NotRequired, get_args
 
 from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import TypedDict
@@ -196,6 +196,15 @@ class Resource(TypedDict):
         ]
     ]
     fetch: NotRequired[Annotated[Fetch, Field(description="Link-check result.")]]
+    legacy: NotRequired[
+        Annotated[
+            dict[str, Any],
+            Field(
+                description="Fields carried over verbatim from the legacy knowledge base "
+                "(such as fetched_at and local_filename), kept for provenance only."
+            ),
+        ]
+    ]
 
 
 @with_config(ConfigDict(extra="forbid", strict=True, title="Publication"))

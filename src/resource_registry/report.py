@@ -6,11 +6,17 @@ A reporter returns text and never prints; the CLI decides where the text goes.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
-from typing import Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
+from resource_registry.codes import RULES
 from resource_registry.findings import Finding, Severity
 from resource_registry.validation import Report
+
+if TYPE_CHECKING:
+    from resource_registry.legacy import ImportSummary
 
 JSON_FORMAT_VERSION: Final = 1
 GITHUB_ANNOTATIONS_PER_SEVERITY: Final = 10
@@ -115,3 +121,42 @@ def _data(text: str) -> str:
 
 def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_import_summary(into: Path, summary: ImportSummary, report: Report) -> str:
+    """What an import brought in, what it kept aside, and what validation then found."""
+    lines = [
+        f"imported {summary.imported:,} resources from "
+        f"{_plural(len(summary.records_per_file), 'file')} into {into}"
+    ]
+    lines += [f"  {name}: {count:,}" for name, count in summary.records_per_file.items()]
+    lines.append(
+        f"vocabularies: {summary.publications:,} publications, {summary.pages:,} pages, "
+        f"{summary.tags:,} tags"
+    )
+    if summary.legacy_fields:
+        kept = ", ".join(
+            f"{name} ({count:,})" for name, count in summary.legacy_fields.most_common()
+        )
+        lines.append(f"kept verbatim under `legacy`: {kept}")
+    if summary.empty_lists:
+        empty = ", ".join(
+            f"{name} ({count:,})" for name, count in summary.empty_lists.most_common()
+        )
+        lines.append(f"empty lists left out (the same as no value): {empty}")
+    lines.append(f"timestamps without a time zone, kept as written: {summary.unzoned_timestamps:,}")
+    dates = summary.partial_dates
+    lines.append(
+        f"dates kept as written: {dates['year']:,} year only, {dates['year-month']:,} "
+        f"year and month, {dates['full']:,} full"
+    )
+    lines.append(
+        f"records sharing an id: {summary.duplicate_ids:,}; sharing a URL: "
+        f"{summary.duplicate_urls:,} (all kept)"
+    )
+    lines.append(f"validation: {_summary(report)}")
+    by_code = Counter(item.code for item in report.findings)
+    lines += [
+        f"  {code}  {count:6,}  {RULES[code].summary}" for code, count in sorted(by_code.items())
+    ]
+    return "\n".join(lines) + "\n"
