@@ -358,6 +358,79 @@ def import_legacy_command(
     click.echo(render_import_summary(into, summary, report), nl=False)
 
 
+_EXPORT_STEPS = (
+    "validating",
+    "reading records",
+    "writing JSON",
+    "writing CSV",
+    "writing Parquet",
+    "writing SQLite",
+    "writing the manifest",
+    "moving into place",
+)
+
+
+@cli.command(name="export")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The dataset folder (replaced whole, only once the new one is complete).",
+)
+@click.option("--version", "version", default=None, help="Dataset version (default: commit date).")
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="A previous dataset (folder or manifest.json) for changes.json.",
+)
+@_root_option
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+def export_command(
+    out: Path, version: str | None, previous: Path | None, root: Path | None, jobs: int | None
+) -> None:
+    """Compile the registry into a versioned dataset; refuses if validation finds errors."""
+    import sys
+
+    from resource_registry.export import export
+
+    registry = _resolve_root(root)
+    if sys.stderr.isatty():
+        with click.progressbar(
+            length=len(_EXPORT_STEPS),
+            label="exporting",
+            file=sys.stderr,
+            item_show_func=lambda step: step,
+        ) as bar:
+            result = export(
+                registry,
+                out,
+                version=version,
+                previous=previous,
+                jobs=jobs,
+                progress=lambda step: bar.update(1, step),
+            )
+    else:
+        result = export(registry, out, version=version, previous=previous, jobs=jobs)
+    click.echo(
+        f"exported {result.resources:,} resources to {result.out} ({len(result.files)} files)"
+    )
+
+
+@cli.command(name="verify")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+def verify_command(ctx: click.Context, folder: Path) -> None:
+    """Check a dataset against its checksums and manifest, and its formats against each other."""
+    from resource_registry.dataset import verify
+
+    problems = verify(folder)
+    for problem in problems:
+        click.echo(problem)
+    click.echo(f"{folder}: " + (f"{len(problems)} problems found" if problems else "verified"))
+    ctx.exit(ExitCode.FINDINGS if problems else ExitCode.OK)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main(prog_name="resreg")
