@@ -7,6 +7,7 @@ command so that a command pays only for what it uses.
 from __future__ import annotations
 
 import os
+import signal
 import traceback
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ class _Group(click.Group):
         except BrokenPipeError:  # the reader went away (`resreg rules | head`): not our failure
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
             ctx.exit(ExitCode.OK)
+        except OSError as error:  # the environment refused: disk full, read-only, no access
+            where = f" ({error.filename})" if error.filename else ""
+            click.echo(f"resreg: {error.strerror or error}{where}", err=True)
+            ctx.exit(ExitCode.USAGE)
         except Exception:
             click.echo(traceback.format_exc(), err=True)
             click.echo(
@@ -433,7 +438,13 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # SIGTERM unwinds like Ctrl-C, so that temporary files and folders are cleaned up
+    signal.signal(signal.SIGTERM, _terminate)
     cli.main(prog_name="resreg")
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":  # pragma: no cover - reason: exercised through `python -m`

@@ -251,6 +251,8 @@ def _syntax_problem(error: yaml.MarkedYAMLError, size: int) -> Problem:
     if mark is not None and mark.index >= size and error.context_mark is not None:
         mark = error.context_mark  # "found end of stream": where the construct began helps more
     message = " ".join(part for part in (error.context, error.problem) if part)
+    if "exceeded maximum nesting depth" in message:  # libyaml's own limit, above ours
+        return Problem("P011", f"nesting is deeper than {MAX_DEPTH} levels", *_one_based(mark))
     if "expected a single document" in message:
         return Problem(
             "P009",

@@ -1,0 +1,122 @@
+"""Property tests over generated input. Example counts follow the hypothesis profile:
+modest by default (CI); `HYPOTHESIS_PROFILE=long scripts/test` for a deep run."""
+
+from __future__ import annotations
+
+import shutil
+import string
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, TODAY
+from resource_registry import dataset
+from resource_registry.canonical import RESOURCE_ORDER, render
+from resource_registry.export import export
+from resource_registry.loading import Document, read_document
+from resource_registry.records import check_resource, shard_path
+from resource_registry.urls import resource_id
+
+_YAMLISH = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "stable_id:",
+                "id:",
+                "url:",
+                "title:",
+                "type:",
+                "tags:",
+                "- ",
+                "  ",
+                "&a",
+                "*a",
+                "!!str",
+                "<<:",
+                "---",
+                "...",
+                "[",
+                "]",
+                "{",
+                "}",
+                "'",
+                '"',
+                "#",
+                "|",
+                ">",
+                "\t",
+                "\r\n",
+                "\n",
+                "\ufeff",
+                "\x00",
+                "\u202e",
+                ": ",
+                "2022-02-30",
+            ]
+        ),
+        st.text(max_size=6),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=300), _YAMLISH.map(lambda text: text.encode("utf-8", "surrogatepass"))
+    )
+)
+def test_any_input_gives_findings_never_an_exception(data: bytes) -> None:
+    parsed = read_document(data)
+    if isinstance(parsed, Document):
+        result = check_resource("data/resources/fx/sid_Fx00000001.yaml", parsed, TODAY)
+        assert all(item.code and item.message for item in result.findings)
+    else:
+        assert all(problem.code.startswith("P") for problem in parsed)
+
+
+_WORDS = (
+    st.text(
+        alphabet=string.ascii_letters + string.digits + " .,:;'\"()#-?!&é", min_size=1, max_size=30
+    )
+    .map(str.strip)
+    .filter(lambda text: text and "&" not in text)
+)
+_RECORDS = st.lists(
+    st.fixed_dictionaries(
+        {"title": _WORDS, "type": st.sampled_from(["paper", "web", "book"])},
+        optional={
+            "summary": _WORDS,
+            "importance": st.integers(0, 100),
+            "published_date": st.sampled_from(["2018", "2018-02", "2018-02-28"]),
+            "authors": st.lists(_WORDS, min_size=1, max_size=3, unique=True),
+            "key_points": st.lists(_WORDS, min_size=1, max_size=3, unique=True),
+            "tags": st.just(["alignment"]),
+        },
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(_RECORDS)
+def test_export_then_load_gives_the_records_back(records: list[dict[str, object]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "registry"
+        shutil.copytree(FIXTURES / "base", root)
+        expected = []
+        for index, fields in enumerate(records):
+            stable_id = f"sid_Prop{index:06d}"
+            url = f"https://example.org/p/{index}"
+            record = {"stable_id": stable_id, "id": resource_id(url), "url": url, **fields}
+            path = root / shard_path(stable_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render(record, RESOURCE_ORDER))
+            expected.append(record)
+        (root / "data/resources").mkdir(exist_ok=True)
+        out = export(root, Path(folder) / "ds", jobs=1).out
+        assert dataset.verify(out) == []
+        assert dataset.load(out) == [
+            dict(sorted(r.items(), key=lambda kv: RESOURCE_ORDER.index(kv[0]))) for r in expected
+        ]
