@@ -45,9 +45,9 @@ _scalars = st.one_of(
             "\x85",
             "tab\there",
             "é",
-        "0:?",
-        "a:b",
-        "x?",
+            "0:?",
+            "a:b",
+            "x?",
         ]
     ),
     st.integers(min_value=-(10**12), max_value=10**12),
