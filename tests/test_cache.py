@@ -12,7 +12,7 @@ from conftest import FIXTURES, TODAY, MakeRegistry
 from resource_registry import Options, validate
 from resource_registry.cache import CACHE_DIR
 
-CACHE_FILE = Path(CACHE_DIR) / "validate-v1.bin"
+CACHE_FILE = Path(CACHE_DIR) / "validate-v2.bin"
 
 
 def _registry(make_registry: MakeRegistry) -> Path:

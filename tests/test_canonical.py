@@ -58,6 +58,7 @@ _scalars = st.one_of(
 _values = st.one_of(
     _scalars,
     st.lists(_scalars, max_size=4),
+    st.lists(st.lists(_scalars, max_size=3), max_size=3),  # nested lists: `- - a`
     st.dictionaries(st.sampled_from(["status", "checked_at", "bytes", "zz"]), _scalars, max_size=3),
 )
 _records = st.dictionaries(st.sampled_from([*RESOURCE_ORDER, "unknown_key"]), _values, max_size=8)

@@ -66,13 +66,13 @@ def new_resource(
     _check_arguments(root, url, title, type_, tags, cited_by)
     aliases = tag_aliases(root)
     with registry_lock(root):
-        keys = lookup.all_keys(root)
+        table = lookup.key_table(root)
         retired = lookup.tombstones(root)
-        if matches := lookup.find(url, keys, []):
-            existing = next(key for key in keys if key.path == matches[0].path)
+        if matches := lookup.find(url, table, []):
+            row = table.paths.index(str(matches[0].path))
             raise DuplicateError(
-                f"{url} is already in the registry as {existing.stable_id} "
-                f"({matches[0].how} match): {existing.path}"
+                f"{url} is already in the registry as {table.stable_ids[row]} "
+                f"({matches[0].how} match): {matches[0].path}"
             )
         new_id = urls.resource_id(url)
         if gone := next((stone for stone in retired if stone.get("id") == new_id), None):
@@ -80,7 +80,7 @@ def new_resource(
                 f"{url} belongs to the retired resource {gone.get('stable_id')} "
                 f"({gone.get('reason', 'no reason given')}); retired IDs never come back"
             )
-        taken = {key.stable_id.lower() for key in keys if key.stable_id}
+        taken = {sid.lower() for sid in table.stable_ids if sid}
         taken |= {str(stone.get("stable_id", "")).lower() for stone in retired}
         while True:
             stable_id = mint_stable_id(taken)

@@ -226,18 +226,38 @@ class _Emitter:
         else:
             self._line(f"{head} {_empty(value) or scalar(value)}", at, pad)
 
-    def list_item(self, item: object, at: Pointer, indent: int, order: Sequence[str]) -> None:
+    def list_item(
+        self,
+        item: object,
+        at: Pointer,
+        indent: int,
+        order: Sequence[str],
+        first_prefix: str | None = None,
+    ) -> None:
+        """One item of a block list; ``first_prefix`` is set for the first item of a list
+        nested in a list (``- - a``)."""
         pad = " " * indent
+        prefix = first_prefix if first_prefix is not None else f"{pad}- "
         self._above(at, pad)
         if isinstance(item, Mapping) and item:
             self._placed.add(at)
-            self.mapping(item, at, indent + 2, order, first_prefix=f"{pad}- ")
+            self.mapping(item, at, indent + 2, order, first_prefix=prefix)
+        elif isinstance(item, list) and item:
+            self._placed.add(at)
+            for index, sub in enumerate(item):
+                self.list_item(
+                    sub,
+                    (*at, index),
+                    indent + 2,
+                    order,
+                    first_prefix=f"{prefix}- " if index == 0 else None,
+                )
         elif isinstance(item, str) and (block := _block_lines(item)) is not None:
             chomp = "" if item.endswith("\n") else "-"
-            self._line(f"{pad}- |{chomp}", at, pad)
+            self._line(f"{prefix}|{chomp}", at, pad)
             self.lines.extend(f"{pad}  {line}\n" if line else "\n" for line in block)
         else:
-            self._line(f"{pad}- {_empty(item) or scalar(item)}", at, pad)
+            self._line(f"{prefix}{_empty(item) or scalar(item)}", at, pad)
 
     def _flow(self, items: list[object]) -> str | None:
         texts = []

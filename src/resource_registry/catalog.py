@@ -1,20 +1,23 @@
 """Whole-catalog checks: uniqueness, retired identifiers and references.
 
-They run over the compact :class:`~resource_registry.records.ResourceKey` of every file
-that parsed, including files that failed their own checks, so one bad file never hides
-a collision. Findings carry a pointer; the caller locates them in their files.
+They run over the identity of every file that parsed, including files that failed their
+own checks, so one bad file never hides a collision. The identities are held as columns
+(:class:`KeyTable`): every check is a count or a set operation over a whole column, done
+in C, and Python loops only over the values that are actually in trouble. Findings carry
+a pointer; the caller locates them in their files.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 
 from resource_registry.layout import TOMBSTONES
-from resource_registry.records import Pointer, ResourceKey
+from resource_registry.records import FileResult, Pointer, ResourceKey
 from resource_registry.redirects import resolve_all
 from resource_registry.vocabulary import Vocabulary
 
@@ -30,19 +33,230 @@ class Issue:
     hint: str | None = None
 
 
-def check_catalog(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> list[Issue]:
+@dataclass(slots=True)
+class KeyTable:
+    """The identity of every resource file, one list per field ("" where absent)."""
+
+    paths: list[str] = field(default_factory=list)
+    stable_ids: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    normal_urls: list[str] = field(default_factory=list)
+    publications: list[str] = field(default_factory=list)
+    previous_urls: list[tuple[str, ...]] = field(default_factory=list)
+    tags: list[tuple[str, ...]] = field(default_factory=list)
+    cited_by: list[tuple[str, ...]] = field(default_factory=list)
+
+    @classmethod
+    def from_results(cls, results: Iterable[FileResult]) -> KeyTable:
+        table = cls()
+        for result in results:
+            table.add(result.path, result.key)
+        return table
+
+    def add(self, path: str, key: ResourceKey | None) -> None:
+        """Append a file's row; a file without a key gets empty values."""
+        self.paths.append(path)
+        for column in _VALUE_COLUMNS:
+            getattr(self, column).append(_EMPTY[column])
+        self.set(len(self.paths) - 1, key)
+
+    def copy_row(self, other: KeyTable, row: int) -> None:
+        """Append row ``row`` of ``other``."""
+        self.paths.append(other.paths[row])
+        for column in _VALUE_COLUMNS:
+            getattr(self, column).append(getattr(other, column)[row])
+
+    def set(self, row: int, key: ResourceKey | None) -> None:
+        if key is None:
+            for column in _VALUE_COLUMNS:
+                getattr(self, column)[row] = _EMPTY[column]
+            return
+        self.stable_ids[row] = key.stable_id or ""
+        self.ids[row] = key.id or ""
+        self.urls[row] = key.url or ""
+        self.normal_urls[row] = key.normal_url or ""
+        self.publications[row] = key.publication or ""
+        self.previous_urls[row] = key.previous_urls
+        self.tags[row] = key.tags
+        self.cited_by[row] = key.cited_by
+
+    def row(self, row: int) -> ResourceKey:
+        return ResourceKey(
+            self.paths[row], self.stable_ids[row] or None, self.ids[row] or None,
+            self.urls[row] or None, self.normal_urls[row] or None, self.previous_urls[row],
+            self.publications[row] or None, self.tags[row], self.cited_by[row],
+        )  # fmt: skip
+
+    def rows(self) -> list[ResourceKey]:
+        return [self.row(index) for index in range(len(self.paths))]
+
+
+_VALUE_COLUMNS = (
+    "stable_ids",
+    "ids",
+    "urls",
+    "normal_urls",
+    "publications",
+    "previous_urls",
+    "tags",
+    "cited_by",
+)
+_EMPTY: dict[str, object] = dict.fromkeys(_VALUE_COLUMNS[:5], "") | dict.fromkeys(
+    _VALUE_COLUMNS[5:], ()
+)
+
+
+def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
     issues: list[Issue] = []
-    issues += _stable_id_problems(keys, vocabulary)
-    issues += _id_problems(keys, vocabulary)
-    issues += _url_problems(keys)
-    issues += _reference_problems(keys, vocabulary)
-    issues += _redirect_problems(keys, vocabulary)
+    issues += _stable_id_problems(table, vocabulary)
+    issues += _id_problems(table, vocabulary)
+    issues += _url_problems(table)
+    issues += _reference_problems(table, vocabulary)
+    issues += _redirect_problems(table, vocabulary)
     return issues
 
 
-def _redirect_problems(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> Iterator[Issue]:
-    live = {key.stable_id for key in keys if key.stable_id}
-    redirects = resolve_all(vocabulary.tombstones, live)
+def _stable_id_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+    lowered = _lowered(table.stable_ids)
+    retired = {str(stone.get("stable_id", "")).lower() for stone in vocabulary.tombstones}
+    for row in _rows_with(lowered, retired):
+        yield Issue(
+            table.paths[row],
+            ("stable_id",),
+            "I004",
+            f"stable_id `{table.stable_ids[row]}` belongs to a retired resource",
+            "mint a new one with `resreg new`; retired IDs are never reused",
+        )
+    yield from _collisions(table, lowered, "stable_id", "I003", "stable ID (ignoring case)")
+
+
+def _lowered(column: list[str]) -> list[str]:
+    """Every value lowercased: one C call for the whole column when no value hides a NUL."""
+    joined = "\0".join(column)
+    if joined.count("\0") != max(len(column) - 1, 0):
+        return [value.lower() for value in column]
+    return joined.lower().split("\0") if column else []
+
+
+def _id_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+    retired = {str(stone.get("id", "")) for stone in vocabulary.tombstones}
+    for row in _rows_with(table.ids, retired):
+        yield Issue(
+            table.paths[row],
+            ("id",),
+            "I010",
+            f"id `{table.ids[row]}` belongs to a retired resource",
+            "a retired resource's URL cannot come back under a new stable ID",
+        )
+    yield from _collisions(table, table.ids, "id", "I005", "id")
+
+
+def _url_problems(table: KeyTable) -> Iterator[Issue]:
+    exact = list(_collisions(table, table.urls, "url", "I007", "URL"))
+    yield from exact
+    already = {issue.path for issue in exact}
+    for rows in _shared(table.normal_urls).values():
+        for row in rows:
+            path = table.paths[row]
+            if path not in already:
+                others = _names(table.paths[other] for other in rows if other != row)
+                yield Issue(
+                    path,
+                    ("url",),
+                    "I008",
+                    f"URL is the same resource as {others} after normalization",
+                    "merge them with `resreg merge`, or keep both if they really differ",
+                )
+
+
+def _collisions(
+    table: KeyTable, column: Sequence[str], field_name: str, code: str, what: str
+) -> Iterator[Issue]:
+    for rows in _shared(column).values():
+        for row in rows:
+            others = _names(table.paths[other] for other in rows if other != row)
+            yield Issue(table.paths[row], (field_name,), code, f"same {what} as {others}")
+
+
+def _shared(column: Sequence[str]) -> dict[str, list[int]]:
+    """Values held by more than one row, with those rows. Counting first keeps the common
+    case (every value unique) to one pass in C."""
+    repeated = {value for value, count in Counter(column).items() if count > 1 and value}
+    groups: dict[str, list[int]] = defaultdict(list)
+    for row in _rows_with(column, repeated):
+        groups[column[row]].append(row)
+    return groups
+
+
+def _rows_with(column: Sequence[str], values: set[str]) -> list[int]:
+    """Rows whose value is in ``values``; no Python loop when none is (the usual case)."""
+    values = values - {""}
+    if not values or values.isdisjoint(column):
+        return []
+    return [row for row, value in enumerate(column) if value in values]
+
+
+def _names(paths: Iterable[str], limit: int = 3) -> str:
+    listed = sorted(paths)
+    shown = ", ".join(f"`{path}`" for path in listed[:limit])
+    return shown + (f" and {len(listed) - limit} more" if len(listed) > limit else "")
+
+
+def _reference_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+    unknown = set(table.publications) - vocabulary.publications - {""}
+    suggest = _Suggester(frozenset(vocabulary.publications))
+    for row in _rows_with(table.publications, unknown):
+        publication = table.publications[row]
+        yield Issue(
+            table.paths[row],
+            ("publication",),
+            "R001",
+            f"unknown publication `{publication}`",
+            suggest.hint(publication, "data/publications.yaml"),
+        )
+    yield from _list_references(
+        table, table.tags, vocabulary.tags, "tags", "R002", "tag", vocabulary.tag_aliases
+    )
+    yield from _list_references(
+        table, table.cited_by, vocabulary.pages, "cited_by", "R003", "page", {}
+    )
+
+
+def _list_references(
+    table: KeyTable,
+    column: Sequence[tuple[str, ...]],
+    known: set[str],
+    field_name: str,
+    code: str,
+    what: str,
+    aliases: dict[str, str],
+) -> Iterator[Issue]:
+    unknown = set(chain.from_iterable(column)) - known
+    if not unknown:
+        return
+    suggest = _Suggester(frozenset(known))
+    file = "data/tags.yaml" if field_name == "tags" else "data/pages.yaml"
+    for row, values in enumerate(column):
+        if unknown.isdisjoint(values):
+            continue
+        for index, value in enumerate(values):
+            if value in unknown:
+                canonical = aliases.get(value)
+                hint = (
+                    f"`{value}` is an alias of `{canonical}`; `resreg fmt` rewrites it"
+                    if canonical
+                    else suggest.hint(value, file)
+                )
+                yield Issue(
+                    table.paths[row], (field_name, index), code, f"unknown {what} `{value}`", hint
+                )
+
+
+def _redirect_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+    if not vocabulary.tombstones:
+        return
+    redirects = resolve_all(vocabulary.tombstones, set(table.stable_ids) - {""})
     for index, stone in enumerate(vocabulary.tombstones):
         redirect = redirects.get(str(stone.get("stable_id")))
         if redirect is not None and redirect.broken:
@@ -55,125 +269,6 @@ def _redirect_problems(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> I
                 + " → ".join((redirect.stable_id, *redirect.chain)),
                 "point it at the live resource that replaced it",
             )
-
-
-def _stable_id_problems(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> Iterator[Issue]:
-    retired = {str(stone.get("stable_id", "")).lower() for stone in vocabulary.tombstones}
-    for key in keys:
-        if key.stable_id and key.stable_id.lower() in retired:
-            yield Issue(
-                key.path,
-                ("stable_id",),
-                "I004",
-                f"stable_id `{key.stable_id}` belongs to a retired resource",
-                "mint a new one with `resreg new`; retired IDs are never reused",
-            )
-    yield from _collisions(
-        keys,
-        lambda key: key.stable_id and key.stable_id.lower(),
-        "stable_id",
-        "I003",
-        "stable ID (ignoring case)",
-    )
-
-
-def _id_problems(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> Iterator[Issue]:
-    retired = {str(stone.get("id", "")) for stone in vocabulary.tombstones}
-    for key in keys:
-        if key.id and key.id in retired:
-            yield Issue(
-                key.path,
-                ("id",),
-                "I010",
-                f"id `{key.id}` belongs to a retired resource",
-                "a retired resource's URL cannot come back under a new stable ID",
-            )
-    yield from _collisions(keys, lambda key: key.id, "id", "I005", "id")
-
-
-def _url_problems(keys: Sequence[ResourceKey]) -> Iterator[Issue]:
-    exact = list(_collisions(keys, lambda key: key.url, "url", "I007", "URL"))
-    yield from exact
-    already = {issue.path for issue in exact}
-    for group in _shared(keys, lambda key: key.normal_url).values():
-        for key in group:
-            if key.path not in already:
-                others = _names(other.path for other in group if other is not key)
-                yield Issue(
-                    key.path,
-                    ("url",),
-                    "I008",
-                    f"URL is the same resource as {others} after normalization",
-                    "merge them with `resreg merge`, or keep both if they really differ",
-                )
-
-
-def _collisions(
-    keys: Sequence[ResourceKey],
-    value_of: Callable[[ResourceKey], str | None],
-    field: str,
-    code: str,
-    what: str,
-) -> Iterator[Issue]:
-    groups = _shared(keys, value_of)
-    for group in groups.values():
-        for key in group:
-            others = _names(other.path for other in group if other is not key)
-            yield Issue(key.path, (field,), code, f"same {what} as {others}")
-
-
-def _shared(
-    keys: Sequence[ResourceKey], value_of: Callable[[ResourceKey], str | None]
-) -> dict[str, list[ResourceKey]]:
-    """Values held by more than one key, with those keys. Counting first keeps the common
-    case (every value unique) to one pass in C."""
-    values = [value_of(key) for key in keys]
-    repeated = {value for value, count in Counter(values).items() if count > 1 and value}
-    groups: dict[str, list[ResourceKey]] = defaultdict(list)
-    if repeated:
-        for key, value in zip(keys, values, strict=True):
-            if value in repeated:
-                groups[value].append(key)
-    return groups
-
-
-def _names(paths: Iterable[str], limit: int = 3) -> str:
-    listed = sorted(paths)
-    shown = ", ".join(f"`{path}`" for path in listed[:limit])
-    return shown + (f" and {len(listed) - limit} more" if len(listed) > limit else "")
-
-
-def _reference_problems(keys: Sequence[ResourceKey], vocabulary: Vocabulary) -> Iterator[Issue]:
-    publications = _Suggester(frozenset(vocabulary.publications))
-    pages = _Suggester(frozenset(vocabulary.pages))
-    tags = _Suggester(frozenset(vocabulary.tags))
-    for key in keys:
-        if key.publication and key.publication not in vocabulary.publications:
-            yield Issue(
-                key.path,
-                ("publication",),
-                "R001",
-                f"unknown publication `{key.publication}`",
-                publications.hint(key.publication, "data/publications.yaml"),
-            )
-        for index, tag in enumerate(key.tags):
-            if tag not in vocabulary.tags:
-                canonical = vocabulary.tag_aliases.get(tag)
-                hint = (
-                    f"`{tag}` is an alias of `{canonical}`; `resreg fmt` rewrites it"
-                    if canonical
-                    else tags.hint(tag, "data/tags.yaml")
-                )
-                yield Issue(key.path, ("tags", index), "R002", f"unknown tag `{tag}`", hint)
-        for index, page in enumerate(key.cited_by):
-            if page not in vocabulary.pages:
-                yield Issue(
-                    key.path,
-                    ("cited_by", index),
-                    "R003",
-                    f"unknown page `{page}`",
-                    pages.hint(page, "data/pages.yaml"),
-                )
 
 
 class _Suggester:

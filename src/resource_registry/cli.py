@@ -282,14 +282,14 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     from resource_registry import lookup
 
     registry = _resolve_root(root)
-    keys, retired = lookup.all_keys(registry), lookup.tombstones(registry)
-    matches = lookup.find(query, keys, retired)
+    table, retired = lookup.key_table(registry), lookup.tombstones(registry)
+    matches = lookup.find(query, table, retired)
     for match in matches:
         if match.path is not None:
             click.echo(f"# {match.path} ({match.how} match)")
             click.echo((registry / match.path).read_text(encoding="utf-8"), nl=False)
         elif match.tombstone is not None:
-            click.echo(lookup.describe_retired(match.tombstone, keys, retired))
+            click.echo(lookup.describe_retired(match.tombstone, table, retired))
     if not matches:
         click.echo(f"resreg: nothing in the registry matches {query}", err=True)
     ctx.exit(ExitCode.OK if matches else ExitCode.FINDINGS)

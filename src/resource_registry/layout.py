@@ -52,18 +52,18 @@ def discover(root: Path, *, signatures: bool = False) -> Discovered:
     resources: list[str] = []
     strays: list[str] = []
     stats: dict[str, tuple[int, int, int]] = {}
-    base = os.path.join(root, "")
-    pending = [os.path.join(root, RESOURCES_DIR)]
+    pending = [(os.path.join(root, RESOURCES_DIR), RESOURCES_DIR)]
     while pending:
-        with os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
+        folder, relative_folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:  # the hot loop of every run: one scandir entry per file
+                name = entry.name
+                if name[0] == ".":
                     continue
+                relative = f"{relative_folder}/{name}"
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                    continue
-                relative = entry.path.removeprefix(base).replace(os.sep, "/")
-                if entry.name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
+                    pending.append((entry.path, relative))
+                elif name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
                     resources.append(relative)
                     if signatures:
                         stat = entry.stat(follow_symlinks=False)

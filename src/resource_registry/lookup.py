@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from resource_registry import layout, urls
+from resource_registry.catalog import KeyTable
 from resource_registry.loading import Document, read_document
-from resource_registry.records import ResourceKey
 from resource_registry.redirects import resolve_all
 from resource_registry.validation import Options, file_results
 
@@ -27,10 +27,9 @@ class Match:
     tombstone: dict[str, Any] | None = None
 
 
-def all_keys(root: Path, *, cache: bool = True) -> list[ResourceKey]:
-    options = Options(cache=cache)
-    results, _ = file_results(root, layout.discover(root, signatures=cache), options)
-    return [result.key for result in results if result.key]
+def key_table(root: Path, *, cache: bool = True) -> KeyTable:
+    """The identity of every resource file (files that do not parse have empty rows)."""
+    return file_results(root, layout.discover(root, signatures=cache), Options(cache=cache)).table
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:
@@ -44,38 +43,42 @@ def tombstones(root: Path) -> list[dict[str, Any]]:
     return [entry for entry in parsed.data if isinstance(entry, dict)]
 
 
-def find(query: str, keys: Sequence[ResourceKey], retired: Sequence[dict[str, Any]]) -> list[Match]:
+def find(query: str, table: KeyTable, retired: Sequence[dict[str, Any]]) -> list[Match]:
     """Every resource the query names: by stable ID (ignoring case), `id`, URL or
     normalized URL; retired resources are included with their tombstone."""
     query = query.strip()
     if _STABLE_ID.fullmatch(query):
         wanted = query.lower()
-        live = [
-            Match("stable_id", key.path) for key in keys if (key.stable_id or "").lower() == wanted
-        ]
-        dead = [
-            Match("stable_id", tombstone=t)
-            for t in retired
-            if str(t.get("stable_id", "")).lower() == wanted
-        ]
-        return live + dead
+        rows = [row for row, sid in enumerate(table.stable_ids) if sid.lower() == wanted]
+        dead = [t for t in retired if str(t.get("stable_id", "")).lower() == wanted]
+        return _matches("stable_id", table, rows, dead)
     if _ID.fullmatch(query):
-        live = [Match("id", key.path) for key in keys if key.id == query]
-        return live + [Match("id", tombstone=t) for t in retired if t.get("id") == query]
-    exact = [Match("url", key.path) for key in keys if query in (key.url, *key.previous_urls)]
+        rows = _rows(table.ids, query)
+        return _matches("id", table, rows, [t for t in retired if t.get("id") == query])
+    exact = _rows(table.urls, query) + [
+        row for row, previous in enumerate(table.previous_urls) if query in previous
+    ]
     if exact:
-        return exact
-    normal = urls.normalize(query)
-    near = [Match("normalized url", key.path) for key in keys if key.normal_url == normal]
-    dead = [Match("url", tombstone=t) for t in retired if t.get("url") == query]
-    return near + dead
+        return _matches("url", table, sorted(set(exact)), [])
+    near = _rows(table.normal_urls, urls.normalize(query))
+    return _matches("normalized url", table, near, [t for t in retired if t.get("url") == query])
+
+
+def _rows(column: Sequence[str], value: str) -> list[int]:
+    return [row for row, item in enumerate(column) if item == value] if value in column else []
+
+
+def _matches(
+    how: str, table: KeyTable, rows: Sequence[int], dead: Sequence[dict[str, Any]]
+) -> list[Match]:
+    return [Match(how, table.paths[row]) for row in rows] + [Match(how, tombstone=t) for t in dead]
 
 
 def describe_retired(
-    stone: dict[str, Any], keys: Sequence[ResourceKey], retired: Sequence[dict[str, Any]]
+    stone: dict[str, Any], table: KeyTable, retired: Sequence[dict[str, Any]]
 ) -> str:
     """One line: when and why it was retired, and where it leads now."""
-    live = {key.stable_id: key.path for key in keys if key.stable_id}
+    live = {sid: path for sid, path in zip(table.stable_ids, table.paths, strict=True) if sid}
     redirect = resolve_all(retired, live.keys()).get(str(stone.get("stable_id")))
     head = f"# retired {stone.get('retired')}: {stone.get('stable_id')} ({stone.get('reason')})"
     if redirect is None or not redirect.chain:

@@ -16,8 +16,8 @@ from functools import partial
 from pathlib import Path
 
 from resource_registry import layout
-from resource_registry.cache import ResultCache, cached_results
-from resource_registry.catalog import Issue, check_catalog
+from resource_registry.cache import CachedRun, run_with_cache
+from resource_registry.catalog import Issue, KeyTable, check_catalog
 from resource_registry.codes import RULES
 from resource_registry.errors import UsageError
 from resource_registry.findings import Finding, Severity
@@ -57,10 +57,9 @@ def validate(root: Path, options: Options | None = None) -> Report:
     _check_codes(options.select + options.ignore)
     wanted = _path_filter(root, options.paths)
     discovered = layout.discover(root, signatures=options.cache)
-    results, notes = file_results(root, discovered, options)
+    run = file_results(root, discovered, options)
     vocabulary = load_vocabulary(root, options.today)
-    keys = [result.key for result in results if result.key is not None]
-    found = [item for result in results for item in result.findings]
+    found = list(run.findings)
     found += (
         finding(
             path,
@@ -71,31 +70,26 @@ def validate(root: Path, options: Options | None = None) -> Report:
     )
     found += vocabulary.findings
     selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
-    catalog = check_catalog(keys, vocabulary)
+    catalog = check_catalog(run.table, vocabulary)
     if options.base is not None:
+        keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
         catalog += check_history(root, options.base, keys, vocabulary.tombstones)
     issues = [
         issue for issue in catalog if _is_selected(issue.code, options) and wanted(issue.path)
     ]
     selected += _locate_issues(root, issues)
     files = len(discovered.resources) + len(layout.VOCABULARY_FILES)
-    return Report(sorted(selected), files, notes)
+    return Report(sorted(selected), files, run.notes)
 
 
-def file_results(
-    root: Path, discovered: layout.Discovered, options: Options
-) -> tuple[list[FileResult], list[str]]:
+def file_results(root: Path, discovered: layout.Discovered, options: Options) -> CachedRun:
     """Per-file results for every discovered resource file, from the cache where valid."""
+    check = partial(check_files, root, today=options.today, jobs=options.jobs)
     if not options.cache:
-        return check_files(root, discovered.resources, options.today, options.jobs), []
-    cache = ResultCache.open(root, options.today)
-    reused, missing = cached_results(cache, discovered.signatures)
-    for result in check_files(root, missing, options.today, options.jobs):
-        cache.put(result, discovered.signatures[result.path])
-        reused[result.path] = result
-    cache.keep_only(discovered.resources)
-    cache.save()
-    return [reused[path] for path in discovered.resources], cache.notes
+        results = check(discovered.resources)
+        findings = [item for result in results for item in result.findings]
+        return CachedRun(KeyTable.from_results(results), findings)
+    return run_with_cache(root, options.today, discovered.resources, discovered.signatures, check)
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
