@@ -96,7 +96,16 @@ def main() -> None:
         help="time check-jsonschema on this many files and scale linearly",
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the registry here")
+    parser.add_argument(
+        "--scale",
+        default=None,
+        metavar="N,N,...",
+        help="only measure how cold validation grows: floor, time and memory at each registry size",
+    )
     args = parser.parse_args()
+    if args.scale:
+        scale([int(n) for n in args.scale.split(",")])
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="resreg-bench-"))
     root = args.keep or workdir / "registry"
@@ -130,6 +139,10 @@ def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir:
         [resreg, "new", "https://example.org/brand-new", "--title", "New", "--root", str(root)]
     )
     say("(f) resreg new", new)
+    exported = timed([resreg, "export", "--root", str(root), "--out", str(workdir / "dataset")])
+    say("(h) resreg export", exported)
+    verified = timed([resreg, "verify", str(workdir / "dataset")])
+    say("(i) resreg verify", verified)
     plain, based = history_cost(root, files)
     print(
         f"(g) validate / validate --base, 100 files changed: {plain.seconds:.2f} s / "
@@ -156,6 +169,17 @@ def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir:
         ("(e) / (a)", f"**{fmt.seconds / floor.seconds:.2f}** (target ≤ 2)"),
         ("(f) `resreg new`, warm cache", f"**{new.seconds:.2f} s** (target ≤ 0.5 s)"),
         (
+            "(h) `resreg export`, every format",
+            f"{exported.seconds:.2f} s (exit {exported.returncode})",
+        ),
+        ("(h) / (a)", f"**{exported.seconds / floor.seconds:.2f}** (target ≤ 3)"),
+        ("(h) peak memory, process tree (PSS)", f"**{exported.peak_mb:.0f} MB** (target ≤ 1,024)"),
+        (
+            "(i) `resreg verify`, every check",
+            f"{verified.seconds:.2f} s (exit {verified.returncode})",
+        ),
+        ("(i) / (a)", f"**{verified.seconds / floor.seconds:.2f}** (target ≤ 1)"),
+        (
             "(g) `resreg validate`, warm, 100 files changed since the last commit",
             f"{plain.seconds:.2f} s",
         ),
@@ -172,6 +196,33 @@ def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir:
         print(f"| {name} | {value} |")
     if cold.returncode != 0:
         sys.exit("resreg validate did not pass on the synthetic registry")
+
+
+def scale(sizes: list[int]) -> None:
+    print(
+        "| files | parse floor | `validate --no-cache` | ratio | peak memory (PSS) | "
+        "warm, one file edited |\n|---|---|---|---|---|---|"
+    )
+    for size in sizes:
+        workdir = Path(tempfile.mkdtemp(prefix="resreg-scale-"))
+        try:
+            root = workdir / "registry"
+            files = generate(root, size)
+            floor = timed([sys.executable, "-c", PARSE_FLOOR, str(root / "data" / "resources")])
+            cold = timed([str(BIN / "resreg"), "validate", "--root", str(root), "--no-cache"])
+            timed([str(BIN / "resreg"), "validate", "--root", str(root)])
+            edit = files[len(files) // 2]
+            edit.write_text(edit.read_text().replace("title: ", "title: Edited ", 1))
+            os.utime(edit, ns=(time.time_ns() - 10**10,) * 2)
+            warm = timed([str(BIN / "resreg"), "validate", "--root", str(root)])
+            print(
+                f"| {size:,} | {floor.seconds:.2f} s | {cold.seconds:.2f} s | "
+                f"{cold.seconds / floor.seconds:.2f} | {cold.peak_mb:.0f} MB | "
+                f"{warm.seconds:.2f} s |",
+                flush=True,
+            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def history_cost(root: Path, files: list[Path]) -> tuple[Run, Run]:
