@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -38,3 +39,18 @@ def make_registry(tmp_path: Path) -> MakeRegistry:
         return root
 
     return build
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` with a fixed identity; return its output."""
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.org",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.org",
+    )
+    done = subprocess.run(
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout

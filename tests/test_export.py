@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -15,7 +14,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, PROJECT_ROOT
+from conftest import FIXTURES, PROJECT_ROOT, git
 from resource_registry import dataset, formats
 from resource_registry.authoring import merge, retire
 from resource_registry.cli import cli
@@ -24,25 +23,14 @@ from resource_registry.loading import Document, read_document
 from resource_registry.urls import resource_id
 
 
-def _git(root: Path, *args: str) -> None:
-    env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME="T",
-        GIT_AUTHOR_EMAIL="t@example.org",
-        GIT_COMMITTER_NAME="T",
-        GIT_COMMITTER_EMAIL="t@example.org",
-    )
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-
-
 @pytest.fixture
 def registry(tmp_path: Path) -> Path:
     """A copy of the starter registry, committed to git."""
     root = tmp_path / "registry"
     shutil.copytree(PROJECT_ROOT / "data", root / "data")
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", ".")
-    _git(root, "commit", "-q", "-m", "start")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "start")
     return root
 
 
@@ -175,8 +163,8 @@ def test_changes_between_two_real_commits(registry: Path, tmp_path: Path) -> Non
     new.write_text(
         f"stable_id: sid_ZZZZZZZZZZ\nid: {resource_id(url)}\nurl: {url}\ntitle: New\ntype: web\n"
     )
-    _git(registry, "add", "-A")
-    _git(registry, "commit", "-q", "-m", "changes")
+    git(registry, "add", "-A")
+    git(registry, "commit", "-q", "-m", "changes")
     result = CliRunner().invoke(
         cli,
         [

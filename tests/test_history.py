@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, TODAY
+from conftest import FIXTURES, TODAY, git
 from resource_registry import Options, gitrepo, validate
 from resource_registry.authoring import merge, retire
 from resource_registry.cli import cli
@@ -34,19 +32,6 @@ def _record(name: str, **extra: str) -> str:
     return text + "".join(f"{key}: {value}\n" for key, value in extra.items())
 
 
-def _git(root: Path, *args: str) -> str:
-    env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME="T",
-        GIT_AUTHOR_EMAIL="t@example.org",
-        GIT_COMMITTER_NAME="T",
-        GIT_COMMITTER_EMAIL="t@example.org",
-    )
-    return subprocess.run(
-        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
-    ).stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
@@ -54,9 +39,9 @@ def repo(tmp_path: Path) -> Path:
     for name in ("A", "B", "C", "D"):
         (root / _path(name)).parent.mkdir(parents=True, exist_ok=True)
         (root / _path(name)).write_text(_record(name, tags="[alignment]"))
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", ".")
-    _git(root, "commit", "-q", "-m", "base")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
     return root
 
 
@@ -107,7 +92,7 @@ def test_removing_or_editing_a_tombstone_is_h003(repo: Path) -> None:
 
 def test_a_retired_id_coming_back_is_h004(repo: Path) -> None:
     retire(repo, IDS["D"], reason="Withdrawn.", today=TODAY)
-    _git(repo, "commit", "-q", "-am", "retire D")
+    git(repo, "commit", "-q", "-am", "retire D")
     (repo / _path("D")).write_text(_record("D"))
     found = _history(repo)
     assert ("H004", _path("D")) in found
@@ -138,7 +123,7 @@ def test_merge_folds_the_duplicate_and_redirects(repo: Path) -> None:
         _record("A", tags="[governance]", cited_by="[alignment]", summary="From A.")
     )
     (repo / _path("B")).write_text(_record("B", tags="[alignment]", summary="From B."))
-    _git(repo, "commit", "-q", "-am", "tags")
+    git(repo, "commit", "-q", "-am", "tags")
     merged = merge(repo, IDS["A"], IDS["B"], today=TODAY)
     kept = (repo / _path("B")).read_text()
     assert "tags: [alignment, governance]\n" in kept
@@ -193,11 +178,11 @@ def test_broken_redirect_chains_are_r006(repo: Path) -> None:
 
 
 def test_shallow_clone_without_the_base_says_how_to_fetch_it(repo: Path, tmp_path: Path) -> None:
-    _git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "checkout", "-q", "-b", "feature")
     (repo / _path("A")).write_text(_record("A", summary="Changed."))
-    _git(repo, "commit", "-q", "-am", "change")
+    git(repo, "commit", "-q", "-am", "change")
     clone = tmp_path / "clone"
-    _git(
+    git(
         tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo}", str(clone)
     )
     result = CliRunner().invoke(
@@ -206,7 +191,7 @@ def test_shallow_clone_without_the_base_says_how_to_fetch_it(repo: Path, tmp_pat
     assert result.exit_code == 2
     assert "shallow clone" in result.stderr
     assert "git fetch --no-tags --depth=1 origin main" in result.stderr
-    _git(clone, "fetch", "-q", "--no-tags", "--depth=1", "origin", "main:refs/remotes/origin/main")
+    git(clone, "fetch", "-q", "--no-tags", "--depth=1", "origin", "main:refs/remotes/origin/main")
     result = CliRunner().invoke(
         cli, ["validate", "--root", str(clone), "--base", "origin/main"], catch_exceptions=False
     )

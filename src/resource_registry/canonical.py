@@ -220,9 +220,7 @@ class _Emitter:
             for index, item in enumerate(value):
                 self.list_item(item, (*at, index), indent + 2, ())
         elif isinstance(value, str) and (block := _block_lines(value)) is not None:
-            chomp = "" if value.endswith("\n") else "-"
-            self._line(f"{head} |{chomp}", at, pad)
-            self.lines.extend(f"{pad}  {line}\n" if line else "\n" for line in block)
+            self._block(f"{head} ", value, block, at, pad)
         else:
             self._line(f"{head} {_empty(value) or scalar(value)}", at, pad)
 
@@ -253,11 +251,14 @@ class _Emitter:
                     first_prefix=f"{prefix}- " if index == 0 else None,
                 )
         elif isinstance(item, str) and (block := _block_lines(item)) is not None:
-            chomp = "" if item.endswith("\n") else "-"
-            self._line(f"{prefix}|{chomp}", at, pad)
-            self.lines.extend(f"{pad}  {line}\n" if line else "\n" for line in block)
+            self._block(prefix, item, block, at, pad)
         else:
             self._line(f"{prefix}{_empty(item) or scalar(item)}", at, pad)
+
+    def _block(self, head: str, text: str, block: list[str], at: Pointer, pad: str) -> None:
+        """A literal block scalar: ``|`` keeps the final line break, ``|-`` has none."""
+        self._line(f"{head}|{'' if text.endswith(chr(10)) else '-'}", at, pad)
+        self.lines.extend(f"{pad}  {line}\n" if line else "\n" for line in block)
 
     def _flow(self, items: list[object]) -> str | None:
         texts = []
