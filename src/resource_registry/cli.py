@@ -436,6 +436,70 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     ctx.exit(ExitCode.FINDINGS if problems else ExitCode.OK)
 
 
+@cli.command(name="check-links")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@_root_option
+@click.option(
+    "--stale-after",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Re-check only entries checked more than this many days ago.",
+)
+@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True)
+@click.option("--per-host", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=15.0,
+    show_default=True,
+    help="Seconds per request.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def check_links_command(
+    paths: tuple[str, ...],
+    root: Path | None,
+    stale_after: int,
+    concurrency: int,
+    per_host: int,
+    timeout: float,
+    output_format: str,
+) -> None:
+    """Fetch resource URLs and record status, size and content hash in each file's `fetch`."""
+    import asyncio
+    import datetime as dt
+    import sys
+
+    from resource_registry import formatting, links
+    from resource_registry.report import render_links_json, render_links_text
+
+    registry = _resolve_root(root)
+    settings = links.Settings(
+        stale_after=dt.timedelta(days=stale_after),
+        concurrency=concurrency,
+        per_host=per_host,
+        timeout=timeout,
+    )
+    chosen = [p for p in formatting.targets(registry, paths) if p.startswith("data/resources/")]
+    targets, fresh = links.due(registry, chosen, dt.datetime.now(dt.UTC), settings.stale_after)
+    if sys.stderr.isatty() and targets:
+        with click.progressbar(length=len(targets), label="checking links", file=sys.stderr) as bar:
+            report = asyncio.run(
+                links.check_links(registry, targets, settings, progress=lambda: bar.update(1))
+            )
+    else:
+        report = asyncio.run(links.check_links(registry, targets, settings))
+    report.skipped_fresh = fresh
+    render = render_links_json if output_format == "json" else render_links_text
+    click.echo(render(report), nl=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     # SIGTERM unwinds like Ctrl-C, so that temporary files and folders are cleaned up

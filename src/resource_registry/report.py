@@ -17,6 +17,7 @@ from resource_registry.validation import Report
 
 if TYPE_CHECKING:
     from resource_registry.legacy import ImportSummary
+    from resource_registry.links import LinkReport
 
 JSON_FORMAT_VERSION: Final = 1
 GITHUB_ANNOTATIONS_PER_SEVERITY: Final = 10
@@ -160,3 +161,44 @@ def render_import_summary(into: Path, summary: ImportSummary, report: Report) ->
         f"  {code}  {count:6,}  {RULES[code].summary}" for code, count in sorted(by_code.items())
     ]
     return "\n".join(lines) + "\n"
+
+
+def render_links_text(report: LinkReport) -> str:
+    """Counts per verdict, then every dead, redirected or failing link with its files."""
+    counts = report.counts()
+    lines = [
+        f"checked {len(report.outcomes):,} URLs ({report.skipped_fresh:,} files checked "
+        "recently were skipped): " + ", ".join(f"{counts[v]:,} {v}" for v in _VERDICTS)
+    ]
+    for url, outcome in sorted(report.outcomes.items()):
+        if outcome.verdict == "ok":
+            continue
+        where = ", ".join(sorted(report.files[url]))
+        target = f" -> {outcome.final_url}" if outcome.final_url else ""
+        detail = f" ({outcome.detail})" if outcome.detail else ""
+        lines.append(f"{outcome.verdict:<10} {outcome.status:>3} {url}{target}{detail}  [{where}]")
+    return "\n".join(lines) + "\n"
+
+
+def render_links_json(report: LinkReport) -> str:
+    document = {
+        "version": JSON_FORMAT_VERSION,
+        "summary": {
+            "checked": len(report.outcomes),
+            "skipped_fresh": report.skipped_fresh,
+            **{verdict: report.counts()[verdict] for verdict in _VERDICTS},
+        },
+        "links": [
+            {
+                "url": url,
+                "files": sorted(report.files[url]),
+                **outcome.fetch_block(),
+                **({"detail": outcome.detail} if outcome.detail else {}),
+            }
+            for url, outcome in sorted(report.outcomes.items())
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_VERDICTS: Final = ("ok", "redirected", "dead", "paywalled", "blocked", "error")
