@@ -2,8 +2,8 @@
 """Link-checker benchmark: N resource URLs against a local server that answers at once.
 
 Starts an asyncio HTTP/1.1 server on 127.0.0.1 (keep-alive, 200 with a small body), builds
-a registry of N resources pointing at it (spread over 50 host names that all resolve to
-127.0.0.1 through distinct ports, so the per-host limit applies), and times
+a registry of N resources pointing at it (spread over 50 loopback addresses,
+127.0.0.1 to 127.0.0.50, so that the per-host limit applies as on the real web), and times
 `resreg check-links` at its default concurrency. Runs two sizes to show that memory does
 not grow with the number of URLs.
 
@@ -29,7 +29,7 @@ from resource_registry.urls import resource_id
 
 BIN = Path(sys.executable).parent
 PROJECT = Path(__file__).resolve().parent.parent
-PORTS = 50
+HOSTS = 50  # 127.0.0.1 to 127.0.0.50: all loopback, and 50 hosts for the per-host limit
 BODY = b"<html><body>ok</body></html>"
 
 
@@ -53,7 +53,10 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 
 def _serve(ports: list[int], ready: threading.Event) -> None:
     async def main() -> None:
-        servers = [await asyncio.start_server(_handle, "127.0.0.1", 0) for _ in range(PORTS)]
+        servers = [
+            await asyncio.start_server(_handle, f"127.0.0.{host}", 0)
+            for host in range(1, HOSTS + 1)
+        ]
         ports.extend(server.sockets[0].getsockname()[1] for server in servers)
         ready.set()
         await asyncio.Event().wait()
@@ -65,7 +68,8 @@ def _registry(root: Path, count: int, ports: list[int]) -> None:
     shutil.copytree(PROJECT / "data", root / "data", ignore=shutil.ignore_patterns("resources"))
     for index in range(count):
         stable_id = f"sid_Link{index:06d}"
-        url = f"http://127.0.0.1:{ports[index % len(ports)]}/page/{index}"
+        host = index % len(ports)
+        url = f"http://127.0.0.{host + 1}:{ports[host]}/page/{index}"
         record = {
             "stable_id": stable_id,
             "id": resource_id(url),

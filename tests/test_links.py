@@ -226,26 +226,43 @@ def test_every_scripted_answer_gets_its_verdict(
     gaps = server.times["/limited"]
     assert len(gaps) >= 2
     assert gaps[1] - gaps[0] >= 0.9  # Retry-After: 1 was honoured
-    assert server.requests["HEAD /nohead"] == 1
-    assert server.requests["GET /nohead"] == 1
+    assert server.requests["GET /nohead"] == 1  # one GET per URL when bodies are read
+    assert not [request for request in server.requests if request.startswith("HEAD")]
     assert "dead       404" in out
     text = (root / by_url["/ok"]).read_text()
     assert text.startswith("# keep this comment\n")  # only the fetch block changed
+
+
+def test_status_only_uses_head_and_falls_back_to_get(
+    make_registry: MakeRegistry, server: _Server
+) -> None:
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    root, by_url = _registry(make_registry, base, ["/ok", "/nohead", "/404"])
+    code, _ = _run(root, "--no-hash")
+    assert code == 0
+    assert server.requests["HEAD /nohead"] == 1  # refused with 405...
+    assert server.requests["GET /nohead"] == 1  # ...so asked again with GET
+    assert server.requests["GET /ok"] == 0
+    ok = _fetch(root, by_url["/ok"])
+    assert (ok["verdict"], ok["bytes"]) == ("ok", len(BODY))  # the announced length
+    assert "content_sha256" not in ok
+    assert _fetch(root, by_url["/nohead"])["verdict"] == "ok"
+    assert _fetch(root, by_url["/404"])["verdict"] == "dead"
 
 
 def test_a_rerun_skips_fresh_entries_and_shared_urls_are_fetched_once(
     make_registry: MakeRegistry, server: _Server
 ) -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    root, by_url = _registry(make_registry, base, ["/ok", "/ok", "/404"])
+    root, _ = _registry(make_registry, base, ["/ok", "/ok", "/404"])
     code, out = _run(root, "--format", "json")
     report = json.loads(out)
     assert code == 0
     assert report["summary"]["checked"] == 2
-    assert server.requests["HEAD /ok"] == 1  # two files, one URL, one check
-    assert {tuple(link["files"]) for link in report["links"] if link["url"].endswith("/ok")} == {
-        tuple(sorted({by_url["/ok"], shard_path("sid_Link000000")}))
-    }
+    assert (report["summary"]["ok"], report["summary"]["dead"]) == (1, 1)
+    assert server.requests["GET /ok"] == 1  # two files, one URL, one check
+    assert [link["url"] for link in report["links"]] == [f"{base}/404"]  # only what needs a look
+    assert _fetch(root, shard_path("sid_Link000000")) == _fetch(root, shard_path("sid_Link000001"))
     _, out = _run(root, "--format", "json")
     assert json.loads(out)["summary"] == {
         "checked": 0,

@@ -456,6 +456,12 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     help="Seconds per request.",
 )
 @click.option(
+    "--no-hash",
+    "no_hash",
+    is_flag=True,
+    help="Status only: HEAD (GET where refused), no body read, no size or sha256.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -469,6 +475,7 @@ def check_links_command(
     concurrency: int,
     per_host: int,
     timeout: float,
+    no_hash: bool,
     output_format: str,
 ) -> None:
     """Fetch resource URLs and record status, size and content hash in each file's `fetch`."""
@@ -485,6 +492,7 @@ def check_links_command(
         concurrency=concurrency,
         per_host=per_host,
         timeout=timeout,
+        read_bodies=not no_hash,
     )
     chosen = [p for p in formatting.targets(registry, paths) if p.startswith("data/resources/")]
     targets, fresh = links.due(registry, chosen, dt.datetime.now(dt.UTC), settings.stale_after)

@@ -9,12 +9,14 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder.
 
     The file appears complete or not at all, even if the process is killed. With
     ``exclusive`` it raises :class:`FileExistsError` instead of replacing a file that
     already exists (hard-linking the finished temporary file is atomic and exclusive).
+    ``durable=False`` skips the fsync: still atomic for every reader and for a killed
+    process, only a power cut may lose the newest write. Bulk updates use it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_of(path)
@@ -24,8 +26,9 @@ def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
         os.chmod(temporary, mode)
         if exclusive:
             os.link(temporary, path)

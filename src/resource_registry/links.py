@@ -8,8 +8,10 @@ only up to a cap. Each file is rewritten atomically, in canonical form, as soon 
 URL is checked: an interrupted run keeps everything already written, and a rerun skips
 entries newer than ``--stale-after``.
 
-HEAD first (cheap, and enough for status and redirects); GET where HEAD is refused, and
-to read the body of a live page for its size and sha256.
+One GET per URL when the body is wanted (the default: its size and sha256 are recorded,
+read up to a cap), streamed so that nothing past the cap is downloaded. With
+``read_bodies=False`` (``--no-hash``) it is a status check: HEAD, falling back to GET
+only where HEAD is refused (405, 501), and no body is read.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Settings:
     timeout: float = 15.0
     body_cap: int = 5 * 1024 * 1024
     retries: int = 2
+    read_bodies: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +74,23 @@ class Outcome:
 
 @dataclass(slots=True)
 class LinkReport:
-    outcomes: dict[str, Outcome] = field(default_factory=dict)  # by URL
-    files: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # URL -> paths
+    """Counts for every URL, and the full outcome only of those that are not plainly ok,
+    so that memory does not grow with the size of the catalog."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    notable: dict[str, Outcome] = field(default_factory=dict)  # by URL, verdict != ok
+    files: dict[str, list[str]] = field(default_factory=dict)  # URL -> paths, for notable
     skipped_fresh: int = 0
 
-    def counts(self) -> Counter[str]:
-        return Counter(outcome.verdict for outcome in self.outcomes.values())
+    @property
+    def checked(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, outcome: Outcome, paths: Sequence[str]) -> None:
+        self.counts[outcome.verdict] += 1
+        if outcome.verdict != "ok":
+            self.notable[outcome.url] = outcome
+            self.files[outcome.url] = list(paths)
 
 
 def due(
@@ -128,14 +142,21 @@ async def check_links(
             host = urlsplit(url).hostname or ""
             async with overall, hosts[host]:
                 outcome = await _check(client, url, settings, now)
-            report.outcomes[url] = outcome
-            report.files[url].extend(paths)
+            report.add(outcome, paths)
             for path in paths:
                 _write_fetch(root / path, outcome)
             if progress is not None:
                 progress()
 
-        await asyncio.gather(*(one(url, paths) for url, paths in targets.items()))
+        # a fixed crew of workers drawing from one iterator: memory stays flat in the
+        # number of URLs (one coroutine per URL would not)
+        pending = iter(targets.items())
+
+        async def worker() -> None:
+            for url, paths in pending:
+                await one(url, paths)
+
+        await asyncio.gather(*(worker() for _ in range(settings.concurrency)))
     return report
 
 
@@ -146,7 +167,7 @@ async def _check(
 
     stamp = now().strftime("%Y-%m-%dT%H:%M:%SZ")
     current, hops, seen = url, 0, {url}
-    method = "HEAD"
+    method = "GET" if settings.read_bodies else "HEAD"
     attempt = 0
     while True:
         try:
@@ -174,10 +195,8 @@ async def _check(
                     attempt += 1
                     await asyncio.sleep(_retry_after(response.headers.get("retry-after"), attempt))
                     continue
-                if 200 <= status < 300 and method == "HEAD":
-                    method = "GET"  # read the body for its size and hash
-                    continue
-                body = await _read_capped(response, settings.body_cap) if method == "GET" else None
+                reading = settings.read_bodies and 200 <= status < 300
+                body = await _read_capped(response, settings.body_cap) if reading else None
                 return _outcome(
                     url, current, status, stamp, response.headers, body, settings.body_cap
                 )
@@ -209,14 +228,17 @@ def _retry_after(header: str | None, attempt: int) -> float:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-async def _read_capped(response: Any, cap: int) -> bytes | None:
-    """The body, or None when it is larger than the cap (then only its length is known)."""
+class _OverCap:
+    """A body larger than the cap: only its announced length is known."""
+
+
+async def _read_capped(response: Any, cap: int) -> bytes | _OverCap:
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_raw():
         size += len(chunk)
         if size > cap:
-            return None
+            return _OverCap()
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -227,9 +249,10 @@ def _outcome(
     status: int,
     stamp: str,
     headers: Mapping[str, str],
-    body: bytes | None,
+    read: bytes | _OverCap | None,
     cap: int,
 ) -> Outcome:
+    body = read if isinstance(read, bytes) else None
     length = headers.get("content-length")
     size = len(body) if body is not None else (int(length) if length and length.isdigit() else None)
     content_type = headers.get("content-type", "").split(";")[0].strip()[:200] or None
@@ -242,7 +265,7 @@ def _outcome(
         bytes=size,
         content_type=content_type,
         content_sha256=hashlib.sha256(body).hexdigest() if body is not None else None,
-        detail=None if body is not None or status >= 300 else f"body larger than {cap:,} bytes",
+        detail=f"body larger than {cap:,} bytes" if isinstance(read, _OverCap) else None,
     )
 
 
@@ -281,4 +304,4 @@ def _write_fetch(path: Path, outcome: Outcome) -> None:
     relative = f"{RESOURCES_DIR}/{path.parent.name}/{path.name}"
     new = render(parsed.data, order_for(relative), extract_comments(parsed.root, text))
     if new != text:
-        atomic_write(path, new.encode())
+        atomic_write(path, new.encode(), durable=False)  # thousands of files: no fsync each

@@ -165,14 +165,12 @@ def render_import_summary(into: Path, summary: ImportSummary, report: Report) ->
 
 def render_links_text(report: LinkReport) -> str:
     """Counts per verdict, then every dead, redirected or failing link with its files."""
-    counts = report.counts()
+    counts = report.counts
     lines = [
-        f"checked {len(report.outcomes):,} URLs ({report.skipped_fresh:,} files checked "
-        "recently were skipped): " + ", ".join(f"{counts[v]:,} {v}" for v in _VERDICTS)
+        f"checked {report.checked:,} URLs ({report.skipped_fresh:,} files checked recently "
+        "were skipped): " + ", ".join(f"{counts[v]:,} {v}" for v in _VERDICTS)
     ]
-    for url, outcome in sorted(report.outcomes.items()):
-        if outcome.verdict == "ok":
-            continue
+    for url, outcome in sorted(report.notable.items()):
         where = ", ".join(sorted(report.files[url]))
         target = f" -> {outcome.final_url}" if outcome.final_url else ""
         detail = f" ({outcome.detail})" if outcome.detail else ""
@@ -181,12 +179,13 @@ def render_links_text(report: LinkReport) -> str:
 
 
 def render_links_json(report: LinkReport) -> str:
+    """Counts per verdict and every link that is not plainly ok, with its files."""
     document = {
         "version": JSON_FORMAT_VERSION,
         "summary": {
-            "checked": len(report.outcomes),
+            "checked": report.checked,
             "skipped_fresh": report.skipped_fresh,
-            **{verdict: report.counts()[verdict] for verdict in _VERDICTS},
+            **{verdict: report.counts[verdict] for verdict in _VERDICTS},
         },
         "links": [
             {
@@ -195,7 +194,7 @@ def render_links_json(report: LinkReport) -> str:
                 **outcome.fetch_block(),
                 **({"detail": outcome.detail} if outcome.detail else {}),
             }
-            for url, outcome in sorted(report.outcomes.items())
+            for url, outcome in sorted(report.notable.items())
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
