@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from resource_registry.canonical import RESOURCE_ORDER, render
+from resource_registry.records import shard_path
+from resource_registry.urls import resource_id
+
 # Property tests: a modest count by default (CI); HYPOTHESIS_PROFILE=long for a deep run.
 settings.register_profile("default", max_examples=300, deadline=None)
 settings.register_profile("long", max_examples=10_000, deadline=None)
@@ -54,3 +58,10 @@ def git(root: Path, *args: str) -> str:
         ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
     )
     return done.stdout
+
+
+def resource_text(stable_id: str, url: str, **fields: object) -> tuple[str, str]:
+    """A valid resource file for ``url``: its path under the root and its canonical text."""
+    record = {"stable_id": stable_id, "id": resource_id(url), "url": url, "type": "web", **fields}
+    record.setdefault("title", f"Resource {stable_id}")
+    return shard_path(stable_id), render(record, RESOURCE_ORDER)

@@ -14,13 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PROJECT_ROOT, MakeRegistry
+from conftest import PROJECT_ROOT, MakeRegistry, resource_text
 from resource_registry import export as export_module
 from resource_registry import formats, fsutil
-from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.cli import cli
-from resource_registry.records import shard_path
-from resource_registry.urls import resource_id
 
 MESSY = "type: paper\ntitle: x\nstable_id: sid_Fx00000001\nid: b5b10dd0429e69ac\nurl: https://example.org/a\n"
 PATH = "data/resources/fx/sid_Fx00000001.yaml"
@@ -76,19 +73,13 @@ def test_export_into_a_read_only_folder_is_a_clear_error(
 def _large_registry(tmp_path: Path, count: int) -> Path:
     root = _starter(tmp_path)
     for index in range(count):
-        stable_id = f"sid_Bulk{index:06d}"
-        url = f"https://example.org/bulk/{index}"
-        record = {
-            "stable_id": stable_id,
-            "id": resource_id(url),
-            "url": url,
-            "title": f"Bulk resource {index}",
-            "type": "web",
-            "summary": "A generated resource that makes the export take a while.",
-        }
-        path = root / shard_path(stable_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(record, RESOURCE_ORDER))
+        path, text = resource_text(
+            f"sid_Bulk{index:06d}",
+            f"https://example.org/bulk/{index}",
+            summary="A generated resource that makes the export take a while.",
+        )
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
     return root
 
 

@@ -16,13 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import MakeRegistry
+from conftest import MakeRegistry, resource_text
 from resource_registry import links
-from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.cli import cli
 from resource_registry.loading import Document, read_document
 from resource_registry.records import shard_path
-from resource_registry.urls import resource_id
 
 BODY = b"<html>hello</html>"
 
@@ -141,17 +139,9 @@ def _registry(
     files: dict[str, bytes | str] = {}
     by_url: dict[str, str] = {}
     for index, path in enumerate(paths):
-        stable_id = f"sid_Link{index:06d}"
-        url = f"{base}{path}"
-        record = {
-            "stable_id": stable_id,
-            "id": resource_id(url),
-            "url": url,
-            "title": path,
-            "type": "web",
-        }
-        files[shard_path(stable_id)] = "# keep this comment\n" + render(record, RESOURCE_ORDER)
-        by_url[path] = shard_path(stable_id)
+        file, text = resource_text(f"sid_Link{index:06d}", f"{base}{path}", title=path)
+        files[file] = "# keep this comment\n" + text
+        by_url[path] = file
     return make_registry(files), by_url
 
 
