@@ -508,6 +508,81 @@ def check_links_command(
     click.echo(render(report), nl=False)
 
 
+@cli.group()
+def publish() -> None:
+    """Publish the dataset to a service (a verified, idempotent copy)."""
+
+
+@publish.command(name="postgres")
+@click.option("--dsn", default="", help="libpq connection string (default: the PG* variables).")
+@click.option("--schema", default="registry", show_default=True, help="Schema to publish into.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A dataset folder (default: export the registry first).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--verify-only", is_flag=True, help="Only compare the database with the dataset.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another publish to finish.",
+)
+@_root_option
+@click.pass_context
+def publish_postgres(
+    ctx: click.Context,
+    dsn: str,
+    schema: str,
+    source: Path | None,
+    dry_run: bool,
+    verify_only: bool,
+    wait: float,
+    root: Path | None,
+) -> None:
+    """Create or migrate the tables, load with COPY, apply inserts, updates and deletions in
+    one transaction, then verify counts and per-row hashes against the dataset."""
+    import tempfile
+
+    from resource_registry import publish as publishing
+    from resource_registry.export import export
+
+    with tempfile.TemporaryDirectory(prefix="resreg-publish-") as scratch:
+        if source is None:
+            source = export(_resolve_root(root), Path(scratch) / "dataset").out
+        if verify_only:
+            problems = publishing.verify_only(source, dsn, schema=schema)
+            for problem in problems:
+                click.echo(problem)
+            click.echo(
+                "the database matches the dataset"
+                if not problems
+                else f"{len(problems)} differences"
+            )
+            ctx.exit(ExitCode.FINDINGS if problems else ExitCode.OK)
+        plan = publishing.publish(source, dsn, schema=schema, dry_run=dry_run, wait=wait)
+    verb = "would " if dry_run else ""
+    for table in plan.insert:
+        click.echo(
+            f"{table}: {verb}insert {len(plan.insert[table]):,}, update "
+            f"{len(plan.update[table]):,}, delete {len(plan.delete[table]):,}"
+        )
+    if plan.repaired:
+        click.echo(
+            f"{len(plan.repaired):,} resources had been changed in the database by hand; "
+            f"{verb}rewritten: {', '.join(plan.repaired[:10])}"
+        )
+    click.echo(
+        "dry run: nothing was changed"
+        if dry_run
+        else "published and verified: the database matches the dataset"
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     # SIGTERM unwinds like Ctrl-C, so that temporary files and folders are cleaned up

@@ -1,0 +1,203 @@
+"""Publishing to a real PostgreSQL server, started for the tests (never a mock)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from conftest import PROJECT_ROOT, resource_text
+from resource_registry import publish as publishing
+from resource_registry.authoring import retire
+from resource_registry.cli import cli
+from resource_registry.export import export
+
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+import pgtemp
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """A throwaway server (scripts/pgtemp.py), run as an unprivileged user."""
+    if pgtemp.binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: scripts/test installs it")
+        pytest.skip("PostgreSQL server binaries are not installed here; scripts/test installs them")
+    with pgtemp.temporary_server() as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def schema(request: pytest.FixtureRequest) -> str:
+    return "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Path:
+    root = tmp_path / "registry"
+    shutil.copytree(PROJECT_ROOT / "data", root / "data")
+    return root
+
+
+def _count(dsn: str, sql: str) -> int:
+    with psycopg.connect(dsn) as connection:
+        row = connection.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _touched(plan: publishing.Plan) -> int:
+    return plan.total()
+
+
+def test_first_publish_then_republish_changes_nothing(
+    server: str, schema: str, registry: Path, tmp_path: Path
+) -> None:
+    out = export(registry, tmp_path / "ds").out
+    first = publishing.publish(out, server, schema=schema)
+    assert len(first.insert["resources"]) == 47
+    assert _count(server, f"SELECT count(*) FROM {schema}.resources") == 47
+    xmins = _count(server, f"SELECT sum(xmin::text::bigint) FROM {schema}.resources")
+    again = publishing.publish(out, server, schema=schema)
+    assert _touched(again) == 0
+    assert _count(server, f"SELECT sum(xmin::text::bigint) FROM {schema}.resources") == xmins
+    hits = _count(
+        server,
+        f"SELECT count(*) FROM {schema}.resources "
+        "WHERE search @@ to_tsquery('simple', 'surveillance')",
+    )
+    assert hits >= 1
+
+
+def test_republish_after_edits_and_retirements_touches_only_those(
+    server: str, schema: str, registry: Path, tmp_path: Path
+) -> None:
+    publishing.publish(export(registry, tmp_path / "v1").out, server, schema=schema)
+    files = sorted((registry / "data/resources").rglob("*.yaml"))
+    files[0].write_text(files[0].read_text().replace("importance:", "importance: 1\n#", 1))
+    retire(registry, files[1].stem, reason="Withdrawn.")
+    path, text = resource_text("sid_PublishNew", "https://example.org/new", tags=["alignment"])
+    (registry / path).parent.mkdir(parents=True, exist_ok=True)
+    (registry / path).write_text(text)
+    plan = publishing.publish(export(registry, tmp_path / "v2").out, server, schema=schema)
+    assert plan.insert["resources"] == ["sid_PublishNew"]
+    assert plan.update["resources"] == [files[0].stem]
+    assert plan.delete["resources"] == [files[1].stem]
+    assert plan.insert["tombstones"] == [files[1].stem]
+    assert (
+        _count(server, f"SELECT count(*) FROM {schema}.tags WHERE stable_id = 'sid_PublishNew'")
+        == 1
+    )
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(
+    server: str, schema: str, registry: Path, tmp_path: Path
+) -> None:
+    out = export(registry, tmp_path / "ds").out
+    result = CliRunner().invoke(
+        cli,
+        [
+            "publish",
+            "postgres",
+            "--dsn",
+            server,
+            "--schema",
+            schema,
+            "--from",
+            str(out),
+            "--dry-run",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    assert "resources: would insert 47, update 0, delete 0" in result.stdout
+    assert "dry run: nothing was changed" in result.stdout
+    assert _count(server, f"SELECT count(*) FROM {schema}.resources") == 0
+
+
+def test_an_interrupted_publish_leaves_the_previous_state(
+    server: str, schema: str, registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v1 = export(registry, tmp_path / "v1").out
+    publishing.publish(v1, server, schema=schema)
+    before = _count(server, f"SELECT sum(xmin::text::bigint) FROM {schema}.resources")
+    victim = sorted((registry / "data/resources").rglob("*.yaml"))[0]
+    victim.write_text(victim.read_text().replace("title: ", "title: Changed ", 1))
+    v2 = export(registry, tmp_path / "v2").out
+    real = publishing._children
+
+    def killed(connection: psycopg.Connection, *args: object) -> None:
+        real(connection, *args)  # type: ignore[arg-type]
+        with psycopg.connect(server, autocommit=True) as other:  # kill it mid-load
+            other.execute("SELECT pg_terminate_backend(%s)", (connection.info.backend_pid,))
+
+    monkeypatch.setattr(publishing, "_children", killed)
+    result = CliRunner().invoke(
+        cli,
+        ["publish", "postgres", "--dsn", server, "--schema", schema, "--from", str(v2)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    assert "nothing was changed" in result.stderr
+    assert "password" not in result.stderr.lower()
+    assert _count(server, f"SELECT sum(xmin::text::bigint) FROM {schema}.resources") == before
+    assert publishing.verify_only(v1, server, schema=schema) == []
+
+
+def test_a_second_publisher_waits_or_fails_clearly(
+    server: str, schema: str, registry: Path, tmp_path: Path
+) -> None:
+    out = export(registry, tmp_path / "ds").out
+    holder = psycopg.connect(server, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s, %s)", publishing.lock_key(schema))
+    try:
+        with pytest.raises(publishing.PublishError, match="another publish"):
+            publishing.publish(out, server, schema=schema, wait=0)
+        threading.Timer(0.5, holder.close).start()  # the first publisher finishes
+        started = time.monotonic()
+        plan = publishing.publish(out, server, schema=schema, wait=10)
+        assert time.monotonic() - started >= 0.4
+        assert len(plan.insert["resources"]) == 47
+    finally:
+        holder.close()
+
+
+def test_a_database_edited_by_hand_is_caught_and_repaired(
+    server: str, schema: str, registry: Path, tmp_path: Path
+) -> None:
+    out = export(registry, tmp_path / "ds").out
+    publishing.publish(out, server, schema=schema)
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(
+            f"UPDATE {schema}.resources SET data = jsonb_set(data, '{{title}}', "
+            "'\"Edited by hand\"') WHERE stable_id = 'sid_d9EnmTcnin'"
+        )
+    problems = publishing.verify_only(out, server, schema=schema)
+    assert problems == ["resources: sid_d9EnmTcnin was changed in the database after publishing"]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "publish",
+            "postgres",
+            "--dsn",
+            server,
+            "--schema",
+            schema,
+            "--from",
+            str(out),
+            "--verify-only",
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    plan = publishing.publish(out, server, schema=schema)
+    assert plan.repaired == ["sid_d9EnmTcnin"]
+    assert publishing.verify_only(out, server, schema=schema) == []
