@@ -201,3 +201,16 @@ def test_a_database_edited_by_hand_is_caught_and_repaired(
     plan = publishing.publish(out, server, schema=schema)
     assert plan.repaired == ["sid_d9EnmTcnin"]
     assert publishing.verify_only(out, server, schema=schema) == []
+
+
+def test_a_tampered_dataset_is_refused_before_connecting(registry: Path, tmp_path: Path) -> None:
+    out = export(registry, tmp_path / "ds").out
+    jsonl = out / "resources.jsonl"
+    jsonl.write_bytes(jsonl.read_bytes().replace(b"Attention", b"Attenshun"))
+    result = CliRunner().invoke(
+        cli,
+        ["publish", "postgres", "--dsn", "host=127.0.0.1 port=1", "--from", str(out)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 2
+    assert "resources.jsonl does not match its size or sha256" in result.stderr

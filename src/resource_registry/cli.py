@@ -549,10 +549,11 @@ def publish_postgres(
     import tempfile
 
     from resource_registry import publish as publishing
-    from resource_registry.export import export
 
     with tempfile.TemporaryDirectory(prefix="resreg-publish-") as scratch:
         if source is None:
+            from resource_registry.export import export
+
             source = export(_resolve_root(root), Path(scratch) / "dataset").out
         if verify_only:
             problems = publishing.verify_only(source, dsn, schema=schema)

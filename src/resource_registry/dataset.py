@@ -19,7 +19,7 @@ from resource_registry import formats
 from resource_registry.errors import RegistryError
 from resource_registry.fsutil import sha256_file
 
-__all__ = ["DatasetError", "load", "verify"]
+__all__ = ["DatasetError", "load", "verify", "verify_files"]
 
 MANIFEST: Final = "manifest.json"
 SUMS: Final = "SHA256SUMS"
@@ -64,6 +64,21 @@ def verify(folder: str | Path, *, formats_agree: bool = True, limit: int = 20) -
         for name, reader in _READERS.items():
             _compare(name, reader(folder / name), reference, problems)
     return problems[:limit]
+
+
+def verify_files(folder: str | Path, names: Sequence[str]) -> list[str]:
+    """Check only ``names`` against the manifest: enough for a reader of those files."""
+    folder = Path(folder)
+    problems: list[str] = []
+    manifest = _manifest(folder, problems)
+    if manifest is None:
+        return problems
+    wanted = set(names)
+    entries = [entry for entry in manifest.get("files", []) if entry.get("path") in wanted]
+    missing = wanted - {str(entry.get("path")) for entry in entries}
+    problems += [f"{name} is not listed in {MANIFEST}" for name in sorted(missing)]
+    _check_manifest_files(folder, {"files": entries}, problems)
+    return problems
 
 
 def _manifest(folder: Path, problems: list[str]) -> dict[str, Any] | None:
