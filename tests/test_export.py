@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -144,8 +145,6 @@ def _reseal(out: Path) -> None:
 
 
 def _sha(path: Path) -> str:
-    import hashlib  # noqa: PLC0415 - reason: only this helper needs it
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

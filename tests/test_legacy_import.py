@@ -31,6 +31,12 @@ def _load(path: Path, limit: int = 256 * 1024 * 1024) -> object:
     return parsed.data
 
 
+def _record(path: Path) -> dict[str, object]:
+    record = _load(path)
+    assert isinstance(record, dict)
+    return record
+
+
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ImportSummary, Report]:
     if not (CORPUS / "resources").is_dir():
@@ -53,7 +59,7 @@ def test_every_input_record_comes_back_field_by_field(
         records = _load(source)
         assert isinstance(records, list)
         originals += records
-    back = [to_legacy(_load(path)) for path in sorted((into / "data/resources").rglob("*.yaml"))]  # type: ignore[arg-type]
+    back = [to_legacy(_record(path)) for path in sorted((into / "data/resources").rglob("*.yaml"))]
 
     def canonical(record: dict[str, object]) -> str:
         fixed = {key: value for key, value in record.items() if value != []}  # [] = absent

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import MakeRegistry, resource_text
-from resource_registry import links
+from resource_registry import Options, links, validate
 from resource_registry.cli import cli
 from resource_registry.loading import Document, read_document
 from resource_registry.records import shard_path
@@ -267,8 +267,6 @@ def test_a_rerun_skips_fresh_entries_and_shared_urls_are_fetched_once(
 
 
 def test_checked_files_stay_valid(make_registry: MakeRegistry, server: _Server) -> None:
-    from resource_registry import Options, validate  # noqa: PLC0415 - reason: keeps imports light
-
     base = f"http://127.0.0.1:{server.server_address[1]}"
     root, _ = _registry(make_registry, base, ["/ok", "/r1", "/404", "/reset"])
     _run(root)

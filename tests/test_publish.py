@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -134,8 +135,8 @@ def test_an_interrupted_publish_leaves_the_previous_state(
     v2 = export(registry, tmp_path / "v2").out
     real = publishing._children
 
-    def killed(connection: psycopg.Connection, *args: object) -> None:
-        real(connection, *args)  # type: ignore[arg-type]
+    def killed(connection: Any, *args: Any) -> None:
+        real(connection, *args)
         with psycopg.connect(server, autocommit=True) as other:  # kill it mid-load
             other.execute("SELECT pg_terminate_backend(%s)", (connection.info.backend_pid,))
 
