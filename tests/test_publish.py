@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from conftest import PROJECT_ROOT, resource_text
 from resource_registry import publish as publishing
@@ -46,6 +46,24 @@ def registry(tmp_path: Path) -> Path:
     root = tmp_path / "registry"
     shutil.copytree(PROJECT_ROOT / "data", root / "data")
     return root
+
+
+def _publish_cli(server: str, schema: str, dataset_dir: Path, *extra: str) -> Result:
+    return CliRunner().invoke(
+        cli,
+        [
+            "publish",
+            "postgres",
+            "--dsn",
+            server,
+            "--schema",
+            schema,
+            "--from",
+            str(dataset_dir),
+            *extra,
+        ],
+        catch_exceptions=False,
+    )
 
 
 def _count(dsn: str, sql: str) -> int:
@@ -103,21 +121,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
     server: str, schema: str, registry: Path, tmp_path: Path
 ) -> None:
     out = export(registry, tmp_path / "ds").out
-    result = CliRunner().invoke(
-        cli,
-        [
-            "publish",
-            "postgres",
-            "--dsn",
-            server,
-            "--schema",
-            schema,
-            "--from",
-            str(out),
-            "--dry-run",
-        ],
-        catch_exceptions=False,
-    )
+    result = _publish_cli(server, schema, out, "--dry-run")
     assert result.exit_code == 0
     assert "resources: would insert 47, update 0, delete 0" in result.stdout
     assert "dry run: nothing was changed" in result.stdout
@@ -141,11 +145,7 @@ def test_an_interrupted_publish_leaves_the_previous_state(
             other.execute("SELECT pg_terminate_backend(%s)", (connection.info.backend_pid,))
 
     monkeypatch.setattr(publishing, "_children", killed)
-    result = CliRunner().invoke(
-        cli,
-        ["publish", "postgres", "--dsn", server, "--schema", schema, "--from", str(v2)],
-        catch_exceptions=False,
-    )
+    result = _publish_cli(server, schema, v2)
     assert result.exit_code == 1
     assert "nothing was changed" in result.stderr
     assert "password" not in result.stderr.lower()
@@ -183,21 +183,7 @@ def test_a_database_edited_by_hand_is_caught_and_repaired(
         )
     problems = publishing.verify_only(out, server, schema=schema)
     assert problems == ["resources: sid_d9EnmTcnin was changed in the database after publishing"]
-    result = CliRunner().invoke(
-        cli,
-        [
-            "publish",
-            "postgres",
-            "--dsn",
-            server,
-            "--schema",
-            schema,
-            "--from",
-            str(out),
-            "--verify-only",
-        ],
-        catch_exceptions=False,
-    )
+    result = _publish_cli(server, schema, out, "--verify-only")
     assert result.exit_code == 1
     plan = publishing.publish(out, server, schema=schema)
     assert plan.repaired == ["sid_d9EnmTcnin"]
