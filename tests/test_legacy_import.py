@@ -143,22 +143,22 @@ def test_import_command_prints_a_summary(tmp_path: Path) -> None:
     assert "already exists" in again.stderr
 
 
-def test_a_list_item_that_is_not_a_record_stops_the_import(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("- id: a\n  url: https://example.org/a\n- just text\n", "item 2 is not a mapping"),
+        ("- id: a\n  url: [unclosed\n", "cannot be parsed, so nothing was imported"),
+    ],
+    ids=["item that is not a record", "file that does not parse"],
+)
+def test_a_broken_source_stops_the_import_and_writes_nothing(
+    tmp_path: Path, content: str, message: str
+) -> None:
     source = tmp_path / "broken.yaml"
-    source.write_text("- id: a\n  url: https://example.org/a\n- just text\n")
+    source.write_text(content)
     result = CliRunner().invoke(
         cli, ["import-legacy", str(source), "--into", str(tmp_path / "r")], catch_exceptions=False
     )
     assert result.exit_code == 1
-    assert "item 2 is not a mapping" in result.stderr
+    assert message in result.stderr
     assert not (tmp_path / "r" / "data").exists()
-
-
-def test_an_unparseable_file_stops_the_import(tmp_path: Path) -> None:
-    source = tmp_path / "broken.yaml"
-    source.write_text("- id: a\n  url: [unclosed\n")
-    result = CliRunner().invoke(
-        cli, ["import-legacy", str(source), "--into", str(tmp_path / "r")], catch_exceptions=False
-    )
-    assert result.exit_code == 1
-    assert "cannot be parsed, so nothing was imported" in result.stderr
