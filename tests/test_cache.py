@@ -8,11 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, TODAY, MakeRegistry
+from conftest import FIXTURES, TODAY, MakeRegistry, git
 from resource_registry import Options, validate
-from resource_registry.cache import CACHE_DIR
+from resource_registry.cache import CACHE_DIR, CACHE_FILE
 
-CACHE_FILE = Path(CACHE_DIR) / "validate-v2.bin"
+
+@pytest.fixture(params=["folder", "git checkout"])
+def root(request: pytest.FixtureRequest, make_registry: MakeRegistry) -> Path:
+    """The cache test registry, as a plain folder and as a git checkout (where the cache
+    takes content hashes from git's index)."""
+    root = _registry(make_registry)
+    if request.param == "git checkout":
+        git(root, "init", "-q")
+        git(root, "add", "data")
+        git(root, "commit", "-q", "-m", "registry")
+    return root
 
 
 def _registry(make_registry: MakeRegistry) -> Path:
@@ -38,8 +48,7 @@ def _options(*, cache: bool = True) -> Options:
     return Options(today=TODAY, jobs=1, cache=cache)
 
 
-def test_results_with_and_without_cache_are_identical(make_registry: MakeRegistry) -> None:
-    root = _registry(make_registry)
+def test_results_with_and_without_cache_are_identical(root: Path) -> None:
     uncached = validate(root, _options(cache=False))
     cold = validate(root, _options())
     warm = validate(root, _options())
@@ -54,8 +63,7 @@ def test_no_cache_neither_reads_nor_writes(make_registry: MakeRegistry) -> None:
     assert not (root / CACHE_DIR).exists()
 
 
-def test_an_edited_file_is_checked_again(make_registry: MakeRegistry) -> None:
-    root = _registry(make_registry)
+def test_an_edited_file_is_checked_again(root: Path) -> None:
     validate(root, _options())
     target = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
     before = {
@@ -73,10 +81,7 @@ def test_an_edited_file_is_checked_again(make_registry: MakeRegistry) -> None:
     assert after != before
 
 
-def test_a_file_written_just_before_the_run_is_not_trusted_later(
-    make_registry: MakeRegistry,
-) -> None:
-    root = _registry(make_registry)
+def test_a_file_written_just_before_the_run_is_not_trusted_later(root: Path) -> None:
     target = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
     target.write_text(target.read_text())  # modified "now": inside the racy window
     validate(root, _options())

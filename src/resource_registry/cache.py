@@ -1,16 +1,20 @@
 """The incremental cache: per-file results of files whose content has not changed.
 
 It lives in ``.resreg-cache/`` under the registry root (which ignores itself in git). An
-entry is reused only when the file's size, modification time (ns) and inode are what
-they were, the code and the day are the same, and the cache file's checksum is right;
-anything else is rebuilt, never trusted. Files modified less than two seconds before a
-run started are never cached, so a write that lands within one timestamp tick of the
-scan cannot hide behind an old entry. Writes are atomic (temporary file and rename), so
-concurrent runs see a whole cache or none: the last writer wins.
+entry is reused only when the file's signature is what it was (its content hash from
+git's index, or its size, modification time (ns) and inode: see
+:mod:`resource_registry.worktree`), the code and the day are the same, and the cache
+file's checksum is right; anything else is rebuilt, never trusted. Files modified less
+than two seconds before a run started are never cached, so a write that lands within
+one timestamp tick of the scan, or between git's look and ours, cannot hide behind an
+old entry. Writes are atomic (temporary file and rename), so concurrent runs see a
+whole cache or none: the last writer wins.
 
-The cache is stored as columns (one list per field, signatures as one array), which
+The cache is stored as columns (one list per field, each marshalled on its own), which
 loads in a few large pieces rather than one object per file: at 100,000 files, that is
-the difference between a fraction of a second and several. Only per-file results are
+the difference between a fraction of a second and several. Values repeated across files
+(tags, pages, publications) are interned by :class:`~resource_registry.catalog.KeyTable`,
+so marshal stores and loads each of them once. Only per-file results are
 cached; whole-catalog checks always see every record.
 """
 
@@ -19,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import marshal
+import os
 import time
-from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,16 +33,16 @@ from typing import Final
 from resource_registry.catalog import KeyTable
 from resource_registry.findings import Finding, Severity
 from resource_registry.fsutil import atomic_write
+from resource_registry.layout import Discovered
 from resource_registry.records import FileResult
 
 CACHE_DIR: Final = ".resreg-cache"
-_FILE: Final = "validate-v2.bin"
-_MAGIC: Final = b"RESREG-CACHE-2\n"
+CACHE_FILE: Final = f"{CACHE_DIR}/validate-v3.bin"
+_MAGIC: Final = b"RESREG-CACHE-3\n"
 _RACY_NS: Final = 2_000_000_000
 _STRING_COLUMNS: Final = ("stable_ids", "ids", "urls", "normal_urls", "publications")
 _TUPLE_COLUMNS: Final = ("previous_urls", "tags", "cited_by")
 
-Signature = tuple[int, int, int]
 _EncodedFinding = tuple[int, int, str, str, str, str | None]
 
 
@@ -49,13 +53,14 @@ class CachedRun:
 
     table: KeyTable
     findings: list[Finding]
+    discovered: Discovered
     notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Stored:
     table: KeyTable
-    signatures: list[Signature]
+    signatures: list[str]
     findings: dict[str, tuple[_EncodedFinding, ...]]
     unparsed: set[str]  # files with no key (they did not parse)
 
@@ -63,52 +68,84 @@ class _Stored:
 def run_with_cache(
     root: Path,
     today: dt.date,
-    paths: Sequence[str],
-    signatures: Mapping[str, Signature],
+    discover: Callable[[], Discovered],
     check: Callable[[Sequence[str]], list[FileResult]],
 ) -> CachedRun:
-    """Per-file results for ``paths``: cached where the file is unchanged, otherwise from
-    ``check(paths) -> list[FileResult]``; the cache is then brought up to date."""
+    """Per-file results for the files ``discover()`` finds (called once the cache is
+    loaded, so that it can run meanwhile): cached where the file is unchanged, otherwise
+    from ``check(paths) -> list[FileResult]``; the cache is then brought up to date."""
     started_ns = time.time_ns()
     notes: list[str] = []
     stored = _read(root, today, notes)
-    row_of = {path: row for row, path in enumerate(stored.table.paths)} if stored else {}
-    stale = [path for path in paths if not _unchanged(stored, row_of.get(path), signatures[path])]
-    fresh = {result.path: result for result in check(stale)}
-    if stored is not None and stored.table.paths == list(paths):
-        table, findings, unparsed = stored.table, stored.findings, stored.unparsed
+    discovered = discover()
+    paths, signatures = discovered.resources, discovered.signatures
+    current = [signatures[path] for path in paths]
+    if stored is not None and stored.table.paths == list(paths):  # the common case
+        pairs = zip(stored.signatures, current, strict=True)
+        row_of = {paths[row]: row for row, (old, new) in enumerate(pairs) if old != new}
+        fresh = {result.path: result for result in check(list(row_of))}
         for path, checked in fresh.items():
-            _patch(table, row_of[path], checked, findings, unparsed)
-        sigs = stored.signatures
-        for path in fresh:
-            sigs[row_of[path]] = signatures[path]
-    else:  # files were added or removed: rebuild the columns, copying unchanged rows
-        table, findings, unparsed, sigs = KeyTable(), {}, set(), []
-        for path in paths:
-            result: FileResult | None = fresh.get(path)
-            if result is None and stored is not None:
-                row = row_of[path]
-                table.copy_row(stored.table, row)
-                if path in stored.findings:
-                    findings[path] = stored.findings[path]
-                if path in stored.unparsed:
-                    unparsed.add(path)
-            elif result is not None:
-                table.add(path, result.key)
-                if result.findings:
-                    findings[path] = tuple(_encode(f) for f in result.findings)
-                if result.key is None:
-                    unparsed.add(path)
-            sigs.append(signatures[path])
-    if fresh or stored is None or len(paths) != len(stored.table.paths):
-        racy = {path for path in fresh if signatures[path][0] >= started_ns - _RACY_NS}
-        _save(root, today, _Stored(table, sigs, findings, unparsed), racy, notes)
-    decoded = [finding for path, encoded in findings.items() for finding in _decode(path, encoded)]
-    return CachedRun(table, decoded, notes)
+            _patch(stored.table, row_of[path], checked, stored.findings, stored.unparsed)
+            stored.signatures[row_of[path]] = signatures[path]
+        updated = stored
+    else:  # files were added or removed (or nothing is cached): rebuild the columns
+        row_of = {path: row for row, path in enumerate(stored.table.paths)} if stored else {}
+        stale = [
+            path
+            for path, signature in zip(paths, current, strict=True)
+            if not _unchanged(stored, row_of.get(path), signature)
+        ]
+        fresh = {result.path: result for result in check(stale)}
+        updated = _rebuild(paths, current, fresh, stored, row_of)
+    if fresh or updated is not stored:
+        racy = {path for path in fresh if _racy(root, path, signatures[path], started_ns)}
+        _save(root, today, updated, racy, notes)
+    decoded = [
+        finding for path, encoded in updated.findings.items() for finding in _decode(path, encoded)
+    ]
+    return CachedRun(updated.table, decoded, discovered, notes)
 
 
-def _unchanged(stored: _Stored | None, row: int | None, signature: Signature) -> bool:
+def _rebuild(
+    paths: Sequence[str],
+    signatures: list[str],
+    fresh: Mapping[str, FileResult],
+    stored: _Stored | None,
+    row_of: Mapping[str, int],
+) -> _Stored:
+    """New columns for ``paths``: fresh results where there are, stored rows elsewhere."""
+    updated = _Stored(KeyTable(), signatures, {}, set())
+    for path in paths:
+        result = fresh.get(path)
+        if result is not None:
+            updated.table.add(path, None)
+            row = len(updated.table.paths) - 1
+            _patch(updated.table, row, result, updated.findings, updated.unparsed)
+        elif stored is not None:
+            updated.table.copy_row(stored.table, row_of[path])
+            if path in stored.findings:
+                updated.findings[path] = stored.findings[path]
+            if path in stored.unparsed:
+                updated.unparsed.add(path)
+    return updated
+
+
+def _unchanged(stored: _Stored | None, row: int | None, signature: str) -> bool:
     return stored is not None and row is not None and stored.signatures[row] == signature
+
+
+def _racy(root: Path, path: str, signature: str, started_ns: int) -> bool:
+    """Whether the file may have changed without its signature changing: modified
+    within the window before the run started (stat signatures), or at all since git
+    hashed it (content signatures, checked now, after the file was read)."""
+    if signature.startswith("s"):
+        modified_ns = int(signature[1:].split(":", 1)[0])
+    else:
+        try:
+            modified_ns = os.lstat(root / path).st_mtime_ns
+        except OSError:
+            return True
+    return modified_ns >= started_ns - _RACY_NS
 
 
 def _patch(
@@ -149,7 +186,7 @@ def _decode(path: str, encoded: Sequence[_EncodedFinding]) -> list[Finding]:
 
 def _read(root: Path, today: dt.date, notes: list[str]) -> _Stored | None:
     try:
-        data = (root / CACHE_DIR / _FILE).read_bytes()
+        data = (root / CACHE_FILE).read_bytes()
     except OSError:
         return None
     header = len(_MAGIC) + 32
@@ -162,34 +199,37 @@ def _read(root: Path, today: dt.date, notes: list[str]) -> _Stored | None:
         return None
     try:
         stored = marshal.loads(payload)
+        if stored["fingerprint"] != _fingerprint() or stored["day"] != today.isoformat():
+            return None
+        columns = {name: marshal.loads(blob) for name, blob in stored["columns"].items()}
     except (EOFError, ValueError, TypeError):  # pragma: no cover - reason: the checksum passed
         return None
-    if stored["fingerprint"] != _fingerprint() or stored["day"] != today.isoformat():
-        return None
-    table = KeyTable(paths=list(stored["paths"]))
+    table = KeyTable(paths=columns["paths"])
     for name in _STRING_COLUMNS + _TUPLE_COLUMNS:
-        setattr(table, name, list(stored[name]))
-    sigs = array("q")
-    sigs.frombytes(stored["signatures"])
-    signatures = list(zip(sigs[0::3], sigs[1::3], sigs[2::3], strict=True))
-    return _Stored(table, signatures, stored["findings"], set(stored["unparsed"]))
+        setattr(table, name, columns[name])
+    return _Stored(table, columns["signatures"], columns["findings"], set(columns["unparsed"]))
 
 
 def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: list[str]) -> None:
     """Write the cache; rows written within the racy window are stored with an impossible
     signature, so that they are checked again next time. A failure is only noted."""
-    sigs = array("q")
-    for path, signature in zip(stored.table.paths, stored.signatures, strict=True):
-        sigs.extend((-1, -1, -1) if path in racy else signature)
+    sigs = [
+        "" if path in racy else signature  # "" matches no real signature
+        for path, signature in zip(stored.table.paths, stored.signatures, strict=True)
+    ]
+    columns = {
+        "paths": stored.table.paths,
+        **{name: getattr(stored.table, name) for name in _STRING_COLUMNS + _TUPLE_COLUMNS},
+        "signatures": sigs,
+        "findings": stored.findings,
+        "unparsed": sorted(stored.unparsed),
+    }
     payload = marshal.dumps(
         {
             "fingerprint": _fingerprint(),
             "day": today.isoformat(),
-            "paths": stored.table.paths,
-            **{name: getattr(stored.table, name) for name in _STRING_COLUMNS + _TUPLE_COLUMNS},
-            "signatures": sigs.tobytes(),
-            "findings": stored.findings,
-            "unparsed": sorted(stored.unparsed),
+            # one blob per column: loading many small pieces is faster than one large one
+            "columns": {name: marshal.dumps(column) for name, column in columns.items()},
         }
     )
     folder = root / CACHE_DIR
@@ -198,7 +238,11 @@ def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: li
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# created by resreg\n*\n", encoding="utf-8")
-        atomic_write(folder / _FILE, _MAGIC + hashlib.sha256(payload).digest() + payload)
+        atomic_write(
+            root / CACHE_FILE,
+            _MAGIC + hashlib.sha256(payload).digest() + payload,
+            durable=False,  # a cache lost to a power cut is only rebuilt
+        )
     except OSError as error:
         notes.append(f"cache not saved ({folder}: {error.strerror}); results are unaffected")
 

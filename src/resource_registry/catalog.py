@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
+from sys import intern
 
 from resource_registry.layout import TOMBSTONES
 from resource_registry.records import FileResult, Pointer, ResourceKey
@@ -35,7 +36,10 @@ class Issue:
 
 @dataclass(slots=True)
 class KeyTable:
-    """The identity of every resource file, one list per field ("" where absent)."""
+    """The identity of every resource file, one list per field ("" where absent).
+
+    Tags, pages and publications come from small vocabularies and are interned, so that
+    100,000 rows share a few hundred strings (in memory and in the cache)."""
 
     paths: list[str] = field(default_factory=list)
     stable_ids: list[str] = field(default_factory=list)
@@ -76,10 +80,10 @@ class KeyTable:
         self.ids[row] = key.id or ""
         self.urls[row] = key.url or ""
         self.normal_urls[row] = key.normal_url or ""
-        self.publications[row] = key.publication or ""
+        self.publications[row] = intern(key.publication or "")
         self.previous_urls[row] = key.previous_urls
-        self.tags[row] = key.tags
-        self.cited_by[row] = key.cited_by
+        self.tags[row] = tuple(map(intern, key.tags))
+        self.cited_by[row] = tuple(map(intern, key.cited_by))
 
     def row(self, row: int) -> ResourceKey:
         return ResourceKey(

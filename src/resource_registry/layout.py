@@ -22,12 +22,13 @@ VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS, TOMBSTONES)
 class Discovered:
     """Files under ``data/resources``: resource files, and anything else found there.
 
-    ``signatures`` (size, mtime, inode of each resource file) is filled on request, in the
-    same pass, for the incremental cache."""
+    ``signatures`` (a string that changes whenever a resource file's content may have) is
+    filled on request, for the incremental cache: see :func:`stat_signature` and
+    :mod:`resource_registry.worktree`."""
 
     resources: list[str]
     strays: list[str]
-    signatures: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    signatures: dict[str, str] = field(default_factory=dict)
 
 
 def find_root(start: Path) -> Path:
@@ -51,7 +52,7 @@ def discover(root: Path, *, signatures: bool = False) -> Discovered:
     """
     resources: list[str] = []
     strays: list[str] = []
-    stats: dict[str, tuple[int, int, int]] = {}
+    stats: dict[str, str] = {}
     pending = [(os.path.join(root, RESOURCES_DIR), RESOURCES_DIR)]
     while pending:
         folder, relative_folder = pending.pop()
@@ -66,11 +67,15 @@ def discover(root: Path, *, signatures: bool = False) -> Discovered:
                 elif name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
                     resources.append(relative)
                     if signatures:
-                        stat = entry.stat(follow_symlinks=False)
-                        stats[relative] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+                        stats[relative] = stat_signature(entry.stat(follow_symlinks=False))
                 else:
                     strays.append(relative)
     return Discovered(sorted(resources), sorted(strays), stats)
+
+
+def stat_signature(info: os.stat_result) -> str:
+    """``s<mtime ns>:<size>:<inode>``: changes when a file is rewritten or replaced."""
+    return f"s{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"
 
 
 def read_capped(path: str | Path) -> bytes:

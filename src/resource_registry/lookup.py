@@ -29,7 +29,7 @@ class Match:
 
 def key_table(root: Path, *, cache: bool = True) -> KeyTable:
     """The identity of every resource file (files that do not parse have empty rows)."""
-    return file_results(root, layout.discover(root, signatures=cache), Options(cache=cache)).table
+    return file_results(root, Options(cache=cache)).table
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:

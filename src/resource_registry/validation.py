@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from resource_registry import layout
+from resource_registry import layout, worktree
 from resource_registry.cache import CachedRun, run_with_cache
 from resource_registry.catalog import Issue, KeyTable, check_catalog
 from resource_registry.codes import RULES
@@ -56,8 +56,8 @@ def validate(root: Path, options: Options | None = None) -> Report:
     options = options or Options()
     _check_codes(options.select + options.ignore)
     wanted = _path_filter(root, options.paths)
-    discovered = layout.discover(root, signatures=options.cache)
-    run = file_results(root, discovered, options)
+    run = file_results(root, options)
+    discovered = run.discovered
     vocabulary = load_vocabulary(root, options.today)
     found = list(run.findings)
     found += (
@@ -82,14 +82,16 @@ def validate(root: Path, options: Options | None = None) -> Report:
     return Report(sorted(selected), files, run.notes)
 
 
-def file_results(root: Path, discovered: layout.Discovered, options: Options) -> CachedRun:
-    """Per-file results for every discovered resource file, from the cache where valid."""
+def file_results(root: Path, options: Options) -> CachedRun:
+    """Per-file results for every resource file, from the cache where valid."""
     check = partial(check_files, root, today=options.today, jobs=options.jobs)
     if not options.cache:
+        discovered = layout.discover(root)
         results = check(discovered.resources)
         findings = [item for result in results for item in result.findings]
-        return CachedRun(KeyTable.from_results(results), findings)
-    return run_with_cache(root, options.today, discovered.resources, discovered.signatures, check)
+        return CachedRun(KeyTable.from_results(results), findings, discovered)
+    pending = worktree.begin(root, signatures=True)  # git lists files while the cache loads
+    return run_with_cache(root, options.today, pending.result, check)
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
