@@ -81,6 +81,37 @@ def test_an_edited_file_is_checked_again(root: Path) -> None:
     assert after != before
 
 
+def test_added_removed_and_renamed_files_match_an_uncached_run(root: Path) -> None:
+    validate(root, _options())
+    resources = root / "data/resources"
+    (resources / "aa/sid_AAAAAAAAAA.yaml").unlink()
+    victim = sorted(resources.rglob("*.yaml"))[3]
+    victim.rename(victim.with_name("sid_RENAMEDAAA.yaml"))
+    (resources / "ne").mkdir(exist_ok=True)
+    (resources / "ne/sid_NEWFILEAAA.yaml").write_text("url: https://example.org/new\n")
+    _age(root)
+    report = validate(root, _options())
+    assert report.findings == validate(root, _options(cache=False)).findings
+    assert validate(root, _options()).findings == report.findings
+    assert any(f.path.endswith("sid_NEWFILEAAA.yaml") for f in report.findings)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("type: paper", "type: report"), ("https://", "https://www.")]
+)
+def test_the_saved_cache_follows_each_edit(root: Path, old: str, new: str) -> None:
+    """An edit that keeps a file's identity and one that changes it (its URL): the cache
+    written after either one gives, on the next run, what an uncached run gives."""
+    validate(root, _options())
+    target = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
+    text = target.read_text()
+    assert old in text
+    target.write_text(text.replace(old, new, 1))
+    _age(root)
+    validate(root, _options())
+    assert validate(root, _options()).findings == validate(root, _options(cache=False)).findings
+
+
 def test_a_file_written_just_before_the_run_is_not_trusted_later(root: Path) -> None:
     target = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
     target.write_text(target.read_text())  # modified "now": inside the racy window

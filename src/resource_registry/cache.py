@@ -42,6 +42,7 @@ _MAGIC: Final = b"RESREG-CACHE-3\n"
 _RACY_NS: Final = 2_000_000_000
 _STRING_COLUMNS: Final = ("stable_ids", "ids", "urls", "normal_urls", "publications")
 _TUPLE_COLUMNS: Final = ("previous_urls", "tags", "cited_by")
+_TABLE_COLUMNS: Final = ("paths", *_STRING_COLUMNS, *_TUPLE_COLUMNS)
 
 _EncodedFinding = tuple[int, int, str, str, str, str | None]
 
@@ -63,6 +64,8 @@ class _Stored:
     signatures: list[str]
     findings: dict[str, tuple[_EncodedFinding, ...]]
     unparsed: set[str]  # files with no key (they did not parse)
+    # the marshalled form of each table column as read, dropped when the column changes
+    unchanged_blobs: dict[str, bytes] = field(default_factory=dict)
 
 
 def run_with_cache(
@@ -85,18 +88,23 @@ def run_with_cache(
         row_of = {paths[row]: row for row, (old, new) in enumerate(pairs) if old != new}
         fresh = {result.path: result for result in check(list(row_of))}
         for path, checked in fresh.items():
-            _patch(stored.table, row_of[path], checked, stored.findings, stored.unparsed)
+            row = row_of[path]
+            before = stored.table.row(row)
+            _patch(stored.table, row, checked, stored.findings, stored.unparsed)
+            if stored.table.row(row) != before:  # the identity changed: write its columns
+                stored.unchanged_blobs = {"paths": stored.unchanged_blobs["paths"]}
             stored.signatures[row_of[path]] = signatures[path]
         updated = stored
     else:  # files were added or removed (or nothing is cached): rebuild the columns
-        row_of = {path: row for row, path in enumerate(stored.table.paths)} if stored else {}
+        rows = _rows_in(stored, paths)
+        old = stored.signatures if stored else []
         stale = [
             path
-            for path, signature in zip(paths, current, strict=True)
-            if not _unchanged(stored, row_of.get(path), signature)
+            for path, row, signature in zip(paths, rows, current, strict=True)
+            if row < 0 or old[row] != signature
         ]
         fresh = {result.path: result for result in check(stale)}
-        updated = _rebuild(paths, current, fresh, stored, row_of)
+        updated = _rebuild(paths, rows, current, fresh, stored)
     if fresh or updated is not stored:
         racy = {path for path in fresh if _racy(root, path, signatures[path], started_ns)}
         _save(root, today, updated, racy, notes)
@@ -106,32 +114,34 @@ def run_with_cache(
     return CachedRun(updated.table, decoded, discovered, notes)
 
 
+def _rows_in(stored: _Stored | None, paths: Sequence[str]) -> list[int]:
+    """The row of each path in the stored table, -1 where it has none."""
+    if stored is None:
+        return [-1] * len(paths)
+    row_of = {path: row for row, path in enumerate(stored.table.paths)}
+    return [row_of.get(path, -1) for path in paths]
+
+
 def _rebuild(
     paths: Sequence[str],
+    rows: Sequence[int],
     signatures: list[str],
     fresh: Mapping[str, FileResult],
     stored: _Stored | None,
-    row_of: Mapping[str, int],
 ) -> _Stored:
-    """New columns for ``paths``: fresh results where there are, stored rows elsewhere."""
-    updated = _Stored(KeyTable(), signatures, {}, set())
-    for path in paths:
-        result = fresh.get(path)
-        if result is not None:
-            updated.table.add(path, None)
-            row = len(updated.table.paths) - 1
-            _patch(updated.table, row, result, updated.findings, updated.unparsed)
-        elif stored is not None:
-            updated.table.copy_row(stored.table, row_of[path])
-            if path in stored.findings:
-                updated.findings[path] = stored.findings[path]
-            if path in stored.unparsed:
-                updated.unparsed.add(path)
+    """New columns for ``paths``: stored rows, then fresh results over them, column by
+    column (a loop per row would cost a second at 100,000 files)."""
+    table = stored.table.taken(paths, rows) if stored else KeyTable.empty(paths)
+    kept = set(paths)
+    findings = (
+        {path: found for path, found in stored.findings.items() if path in kept} if stored else {}
+    )
+    unparsed = (stored.unparsed & kept) if stored else set()
+    updated = _Stored(table, signatures, findings, unparsed)
+    for row, path in enumerate(paths):
+        if (result := fresh.get(path)) is not None:
+            _patch(table, row, result, findings, unparsed)
     return updated
-
-
-def _unchanged(stored: _Stored | None, row: int | None, signature: str) -> bool:
-    return stored is not None and row is not None and stored.signatures[row] == signature
 
 
 def _racy(root: Path, path: str, signature: str, started_ns: int) -> bool:
@@ -190,7 +200,7 @@ def _read(root: Path, today: dt.date, notes: list[str]) -> _Stored | None:
     except OSError:
         return None
     header = len(_MAGIC) + 32
-    payload = data[header:]
+    payload = memoryview(data)[header:]  # no copy of a file of tens of megabytes
     if (
         data[: len(_MAGIC)] != _MAGIC
         or hashlib.sha256(payload).digest() != data[len(_MAGIC) : header]
@@ -207,7 +217,10 @@ def _read(root: Path, today: dt.date, notes: list[str]) -> _Stored | None:
     table = KeyTable(paths=columns["paths"])
     for name in _STRING_COLUMNS + _TUPLE_COLUMNS:
         setattr(table, name, columns[name])
-    return _Stored(table, columns["signatures"], columns["findings"], set(columns["unparsed"]))
+    blobs = {name: stored["columns"][name] for name in _TABLE_COLUMNS}
+    return _Stored(
+        table, columns["signatures"], columns["findings"], set(columns["unparsed"]), blobs
+    )
 
 
 def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: list[str]) -> None:
@@ -229,7 +242,10 @@ def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: li
             "fingerprint": _fingerprint(),
             "day": today.isoformat(),
             # one blob per column: loading many small pieces is faster than one large one
-            "columns": {name: marshal.dumps(column) for name, column in columns.items()},
+            "columns": {
+                name: stored.unchanged_blobs.get(name) or marshal.dumps(column)
+                for name, column in columns.items()
+            },
         }
     )
     folder = root / CACHE_DIR

@@ -65,11 +65,18 @@ class KeyTable:
             getattr(self, column).append(_EMPTY[column])
         self.set(len(self.paths) - 1, key)
 
-    def copy_row(self, other: KeyTable, row: int) -> None:
-        """Append row ``row`` of ``other``."""
-        self.paths.append(other.paths[row])
+    @classmethod
+    def empty(cls, paths: Sequence[str]) -> KeyTable:
+        """A table of empty rows for ``paths``."""
+        return cls().taken(paths, [-1] * len(paths))
+
+    def taken(self, paths: Sequence[str], rows: Sequence[int]) -> KeyTable:
+        """A table for ``paths`` whose row i is this table's row ``rows[i]`` (-1: empty)."""
+        table = KeyTable(paths=list(paths))
         for column in _VALUE_COLUMNS:
-            getattr(self, column).append(getattr(other, column)[row])
+            values, empty = getattr(self, column), _EMPTY[column]
+            setattr(table, column, [values[row] if row >= 0 else empty for row in rows])
+        return table
 
     def set(self, row: int, key: ResourceKey | None) -> None:
         if key is None:
