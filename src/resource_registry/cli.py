@@ -508,6 +508,37 @@ def check_links_command(
     click.echo(render(report), nl=False)
 
 
+@cli.command(name="site")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the site to (replaced whole when the build succeeds).",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A dataset folder (default: export the registry first).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@_root_option
+def site_command(out: Path, source: Path | None, jobs: int | None, root: Path | None) -> None:
+    """Build the static, browsable site: a page per resource, search, and listings."""
+    import tempfile
+
+    from resource_registry import dataset, website
+
+    with tempfile.TemporaryDirectory(prefix="resreg-site-") as scratch:
+        if source is None:
+            from resource_registry.export import export
+
+            source = export(_resolve_root(root), Path(scratch) / "dataset", jobs=jobs).out
+        result = website.build_site(dataset.load_all(source), out, jobs=jobs)
+    click.echo(f"built {result.files:,} files for {result.resources:,} resources in {result.out}")
+
+
 @cli.group()
 def publish() -> None:
     """Publish the dataset to a service (a verified, idempotent copy)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,7 +20,7 @@ from resource_registry import formats
 from resource_registry.errors import RegistryError
 from resource_registry.fsutil import sha256_file
 
-__all__ = ["DatasetError", "load", "verify", "verify_files"]
+__all__ = ["Dataset", "DatasetError", "load", "load_all", "verify", "verify_files"]
 
 MANIFEST: Final = "manifest.json"
 SUMS: Final = "SHA256SUMS"
@@ -41,6 +42,32 @@ def load(folder: str | Path) -> list[dict[str, Any]]:
     if problems := verify(folder, formats_agree=False):
         raise DatasetError(f"{folder} failed verification: " + "; ".join(problems[:5]))
     return formats.read_jsonl(folder / "resources.jsonl")
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Everything a released dataset holds, as read from its JSON files."""
+
+    resources: list[dict[str, Any]]
+    publications: list[dict[str, Any]]
+    pages: list[dict[str, Any]]
+    tags: list[dict[str, Any]]
+    tombstones: list[dict[str, Any]]
+    redirects: dict[str, str | None]  # every retired stable ID and id to its successor
+    manifest: dict[str, Any]
+
+
+def load_all(folder: str | Path) -> Dataset:
+    """The resources, vocabularies, redirects and manifest of a verified dataset."""
+    folder = Path(folder)
+    resources = load(folder)
+    read = {
+        name: formats.read_json(folder / f"{name}.json")
+        for name in ("publications", "pages", "tags", "tombstones")
+    }
+    redirects = json.loads((folder / "redirects.json").read_text(encoding="utf-8"))
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return Dataset(resources, **read, redirects=redirects, manifest=manifest)
 
 
 def verify(folder: str | Path, *, formats_agree: bool = True, limit: int = 20) -> list[str]:

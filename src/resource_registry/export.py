@@ -25,7 +25,7 @@ from resource_registry.changes import compare, render_markdown
 from resource_registry.dataset import MANIFEST, SUMS
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.findings import Severity
-from resource_registry.fsutil import sha256_file
+from resource_registry.fsutil import sha256_file, swap_directory
 from resource_registry.loading import Document, read_document
 from resource_registry.models import SCHEMA_VERSION
 from resource_registry.parallel import map_chunks
@@ -191,17 +191,9 @@ def _file_entries(folder: Path, *, leave_out: tuple[str, ...]) -> list[dict[str,
 
 
 def _swap_in(staging: Path, out: Path) -> None:
-    """Replace ``out`` with the finished ``staging`` folder; the old dataset stays whole
-    until the new one is complete, and is removed only after the swap."""
-    old: Path | None = None
-    if out.exists():
-        if not (out / MANIFEST).exists() and any(out.iterdir()):
-            raise UsageError(f"{out} exists and is not a dataset; choose an empty or new folder")
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    if out.exists() and not (out / MANIFEST).exists() and any(out.iterdir()):
+        raise UsageError(f"{out} exists and is not a dataset; choose an empty or new folder")
+    swap_directory(staging, out)
 
 
 def _read_records(root: Path, jobs: int | None) -> list[dict[str, Any]]:
