@@ -7,11 +7,13 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from resource_registry import authoring, dataset, export, website
 from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.records import shard_path
 from resource_registry.urls import resource_id
@@ -65,3 +67,31 @@ def resource_text(stable_id: str, url: str, **fields: object) -> tuple[str, str]
     record = {"stable_id": stable_id, "id": resource_id(url), "url": url, "type": "web", **fields}
     record.setdefault("title", f"Resource {stable_id}")
     return shard_path(stable_id), render(record, RESOURCE_ORDER)
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """The starter registry with one merged and one withdrawn resource, as a dataset and
+    as a site."""
+
+    registry: Path
+    dataset: Path
+    site: Path
+    merged: str  # retired into `successor`
+    successor: str
+    withdrawn: str
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    work = tmp_path_factory.mktemp("site")
+    registry = work / "registry"
+    shutil.copytree(PROJECT_ROOT / "data", registry / "data")
+    merged, successor, withdrawn = "sid_0JaUnZG5gN", "sid_11qN1lONgd", "sid_3GesLsG2xb"
+    authoring.merge(registry, merged, successor, today=TODAY)
+    authoring.retire(registry, withdrawn, reason="The page was taken down.", today=TODAY)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: reproducible
+        data = export.export(registry, work / "dataset", jobs=1).out
+    site = website.build_site(dataset.load_all(data), work / "site", jobs=1).out
+    return BuiltSite(registry, data, site, merged, successor, withdrawn)

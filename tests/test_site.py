@@ -1,0 +1,255 @@
+"""The static site, read as files: content, links, structure and the search index."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import PROJECT_ROOT, BuiltSite
+from resource_registry import dataset, website
+from resource_registry.cli import cli
+
+EXAMPLE = "sid_d9EnmTcnin"
+_INLINE = frozenset({"a", "code", "span", "time"})
+
+
+class _Page(HTMLParser):
+    """Tags, attributes and visible text of one page."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.texts: list[str] = []
+        self.feed(path.read_text(encoding="utf-8"))
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag not in _INLINE:
+            self.texts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _INLINE:
+            self.texts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.texts.append(data)
+
+    @property
+    def text(self) -> str:
+        """The text as a reader sees it: blocks apart, inline elements in their line."""
+        return " ".join("".join(self.texts).split())
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+    def links(self) -> list[str]:
+        return [str(attrs["href"]) for attrs in self.all("a") if attrs.get("href")]
+
+
+def test_the_example_resource_page_shows_every_field(built_site: BuiltSite) -> None:
+    page = _Page(built_site.site / "r" / f"{EXAMPLE}.html")
+    url = "https://merics.org/en/comment/chinas-social-credit-score-untangling-myth-reality"
+    heading = page.text
+    for shown in (
+        "over 200 million AI-powered surveillance cameras",  # title
+        "web",  # type
+        "Cited for the scale of camera-based surveillance in China.",  # relevance
+        "importance 28/100",
+        "commentary",
+        "organizational-report",  # labels
+        "Mercator Institute for China Studies",
+        "(credibility 4/5)",  # publication
+        "Vincent Brussee",
+        "2022-02-11",  # authors, date
+        "A MERICS commentary that separates",  # summary
+        "There is no single nationwide citizen score",  # key points
+        "China",
+        "Surveillance",  # tags, by name
+        "Cited by 1 page",
+        "Lock-in",
+        "risk",
+        "52/100",  # page title, type, quality
+        "HTTP 200, checked 2026-04-07, 9.0 KB",  # fetch
+        "Resource ID 3e03a6e800128f8c · Stable ID sid_d9EnmTcnin",
+    ):
+        assert shown in heading, shown
+    title_link = page.tags[[n for n, _ in page.tags].index("h1") + 1]
+    assert title_link == ("a", {"href": url, "rel": "noopener noreferrer"})
+    assert "../tags/china.html" in page.links()
+    assert "../publications/merics.html" in page.links()
+
+
+def test_every_resource_has_a_page_and_an_alias(built_site: BuiltSite) -> None:
+    records = dataset.load(built_site.dataset)
+    for record in records:
+        assert (built_site.site / "r" / f"{record['stable_id']}.html").is_file()
+        alias = _Page(built_site.site / "id" / f"{record['id']}.html")
+        target = f"../r/{record['stable_id']}.html"
+        assert {"rel": "canonical", "href": target} in alias.all("link")
+        assert target in alias.links()
+
+
+def test_a_merged_id_leads_to_its_successor(built_site: BuiltSite) -> None:
+    page = _Page(built_site.site / "r" / f"{built_site.merged}.html")
+    assert "This resource was retired on 2026-01-15" in page.text
+    assert f"{built_site.successor}.html" in page.links()
+    stones = json.loads((built_site.dataset / "tombstones.json").read_text())
+    merged_id = next(s["id"] for s in stones if s["stable_id"] == built_site.merged)
+    alias = _Page(built_site.site / "id" / f"{merged_id}.html")
+    assert f"../r/{built_site.merged}.html" in alias.links()
+
+
+def test_a_withdrawn_id_says_so(built_site: BuiltSite) -> None:
+    page = _Page(built_site.site / "r" / f"{built_site.withdrawn}.html")
+    assert "The page was taken down." in page.text
+    assert "It was withdrawn: no other resource replaces it." in page.text
+
+
+def test_listings_link_every_resource_of_their_value(built_site: BuiltSite) -> None:
+    records = dataset.load(built_site.dataset)
+    tags = Counter(tag for record in records for tag in record.get("tags", ()))
+    tag, count = tags.most_common(1)[0]
+    tagged = {r["stable_id"] for r in records if tag in r.get("tags", ())}
+    listed = {
+        link.removeprefix("../r/").removesuffix(".html")
+        for link in _Page(built_site.site / "tags" / f"{tag}.html").links()
+        if link.startswith("../r/")
+    }
+    assert listed == tagged
+    assert count >= 2
+    for kind in ("types", "labels", "tags", "publications", "pages"):
+        assert any((built_site.site / kind).glob("*.html")), kind
+
+
+def test_listings_are_paginated(
+    built_site: BuiltSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(website, "LISTING_SIZE", 5)
+    site = website.build_site(dataset.load_all(built_site.dataset), tmp_path / "s", jobs=1).out
+    papers = sorted((site / "types").glob("paper*.html"))
+    assert [p.name for p in papers][:2] == ["paper-2.html", "paper-3.html"]
+    first = _Page(site / "types" / "paper.html")
+    assert "paper-2.html" in first.links()
+    assert len([link for link in first.links() if link.startswith("../r/")]) == 5
+
+
+def test_every_page_has_landmarks_one_heading_and_labelled_controls(
+    built_site: BuiltSite,
+) -> None:
+    pages = [p for p in built_site.site.rglob("*.html") if p.parent.name != "id"]
+    assert len(pages) > 60
+    for path in pages:
+        page = _Page(path)
+        names = [name for name, _ in page.tags]
+        assert page.all("html") == [{"lang": "en"}], path
+        for landmark in ("header", "nav", "main", "footer"):
+            assert landmark in names, (path, landmark)
+        assert names.count("h1") == 1, path
+        assert {"name": "viewport", "content": "width=device-width, initial-scale=1"} in (
+            page.all("meta")
+        )
+        labelled = {attrs.get("for") for attrs in page.all("label")}
+        for control in page.all("input") + page.all("select"):
+            assert control.get("id") in labelled, (path, control)
+
+
+def test_nothing_is_loaded_from_outside_the_site(built_site: BuiltSite) -> None:
+    for path in built_site.site.rglob("*.html"):
+        page = _Page(path)
+        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src")):
+            for attrs in page.all(tag):
+                value = str(attrs.get(attribute) or "")
+                assert "//" not in value, (path, value)
+
+
+def test_resource_pages_are_small(built_site: BuiltSite) -> None:
+    sizes = [path.stat().st_size for path in (built_site.site / "r").glob("*.html")]
+    assert max(sizes) < 30 * 1024
+
+
+def test_search_index_finds_every_word_of_every_title(built_site: BuiltSite) -> None:
+    index = built_site.site / "search"
+    meta = json.loads((index / "meta.json").read_text())
+    docs = [
+        doc
+        for number in range(-(-meta["docs"] // meta["chunk"]))
+        for doc in json.loads((index / "docs" / f"{number}.json").read_text())
+    ]
+    assert len(docs) == meta["docs"] == len(dataset.load(built_site.dataset))
+    records = {r["stable_id"]: r for r in dataset.load(built_site.dataset)}
+    for number, doc in enumerate(docs):
+        for word in website.words(records[doc[0]]["title"]):
+            shard = json.loads((index / "terms" / f"{website.shard_of(word)}.json").read_text())
+            assert number in _numbers(shard[word]), (word, doc[0])
+    importance = [records[doc[0]].get("importance", -1) for doc in docs]
+    assert importance == sorted(importance, reverse=True)
+
+
+def test_search_words_fold_case_accents_and_stop_words() -> None:
+    assert website.words("The Évaluation of AI-safety, 2024") == [
+        "evaluation",
+        "ai",
+        "safety",
+        "2024",
+    ]
+    assert website.shard_of("évaluation") == "_" + "év".encode().hex()
+    assert website.shard_of("evaluation") == "ev"
+
+
+def test_the_same_dataset_gives_the_same_site(built_site: BuiltSite, tmp_path: Path) -> None:
+    again = website.build_site(dataset.load_all(built_site.dataset), tmp_path / "s", jobs=2).out
+    comparison = filecmp.dircmp(built_site.site, again)
+    assert _differences(comparison) == []
+
+
+def test_cli_builds_from_a_dataset_and_refuses_a_foreign_folder(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    out = tmp_path / "site"
+    args = ["site", "--out", str(out), "--from", str(built_site.dataset), "--jobs", "1"]
+    done = runner.invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "files for 45 resources" in done.output
+    assert (out / "r" / f"{EXAMPLE}.html").read_bytes() == (
+        built_site.site / "r" / f"{EXAMPLE}.html"
+    ).read_bytes()
+    assert runner.invoke(cli, args, catch_exceptions=False).exit_code == 0  # rebuilds in place
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("mine")
+    args = ["site", "--out", str(foreign), "--from", str(built_site.dataset)]
+    refused = runner.invoke(cli, args, catch_exceptions=False)
+    assert refused.exit_code == 2
+    assert "is not a site built by resreg" in refused.output
+    assert (foreign / "keep.txt").read_text() == "mine"
+
+
+def test_cli_builds_from_the_registry(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    args = ["site", "--out", str(out), "--root", str(PROJECT_ROOT), "--jobs", "1"]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert (out / "r" / f"{EXAMPLE}.html").is_file()
+
+
+def _numbers(gaps: list[int]) -> list[int]:
+    numbers, total = [], 0
+    for gap in gaps:
+        total += gap
+        numbers.append(total)
+    return numbers
+
+
+def _differences(comparison: filecmp.dircmp[str]) -> list[str]:
+    found = comparison.left_only + comparison.right_only + comparison.diff_files
+    for sub in comparison.subdirs.values():
+        found += _differences(sub)
+    return found
