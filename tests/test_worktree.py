@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from conftest import MakeRegistry, git, resource_text
 from resource_registry import layout, worktree
@@ -65,7 +68,7 @@ def test_only_files_git_vouches_for_are_named_by_content(make_registry: MakeRegi
     _messy(root)
     signatures = worktree.discover(root, signatures=True).signatures
     blob = git(root, "rev-parse", f"HEAD:{shard_path(CLEAN)}").strip()
-    assert signatures[shard_path(CLEAN)].split(" ")[2] == blob
+    assert signatures[shard_path(CLEAN)] == blob
     for sid in (EDITED, HIDDEN_EDIT):
         assert signatures[shard_path(sid)].startswith("s")
     assert signatures["data/resources/un/sid_UNTRACKEDA.yaml"].startswith("s")
@@ -76,3 +79,42 @@ def test_outside_a_checkout_files_are_named_by_stat(make_registry: MakeRegistry)
     listed = worktree.discover(root, signatures=True)
     assert listed.resources == [shard_path(CLEAN)]
     assert listed.signatures[shard_path(CLEAN)].startswith("s")
+
+
+def test_a_file_in_a_merge_conflict_is_not_taken_from_the_index(
+    make_registry: MakeRegistry,
+) -> None:
+    root = _checkout(make_registry)
+    path = shard_path(CLEAN)
+    git(root, "checkout", "-q", "-b", "other")
+    (root / path).write_text((root / path).read_text() + "summary: Theirs.\n")
+    git(root, "commit", "-q", "-am", "theirs")
+    git(root, "checkout", "-q", "-")
+    (root / path).write_text((root / path).read_text() + "summary: Ours.\n")
+    git(root, "commit", "-q", "-am", "ours")
+    with pytest.raises(subprocess.CalledProcessError):
+        git(root, "merge", "-q", "other")
+    assert " 2\t" in git(root, "ls-files", "--stage", path)
+    listed = worktree.discover(root, signatures=True)
+    assert listed.resources == layout.discover(root).resources
+    assert listed.signatures[path].startswith("s")  # its stat, not a hash from the index
+
+
+def test_a_stale_stat_cache_is_refreshed_not_trusted(
+    make_registry: MakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Touched but unchanged files (or a copied checkout) look modified to git until its
+    stat cache is refreshed; an edited file stays modified."""
+    monkeypatch.setattr(worktree, "_STALE_INDEX", 2)
+    root = _checkout(make_registry)
+    for path in (root / "data/resources").rglob("*.yaml"):
+        if not path.is_symlink():
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    (root / shard_path(EDITED)).write_text("edited: true\n")
+    assert len(git(root, "diff-files", "--name-only").split()) == 4
+    signatures = worktree.discover(root, signatures=True).signatures
+    assert (
+        signatures[shard_path(CLEAN)] == git(root, "rev-parse", f"HEAD:{shard_path(CLEAN)}").strip()
+    )
+    assert signatures[shard_path(EDITED)].startswith("s")
+    assert git(root, "diff-files", "--name-only").split() == [shard_path(EDITED)]

@@ -6,6 +6,7 @@ command so that a command pays only for what it uses.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import traceback
@@ -122,20 +123,24 @@ def validate(
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
     3 internal error.
     """
-    from resource_registry.findings import Severity
-    from resource_registry.report import REPORTERS, render_markdown_summary
-    from resource_registry.validation import Options
-    from resource_registry.validation import validate as run_validation
+    from resource_registry import worktree
 
-    options = Options(
-        paths=paths,
-        select=_codes(select),
-        ignore=_codes(ignore),
-        jobs=jobs,
-        cache=not no_cache,
-        base=base,
-    )
-    report = run_validation(_resolve_root(root), options)
+    registry = _resolve_root(root)
+    with worktree.listing_started(registry) if not no_cache else contextlib.nullcontext():
+        from resource_registry.findings import Severity
+        from resource_registry.report import REPORTERS, render_markdown_summary
+        from resource_registry.validation import Options
+        from resource_registry.validation import validate as run_validation
+
+        options = Options(
+            paths=paths,
+            select=_codes(select),
+            ignore=_codes(ignore),
+            jobs=jobs,
+            cache=not no_cache,
+            base=base,
+        )
+        report = run_validation(registry, options)
     for note in report.notes:
         click.echo(f"resreg: {note}", err=True)
     click.echo(REPORTERS[output_format](report), nl=False)
@@ -279,10 +284,13 @@ def new(
 @click.pass_context
 def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     """Find a resource by URL (exact or normalized), id or stable ID; exit 1 when absent."""
-    from resource_registry import lookup
+    from resource_registry import worktree
 
     registry = _resolve_root(root)
-    table, retired = lookup.key_table(registry), lookup.tombstones(registry)
+    with worktree.listing_started(registry):
+        from resource_registry import lookup
+
+        table, retired = lookup.key_table(registry), lookup.tombstones(registry)
     matches = lookup.find(query, table, retired)
     for match in matches:
         if match.path is not None:

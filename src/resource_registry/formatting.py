@@ -19,9 +19,10 @@ from resource_registry.errors import UsageError
 from resource_registry.findings import Finding
 from resource_registry.fixes import fix_resource
 from resource_registry.fsutil import atomic_write
+from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, Problem, read_document
 from resource_registry.parallel import map_chunks
-from resource_registry.records import RESOURCES_DIR, from_problem
+from resource_registry.records import from_problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ from typing import Any
 
 from resource_registry import gitrepo, layout
 from resource_registry.catalog import Issue
+from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
-from resource_registry.records import RESOURCES_DIR, ResourceKey
+from resource_registry.records import ResourceKey
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from typing import Final
 
 from resource_registry.errors import UsageError
 from resource_registry.loading import MAX_FILE_BYTES
-from resource_registry.records import RESOURCES_DIR
 
+RESOURCES_DIR: Final = "data/resources"
 PUBLICATIONS: Final = "data/publications.yaml"
 PAGES: Final = "data/pages.yaml"
 TAGS: Final = "data/tags.yaml"

@@ -27,8 +27,9 @@ from resource_registry import layout
 from resource_registry.authoring import mint_stable_id
 from resource_registry.canonical import RESOURCE_ORDER, order_for, render
 from resource_registry.errors import RegistryError, UsageError
+from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
-from resource_registry.records import RESOURCES_DIR, shard_path
+from resource_registry.records import shard_path
 
 LEGACY_KEY: Final = "legacy"
 RENAMED: Final = {"publication_id": "publication"}

@@ -29,8 +29,8 @@ from urllib.parse import urljoin, urlsplit
 from resource_registry import layout
 from resource_registry.canonical import extract_comments, order_for, render
 from resource_registry.fsutil import atomic_write
+from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
-from resource_registry.records import RESOURCES_DIR
 
 USER_AGENT: Final = "resource-registry-link-checker/0.1 (+https://github.com/resource-registry)"
 MAX_REDIRECTS: Final = 10

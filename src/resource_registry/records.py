@@ -20,12 +20,12 @@ from yaml.nodes import Node
 from resource_registry import urls
 from resource_registry.codes import RULES
 from resource_registry.findings import Finding
+from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, Problem, locate
 from resource_registry.models import RESOURCE_ADAPTER
 
 Pointer = tuple[str | int, ...]
 
-RESOURCES_DIR: Final = "data/resources"
 ONE_LINE_FIELDS: Final = ("title", "relevance")
 MULTI_LINE_FIELDS: Final = ("summary", "review", "abstract")
 ONE_LINE_LISTS: Final = ("authors",)
