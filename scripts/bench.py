@@ -2,16 +2,17 @@
 """Validator benchmark: resreg validate against the parse floor and check-jsonschema.
 
 Generates a synthetic registry of N resource files (realistic field mix, sharded like
-the real layout), then times in one run:
+the real layout) and commits it to a new git repository, as a registry lives, then
+times in one run:
 
   (a) the parse floor: a bare Python process that reads and parses every file with
       PyYAML's CSafeLoader;
   (b) check-jsonschema with schemas/resource.schema.json on the same files;
   (c) `resreg validate --no-cache` (every check);
-  (d) `resreg validate` with a warm cache after editing one file (what the pre-commit
-      hook runs after a one-file commit);
+  (d) `resreg validate` with a warm cache after editing and staging one file (what the
+      pre-commit hook runs for a one-file commit), median of 5;
   (e) `resreg fmt --check` over every file;
-  (f) `resreg new` with a warm cache;
+  (f) `resreg new` with a warm cache, median of 5;
   and `resreg validate` on a one-file registry against `python -c pass`.
 
 Wall times are reported as ratios against (a) and (b) measured in the same run, with
@@ -66,6 +67,7 @@ WORDS = (
     "security",
     "oversight",
 )
+REPEATS = 5  # the warm runs are short: the median of several, on a noisy machine
 PARSE_FLOOR = """
 import os, sys, yaml
 loader = yaml.CSafeLoader
@@ -112,8 +114,11 @@ def main() -> None:
     try:
         started = time.perf_counter()
         files = generate(root, args.files)
+        commit_all(root, "registry")
         print(
-            f"generated {len(files):,} files in {time.perf_counter() - started:.1f} s", flush=True
+            f"generated and committed {len(files):,} files in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
         )
         report(root, files, args.jsonschema_files, workdir)
     finally:
@@ -128,17 +133,28 @@ def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir:
     cold = timed([resreg, "validate", "--root", str(root), "--no-cache"])
     say("(c) resreg validate --no-cache", cold)
     timed([resreg, "validate", "--root", str(root)])  # fills the cache
-    edit = files[len(files) // 2]
-    edit.write_text(edit.read_text().replace("title: ", "title: Edited ", 1))
-    os.utime(edit, ns=(time.time_ns() - 10**10,) * 2)  # an edit older than the racy window
-    warm = timed([resreg, "validate", "--root", str(root)])
-    say("(d) validate, warm cache, one file edited", warm)
+    warm = median_run([warm_after_edit(root, files[len(files) // 2 + n]) for n in range(REPEATS)])
+    say(f"(d) validate, warm cache, one file edited and staged (median of {REPEATS})", warm)
     fmt = timed([resreg, "fmt", "--check", "--root", str(root)])
     say("(e) resreg fmt --check", fmt)
-    new = timed(
-        [resreg, "new", "https://example.org/brand-new", "--title", "New", "--root", str(root)]
+    timed([resreg, "validate", "--root", str(root)])
+    new = median_run(
+        [
+            timed(
+                [
+                    resreg,
+                    "new",
+                    f"https://example.org/new-{n}",
+                    "--title",
+                    "New",
+                    "--root",
+                    str(root),
+                ]
+            )
+            for n in range(REPEATS)
+        ]
     )
-    say("(f) resreg new", new)
+    say(f"(f) resreg new (median of {REPEATS})", new)
     exported = timed([resreg, "export", "--root", str(root), "--out", str(workdir / "dataset")])
     say("(h) resreg export", exported)
     verified = timed([resreg, "verify", str(workdir / "dataset")])
@@ -163,11 +179,17 @@ def report(root: Path, files: list[Path], jsonschema_files: int | None, workdir:
         ("(c) / (a)", f"**{cold.seconds / floor.seconds:.2f}** (target ≤ 1.0)"),
         ("(c) / (b)", f"**{cold.seconds / scaled:.3f}** (target ≤ 0.1)"),
         ("(c) peak memory, process tree (PSS)", f"**{cold.peak_mb:.0f} MB** (target ≤ 300)"),
-        ("(d) `resreg validate`, warm cache, one file edited", f"{warm.seconds:.2f} s"),
+        (
+            f"(d) `resreg validate`, warm cache, one file edited and staged (median of {REPEATS})",
+            f"{warm.seconds:.2f} s",
+        ),
         ("(d) / (c)", f"**{warm.seconds / cold.seconds:.2f}** (target ≤ 0.1, and ≤ 0.5 s)"),
         ("(e) `resreg fmt --check`, every file", f"{fmt.seconds:.2f} s (exit {fmt.returncode})"),
         ("(e) / (a)", f"**{fmt.seconds / floor.seconds:.2f}** (target ≤ 2)"),
-        ("(f) `resreg new`, warm cache", f"**{new.seconds:.2f} s** (target ≤ 0.5 s)"),
+        (
+            f"(f) `resreg new`, warm cache (median of {REPEATS})",
+            f"**{new.seconds:.2f} s** (target ≤ 0.5 s)",
+        ),
         (
             "(h) `resreg export`, every format",
             f"{exported.seconds:.2f} s (exit {exported.returncode})",
@@ -208,13 +230,13 @@ def scale(sizes: list[int]) -> None:
         try:
             root = workdir / "registry"
             files = generate(root, size)
+            commit_all(root, "registry")
             floor = timed([sys.executable, "-c", PARSE_FLOOR, str(root / "data" / "resources")])
             cold = timed([str(BIN / "resreg"), "validate", "--root", str(root), "--no-cache"])
             timed([str(BIN / "resreg"), "validate", "--root", str(root)])
-            edit = files[len(files) // 2]
-            edit.write_text(edit.read_text().replace("title: ", "title: Edited ", 1))
-            os.utime(edit, ns=(time.time_ns() - 10**10,) * 2)
-            warm = timed([str(BIN / "resreg"), "validate", "--root", str(root)])
+            warm = median_run(
+                [warm_after_edit(root, files[len(files) // 2 + n]) for n in range(REPEATS)]
+            )
             print(
                 f"| {size:,} | {floor.seconds:.2f} s | {cold.seconds:.2f} s | "
                 f"{cold.seconds / floor.seconds:.2f} | {cold.peak_mb:.0f} MB | "
@@ -225,9 +247,9 @@ def scale(sizes: list[int]) -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def history_cost(root: Path, files: list[Path]) -> tuple[Run, Run]:
-    """Commit the registry, change 100 files, then time validation without and with the
-    history check (both with a warm cache, so the difference is the history check)."""
+def commit_all(root: Path, message: str) -> None:
+    """Commit everything under ``root`` (a new repository if needed): a registry lives in
+    git, and the incremental cache takes its change detection from git's index."""
     env = dict(
         os.environ,
         GIT_AUTHOR_NAME="bench",
@@ -235,8 +257,30 @@ def history_cost(root: Path, files: list[Path]) -> tuple[Run, Run]:
         GIT_COMMITTER_NAME="bench",
         GIT_COMMITTER_EMAIL="bench@example.org",
     )
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+    if not (root / ".git").exists():
+        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    for args in (["add", "-A"], ["commit", "-q", "-m", message]):
         subprocess.run(["git", *args], cwd=root, env=env, check=True)
+
+
+def warm_after_edit(root: Path, path: Path) -> Run:
+    """What the pre-commit hook runs after a one-file change: the file is edited and
+    staged (older than the racy window), then the whole registry is validated."""
+    path.write_text(path.read_text().replace("title: ", "title: Edited ", 1))
+    os.utime(path, ns=(time.time_ns() - 10**10,) * 2)
+    subprocess.run(["git", "add", str(path)], cwd=root, check=True)
+    return timed([str(BIN / "resreg"), "validate", "--root", str(root)])
+
+
+def median_run(runs: list[Run]) -> Run:
+    middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    return Run(middle.seconds, max(run.peak_mb for run in runs), middle.returncode)
+
+
+def history_cost(root: Path, files: list[Path]) -> tuple[Run, Run]:
+    """Commit the registry, change 100 files, then time validation without and with the
+    history check (both with a warm cache, so the difference is the history check)."""
+    commit_all(root, "base")
     old = time.time_ns() - 10**10
     for path in files[:: max(1, len(files) // 100)][:100]:
         path.write_text(path.read_text().replace("title: ", "title: Changed ", 1))
