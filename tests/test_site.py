@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import re
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -253,3 +254,34 @@ def _differences(comparison: filecmp.dircmp[str]) -> list[str]:
     for sub in comparison.subdirs.values():
         found += _differences(sub)
     return found
+
+
+def _colours(css: str, scheme: str) -> dict[str, str]:
+    block = css.split("@media (prefers-color-scheme: dark)")[1 if scheme == "dark" else 0]
+    return dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", block.split("}")[0]))
+
+
+def _contrast(first: str, second: str) -> float:
+    """The WCAG 2 contrast ratio of two sRGB colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_colours_meet_the_contrast_the_readme_promises(scheme: str) -> None:
+    """Text at least 7:1 (WCAG AAA) and links at least 4.5:1 (AA), on the page and on
+    chips, in both schemes."""
+    css = (PROJECT_ROOT / "src/resource_registry/static/style.css").read_text()
+    colour = _colours(css, scheme)
+    assert set(colour) >= {"bg", "fg", "muted", "link", "chip", "focus"}
+    for background in ("bg", "chip"):
+        assert _contrast(colour["fg"], colour[background]) >= 7
+        assert _contrast(colour["muted"], colour[background]) >= 7
+        assert _contrast(colour["link"], colour[background]) >= 4.5
+    assert _contrast(colour["focus"], colour["bg"]) >= 3  # a focus outline is a graphic

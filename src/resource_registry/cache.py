@@ -73,10 +73,14 @@ def run_with_cache(
     today: dt.date,
     discover: Callable[[], Discovered],
     check: Callable[[Sequence[str]], list[FileResult]],
+    *,
+    save: bool = True,
 ) -> CachedRun:
     """Per-file results for the files ``discover()`` finds (called once the cache is
     loaded, so that it can run meanwhile): cached where the file is unchanged, otherwise
-    from ``check(paths) -> list[FileResult]``; the cache is then brought up to date."""
+    from ``check(paths) -> list[FileResult]``; the cache is then brought up to date,
+    unless ``save`` is false (commands that only look things up leave that to the next
+    validation)."""
     started_ns = time.time_ns()
     notes: list[str] = []
     stored = _read(root, today, notes)
@@ -105,7 +109,7 @@ def run_with_cache(
         ]
         fresh = {result.path: result for result in check(stale)}
         updated = _rebuild(paths, rows, current, fresh, stored)
-    if fresh or updated is not stored:
+    if save and (fresh or updated is not stored):
         racy = {path for path in fresh if _racy(root, path, signatures[path], started_ns)}
         _save(root, today, updated, racy, notes)
     decoded = [

@@ -28,8 +28,9 @@ class Match:
 
 
 def key_table(root: Path, *, cache: bool = True) -> KeyTable:
-    """The identity of every resource file (files that do not parse have empty rows)."""
-    return file_results(root, Options(cache=cache)).table
+    """The identity of every resource file (files that do not parse have empty rows),
+    from the cache where valid; the cache is left for the next validation to write."""
+    return file_results(root, Options(cache=cache), save_cache=False).table
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:

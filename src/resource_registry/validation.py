@@ -82,7 +82,7 @@ def validate(root: Path, options: Options | None = None) -> Report:
     return Report(sorted(selected), files, run.notes)
 
 
-def file_results(root: Path, options: Options) -> CachedRun:
+def file_results(root: Path, options: Options, *, save_cache: bool = True) -> CachedRun:
     """Per-file results for every resource file, from the cache where valid."""
     check = partial(check_files, root, today=options.today, jobs=options.jobs)
     if not options.cache:
@@ -91,7 +91,7 @@ def file_results(root: Path, options: Options) -> CachedRun:
         findings = [item for result in results for item in result.findings]
         return CachedRun(KeyTable.from_results(results), findings, discovered)
     pending = worktree.begin(root, signatures=True)  # git lists files while the cache loads
-    return run_with_cache(root, options.today, pending.result, check)
+    return run_with_cache(root, options.today, pending.result, check, save=save_cache)
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
