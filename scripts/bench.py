@@ -260,7 +260,8 @@ def commit_all(root: Path, message: str) -> None:
     if not (root / ".git").exists():
         subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     for args in (["add", "-A"], ["commit", "-q", "-m", message]):
-        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+        # no automatic gc: packing in the background would race with the timed runs
+        subprocess.run(["git", "-c", "gc.auto=0", *args], cwd=root, env=env, check=True)
 
 
 def warm_after_edit(root: Path, path: Path) -> Run:
