@@ -118,3 +118,13 @@ def test_a_stale_stat_cache_is_refreshed_not_trusted(
     )
     assert signatures[shard_path(EDITED)].startswith("s")
     assert git(root, "diff-files", "--name-only").split() == [shard_path(EDITED)]
+
+
+def test_when_git_cannot_start_the_folder_is_walked(
+    make_registry: MakeRegistry, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = _checkout(make_registry)
+    monkeypatch.setattr(worktree.shutil, "which", lambda _: str(tmp_path / "no-such-git"))
+    listed = worktree.discover(root, signatures=True)
+    assert listed.resources == layout.discover(root).resources
+    assert all(signature.startswith("s") for signature in listed.signatures.values())

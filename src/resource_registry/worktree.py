@@ -21,7 +21,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Final
@@ -73,18 +73,22 @@ def begin(root: Path, *, signatures: bool) -> Pending:
     git = shutil.which("git") if signatures else None
     if git is None:
         return Pending(root, signatures, {})
-    # closed by Pending.result(), which every caller awaits
-    outputs = {name: tempfile.TemporaryFile() for name in _GIT_LISTINGS}  # noqa: SIM115
-    running = {
-        name: subprocess.Popen(
-            [git, "-C", str(root), *arguments, "--", RESOURCES_DIR],
-            stdout=outputs[name],  # a file, not a pipe: git never waits for the reader
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-        )
-        for name, arguments in _GIT_LISTINGS.items()
-    }
-    return Pending(root, signatures, running, outputs)
+    pending = Pending(root, signatures, {})
+    try:
+        for name, arguments in _GIT_LISTINGS.items():
+            # closed by Pending.result() or Pending.close(), which every caller reaches
+            output = tempfile.TemporaryFile()  # noqa: SIM115
+            pending.outputs[name] = output
+            pending.running[name] = subprocess.Popen(
+                [git, "-C", str(root), *arguments, "--", RESOURCES_DIR],
+                stdout=output,  # a file, not a pipe: git never waits for the reader
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+            )
+    except OSError:  # no temporary space, or git cannot start: walk the folder instead
+        pending.close()
+        return Pending(root, signatures, {})
+    return pending
 
 
 @dataclass
@@ -94,7 +98,7 @@ class Pending:
     root: Path
     signatures: bool
     running: dict[str, subprocess.Popen[bytes]]
-    outputs: Mapping[str, IO[bytes]] = field(default_factory=dict)
+    outputs: dict[str, IO[bytes]] = field(default_factory=dict)
 
     def result(self) -> layout.Discovered:
         listed = self._from_git() if self.running else None
