@@ -1,6 +1,7 @@
 """``resreg site``: a static, browsable site built from a released dataset.
 
-Layout (every link is relative, so the site works from any base path and from disk)::
+Layout (every link is relative, so the site works from any base path, and can be browsed
+from disk; search needs it served over HTTP)::
 
     index.html                    search, filters, browse by type and label, top resources
     r/<stable_id>.html            a page per resource, and one per retired stable ID

@@ -110,7 +110,9 @@
     const started = performance.now();
     latest = started;
     search(started).catch((error) => {
-      status.textContent = "Search failed: " + error.message;
+      status.textContent = location.protocol === "file:"
+        ? "Search needs the site served over HTTP (browsers do not let pages read files from disk); every page can still be browsed."
+        : "Search failed: " + error.message;
     });
   }
 
