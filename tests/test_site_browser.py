@@ -72,15 +72,19 @@ def origin(built_site: BuiltSite) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
+def _chromium(*extra_flags: str) -> webdriver.Chrome:
     binary, driver_path = _browser_paths()
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for flag in _FLAGS:
+    for flag in (*_FLAGS, *extra_flags):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    driver = _chromium()
     yield driver
     driver.quit()
 
@@ -205,3 +209,19 @@ def test_a_retired_id_leads_to_its_successor(
         lambda driver: driver.current_url.endswith(f"r/{built_site.successor}.html")
     )
     assert page.find_element(By.CSS_SELECTOR, "footer .ids").text.endswith(built_site.successor)
+
+
+def test_without_javascript_everything_but_search_works(origin: str, built_site: BuiltSite) -> None:
+    driver = _chromium("--blink-settings=scriptEnabled=false")
+    try:
+        driver.get(f"{origin}index.html")
+        assert not driver.find_element(By.CSS_SELECTOR, "form.search").is_displayed()
+        assert "Search needs JavaScript" in driver.find_element(By.TAG_NAME, "body").text
+        driver.find_element(By.LINK_TEXT, "paper").click()
+        WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("types/paper.html"))
+        driver.find_element(By.CSS_SELECTOR, ".entries a").click()
+        WebDriverWait(driver, 10).until(lambda d: "/r/sid_" in d.current_url)
+        assert "Cited by" in driver.find_element(By.TAG_NAME, "body").text
+        _screenshot(driver, "resource-without-javascript")
+    finally:
+        driver.quit()
