@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import filecmp
 import json
 import re
@@ -135,9 +136,9 @@ def test_listings_are_paginated(
     monkeypatch.setattr(website, "LISTING_SIZE", 5)
     site = website.build_site(dataset.load_all(built_site.dataset), tmp_path / "s", jobs=1).out
     papers = sorted((site / "types").glob("paper*.html"))
-    assert [p.name for p in papers][:2] == ["paper-2.html", "paper-3.html"]
+    assert [p.name for p in papers][:3] == ["paper.html", "paper~2.html", "paper~3.html"]
     first = _Page(site / "types" / "paper.html")
-    assert "paper-2.html" in first.links()
+    assert "paper~2.html" in first.links()
     assert len([link for link in first.links() if link.startswith("../r/")]) == 5
 
 
@@ -285,3 +286,18 @@ def test_colours_meet_the_contrast_the_readme_promises(scheme: str) -> None:
         assert _contrast(colour["muted"], colour[background]) >= 7
         assert _contrast(colour["link"], colour[background]) >= 4.5
     assert _contrast(colour["focus"], colour["bg"]) >= 3  # a focus outline is a graphic
+
+
+def test_any_slug_may_name_a_listing(built_site: BuiltSite, tmp_path: Path) -> None:
+    """Directory pages live beside their folders and later pages carry `~` (in no slug),
+    so a tag called `index`, or one that looks like a page number (`ai-2`), never
+    overwrites another page."""
+    data = dataset.load_all(built_site.dataset)
+    first = dict(data.resources[0], tags=["index"])
+    odd = dataclasses.replace(
+        data, resources=[first, *data.resources[1:]], tags=[*data.tags, {"id": "index"}]
+    )
+    site = website.build_site(odd, tmp_path / "s", jobs=1).out
+    listed = _Page(site / "tags" / "index.html")
+    assert f"../r/{first['stable_id']}.html" in listed.links()
+    assert "tags/index.html" in _Page(site / "tags.html").links()

@@ -6,7 +6,8 @@ from disk; search needs it served over HTTP)::
     index.html                    search, filters, browse by type and label, top resources
     r/<stable_id>.html            a page per resource, and one per retired stable ID
     id/<id>.html                  an alias per resource ID, pointing at its page
-    types/ labels/ tags/ publications/ pages/   a listing per value, paginated
+    types/ labels/ tags/ publications/ pages/   a listing per value (<key>.html, <key>~2.html...)
+    tags.html publications.html pages.html      every value of those, with counts
     search/                       the split search index (see static/search.js)
     static/                       style.css, search.js
     site.json                     what was built from which dataset
@@ -223,14 +224,15 @@ def _write_listings(folder: Path, records: Sequence[Record], data: Dataset, shar
             written += _write_listing(folder, listing, shared)
     for kind in ("tags", "publications", "pages"):
         items = [
-            {"href": f"{key}.html", "name": name, "count": len(groups[kind].get(key, ()))}
+            {"href": f"{kind}/{key}.html", "name": name, "count": len(groups[kind].get(key, ()))}
             for key, name in sorted(names[kind].items(), key=lambda item: item[1].casefold())
         ]
         heading = {"tags": "Tags", "publications": "Publications", "pages": "Knowledge-base pages"}
         html = _template("directory.html.j2").render(
-            **_common(shared, base="../"), heading=heading[kind], items=items
+            **_common(shared, base=""), heading=heading[kind], items=items
         )
-        _write_text(folder / kind / "index.html", html)
+        # beside the folder, not in it: any slug, "index" included, may name a listing
+        _write_text(folder / f"{kind}.html", html)
         written += 1
     _write_text(folder / "index.html", _index_page(records, groups, data, shared))
     return written + 1
@@ -256,7 +258,8 @@ def _group(records: Sequence[Record]) -> dict[str, dict[str, list[Record]]]:
 def _write_listing(folder: Path, listing: _Listing, shared: _Shared) -> int:
     template = _template("listing.html.j2")
     count = max(1, math.ceil(len(listing.entries) / LISTING_SIZE))
-    names = [f"{listing.key}.html"] + [f"{listing.key}-{n}.html" for n in range(2, count + 1)]
+    # "~" is in no slug, type or label: page 2 of one key is never another key's page
+    names = [f"{listing.key}.html"] + [f"{listing.key}~{n}.html" for n in range(2, count + 1)]
     prefix = {"types": "Type", "labels": "Label", "tags": "Tag", "publications": "", "pages": ""}
     heading = f"{prefix[listing.folder]}: {listing.heading}".removeprefix(": ")
     for number, name in enumerate(names, start=1):
