@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, TODAY, MakeRegistry, git
-from resource_registry import Options, validate
-from resource_registry.cache import CACHE_DIR, CACHE_FILE
+from resource_registry import Options, validate, validation
+from resource_registry.cache import CACHE_DIR, CACHE_FILE, CATALOG_FILE
 
 
 @pytest.fixture(params=["folder", "git checkout"])
@@ -110,6 +110,44 @@ def test_the_saved_cache_follows_each_edit(root: Path, old: str, new: str) -> No
     _age(root)
     validate(root, _options())
     assert validate(root, _options()).findings == validate(root, _options(cache=False)).findings
+
+
+def test_catalog_results_are_reused_only_while_their_inputs_stay_the_same(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole-catalog results are stored with the identity table's digest and the
+    vocabulary files' content: an edit that leaves both alone reuses them, a vocabulary or
+    identity edit recomputes them, and every answer equals an uncached run."""
+    validate(root, _options())
+    assert (root / CATALOG_FILE).exists()
+    before = (root / CATALOG_FILE).read_bytes()
+    resource = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
+    resource.write_text(resource.read_text().replace("type: paper", "type: report", 1))
+    _age(root)
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_catalog", _must_not_run)
+        reused = validate(root, _options()).findings
+    assert reused == validate(root, _options(cache=False)).findings
+    assert (root / CATALOG_FILE).read_bytes() == before
+    tags = root / "data/tags.yaml"
+    tags.write_text(tags.read_text() + "- id: a-new-tag\n")
+    assert validate(root, _options()).findings == validate(root, _options(cache=False)).findings
+    assert (root / CATALOG_FILE).read_bytes() != before
+    after_vocabulary = (root / CATALOG_FILE).read_bytes()
+    resource.write_text(resource.read_text().replace("https://", "https://www.", 1))
+    _age(root)
+    assert validate(root, _options()).findings == validate(root, _options(cache=False)).findings
+    assert (root / CATALOG_FILE).read_bytes() != after_vocabulary
+
+
+def _must_not_run(*_: object) -> list[object]:
+    raise AssertionError("the whole-catalog checks ran although their inputs were cached")
+
+
+def test_a_corrupt_catalog_cache_is_recomputed(root: Path) -> None:
+    expected = validate(root, _options()).findings
+    (root / CATALOG_FILE).write_bytes(b"RESREG-CACHE-3\n" + b"\0" * 40)
+    assert validate(root, _options()).findings == expected
 
 
 def test_a_file_written_just_before_the_run_is_not_trusted_later(root: Path) -> None:

@@ -20,6 +20,7 @@ cached; whole-catalog checks always see every record.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import marshal
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from resource_registry.catalog import KeyTable
+from resource_registry.catalog import Issue, KeyTable
 from resource_registry.findings import Finding, Severity
 from resource_registry.fsutil import atomic_write
 from resource_registry.layout import Discovered
@@ -38,6 +39,7 @@ from resource_registry.records import FileResult
 
 CACHE_DIR: Final = ".resreg-cache"
 CACHE_FILE: Final = f"{CACHE_DIR}/validate-v3.bin"
+CATALOG_FILE: Final = f"{CACHE_DIR}/catalog-v1.bin"
 _MAGIC: Final = b"RESREG-CACHE-3\n"
 _RACY_NS: Final = 2_000_000_000
 _STRING_COLUMNS: Final = ("stable_ids", "ids", "urls", "normal_urls", "publications")
@@ -56,6 +58,9 @@ class CachedRun:
     findings: list[Finding]
     discovered: Discovered
     notes: list[str] = field(default_factory=list)
+    # identifies ``table`` as saved in the cache, for :func:`cached_catalog`; None when
+    # the table was not saved
+    table_digest: str | None = None
 
 
 @dataclass(slots=True)
@@ -66,6 +71,7 @@ class _Stored:
     unparsed: set[str]  # files with no key (they did not parse)
     # the marshalled form of each table column as read, dropped when the column changes
     unchanged_blobs: dict[str, bytes] = field(default_factory=dict)
+    table_digest: str = ""  # sha256 of the table's columns as saved ("" when unknown)
 
 
 def run_with_cache(
@@ -109,13 +115,15 @@ def run_with_cache(
         ]
         fresh = {result.path: result for result in check(stale)}
         updated = _rebuild(paths, rows, current, fresh, stored)
-    if save and (fresh or updated is not stored):
+    saved = updated is stored and not fresh  # the cache already holds this table
+    if save and not saved:
         racy = {path for path in fresh if _racy(root, path, signatures[path], started_ns)}
-        _save(root, today, updated, racy, notes)
+        saved = _save(root, today, updated, racy, notes)
     decoded = [
         finding for path, encoded in updated.findings.items() for finding in _decode(path, encoded)
     ]
-    return CachedRun(updated.table, decoded, discovered, notes)
+    digest = updated.table_digest if saved and updated.table_digest else None
+    return CachedRun(updated.table, decoded, discovered, notes, digest)
 
 
 def _rows_in(stored: _Stored | None, paths: Sequence[str]) -> list[int]:
@@ -199,17 +207,8 @@ def _decode(path: str, encoded: Sequence[_EncodedFinding]) -> list[Finding]:
 
 
 def _read(root: Path, today: dt.date, notes: list[str]) -> _Stored | None:
-    try:
-        data = (root / CACHE_FILE).read_bytes()
-    except OSError:
-        return None
-    header = len(_MAGIC) + 32
-    payload = memoryview(data)[header:]  # no copy of a file of tens of megabytes
-    if (
-        data[: len(_MAGIC)] != _MAGIC
-        or hashlib.sha256(payload).digest() != data[len(_MAGIC) : header]
-    ):
-        notes.append("cache was corrupt and has been rebuilt")
+    payload = _open_envelope(root / CACHE_FILE, notes)
+    if payload is None:
         return None
     try:
         stored = marshal.loads(payload)
@@ -222,12 +221,41 @@ def _read(root: Path, today: dt.date, notes: list[str]) -> _Stored | None:
     for name in _STRING_COLUMNS + _TUPLE_COLUMNS:
         setattr(table, name, columns[name])
     blobs = {name: stored["columns"][name] for name in _TABLE_COLUMNS}
+    unparsed = set(columns["unparsed"])
     return _Stored(
-        table, columns["signatures"], columns["findings"], set(columns["unparsed"]), blobs
+        table, columns["signatures"], columns["findings"], unparsed, blobs, stored.get("table", "")
     )
 
 
-def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: list[str]) -> None:
+def _open_envelope(path: Path, notes: list[str]) -> memoryview | None:
+    """The payload of a cache file whose magic and checksum are right."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    header = len(_MAGIC) + 32
+    payload = memoryview(data)[header:]  # no copy of a file of tens of megabytes
+    if (
+        data[: len(_MAGIC)] != _MAGIC
+        or hashlib.sha256(payload).digest() != data[len(_MAGIC) : header]
+    ):
+        notes.append("cache was corrupt and has been rebuilt")
+        return None
+    return payload
+
+
+def _seal_envelope(path: Path, payload: bytes) -> None:
+    """Write a cache file: magic, checksum, payload; atomic, not fsynced (a cache lost to
+    a power cut is only rebuilt). The folder is created, ignoring itself in git."""
+    folder = path.parent
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by resreg\n*\n", encoding="utf-8")
+    atomic_write(path, _MAGIC + hashlib.sha256(payload).digest() + payload, durable=False)
+
+
+def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: list[str]) -> bool:
     """Write the cache; rows written within the racy window are stored with an impossible
     signature, so that they are checked again next time. A failure is only noted."""
     sigs = [
@@ -241,30 +269,60 @@ def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: li
         "findings": stored.findings,
         "unparsed": sorted(stored.unparsed),
     }
+    # one blob per column: loading many small pieces is faster than one large one
+    blobs = {
+        name: stored.unchanged_blobs.get(name) or marshal.dumps(column)
+        for name, column in columns.items()
+    }
+    if not stored.table_digest or any(n not in stored.unchanged_blobs for n in _TABLE_COLUMNS):
+        digest = hashlib.sha256()
+        for name in _TABLE_COLUMNS:
+            digest.update(blobs[name])
+        stored.table_digest = digest.hexdigest()
     payload = marshal.dumps(
         {
             "fingerprint": _fingerprint(),
             "day": today.isoformat(),
-            # one blob per column: loading many small pieces is faster than one large one
-            "columns": {
-                name: stored.unchanged_blobs.get(name) or marshal.dumps(column)
-                for name, column in columns.items()
-            },
+            "table": stored.table_digest,
+            "columns": blobs,
         }
     )
-    folder = root / CACHE_DIR
     try:
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by resreg\n*\n", encoding="utf-8")
-        atomic_write(
-            root / CACHE_FILE,
-            _MAGIC + hashlib.sha256(payload).digest() + payload,
-            durable=False,  # a cache lost to a power cut is only rebuilt
-        )
+        _seal_envelope(root / CACHE_FILE, payload)
     except OSError as error:
-        notes.append(f"cache not saved ({folder}: {error.strerror}); results are unaffected")
+        notes.append(
+            f"cache not saved ({root / CACHE_DIR}: {error.strerror}); results are unaffected"
+        )
+        return False
+    return True
+
+
+def cached_catalog(
+    root: Path,
+    today: dt.date,
+    table_digest: str,
+    vocabulary_files: bytes,
+    compute: Callable[[], tuple[list[Finding], list[Issue]]],
+) -> tuple[list[Finding], list[Issue]]:
+    """``compute()`` (the vocabulary's findings and the whole-catalog issues), or its
+    stored result when the identity table (by digest), the vocabulary files (by content),
+    the code and the day are all the same as when it was stored."""
+    key = hashlib.sha256(
+        "\0".join((_fingerprint(), today.isoformat(), table_digest)).encode() + vocabulary_files
+    ).hexdigest()
+    payload = _open_envelope(root / CATALOG_FILE, [])
+    stored = marshal.loads(payload) if payload is not None else None
+    if isinstance(stored, dict) and stored.get("key") == key:
+        findings = [f for path, encoded in stored["findings"] for f in _decode(path, encoded)]
+        return findings, [Issue(*issue) for issue in stored["issues"]]
+    findings, issues = compute()
+    encoded = [(f.path, (_encode(f),)) for f in findings]
+    plain = [(i.path, i.pointer, i.code, i.message, i.hint) for i in issues]
+    with contextlib.suppress(OSError):  # results stand without it
+        _seal_envelope(
+            root / CATALOG_FILE, marshal.dumps({"key": key, "findings": encoded, "issues": plain})
+        )
+    return findings, issues
 
 
 _CODE_FINGERPRINT: list[str] = []

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from resource_registry import layout, worktree
-from resource_registry.cache import CachedRun, run_with_cache
+from resource_registry.cache import CachedRun, cached_catalog, run_with_cache
 from resource_registry.catalog import Issue, KeyTable, check_catalog
 from resource_registry.codes import RULES
 from resource_registry.errors import UsageError
@@ -58,7 +58,7 @@ def validate(root: Path, options: Options | None = None) -> Report:
     wanted = _path_filter(root, options.paths)
     run = file_results(root, options)
     discovered = run.discovered
-    vocabulary = load_vocabulary(root, options.today)
+    vocabulary_findings, catalog = _catalog_results(root, run, options)
     found = list(run.findings)
     found += (
         finding(
@@ -68,18 +68,56 @@ def validate(root: Path, options: Options | None = None) -> Report:
         )
         for path in discovered.strays
     )
-    found += vocabulary.findings
+    found += vocabulary_findings
     selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
-    catalog = check_catalog(run.table, vocabulary)
-    if options.base is not None:
-        keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
-        catalog += check_history(root, options.base, keys, vocabulary.tombstones)
     issues = [
         issue for issue in catalog if _is_selected(issue.code, options) and wanted(issue.path)
     ]
     selected += _locate_issues(root, issues)
     files = len(discovered.resources) + len(layout.VOCABULARY_FILES)
     return Report(sorted(selected), files, run.notes)
+
+
+def _catalog_results(
+    root: Path, run: CachedRun, options: Options
+) -> tuple[list[Finding], list[Issue]]:
+    """The vocabulary files' findings and the whole-catalog (and history) issues; from
+    the cache when neither the identity table nor the vocabulary files changed."""
+    if options.base is None and run.table_digest is not None:
+        return cached_catalog(
+            root,
+            options.today,
+            run.table_digest,
+            _vocabulary_files(root),
+            partial(_check_catalog, root, run.table, options.today),
+        )
+    vocabulary = load_vocabulary(root, options.today)
+    catalog = check_catalog(run.table, vocabulary)
+    if options.base is not None:
+        keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
+        catalog += check_history(root, options.base, keys, vocabulary.tombstones)
+    return vocabulary.findings, catalog
+
+
+def _check_catalog(
+    root: Path, table: KeyTable, today: dt.date
+) -> tuple[list[Finding], list[Issue]]:
+    """The vocabulary files' findings and the whole-catalog issues."""
+    vocabulary = load_vocabulary(root, today)
+    return vocabulary.findings, check_catalog(table, vocabulary)
+
+
+def _vocabulary_files(root: Path) -> bytes:
+    """The content of every vocabulary file (or why it cannot be read): what, with the
+    identity table, decides the whole-catalog checks."""
+    parts = []
+    for path in layout.VOCABULARY_FILES:
+        try:
+            content = (root / path).read_bytes()
+        except OSError as error:
+            content = f"unreadable: {error.errno}".encode()
+        parts.append(len(content).to_bytes(8, "big") + content)
+    return b"".join(parts)
 
 
 def file_results(root: Path, options: Options, *, save_cache: bool = True) -> CachedRun:
