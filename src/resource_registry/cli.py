@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,39 @@ _root_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Registry root (default: the current directory or the nearest parent with data/).",
 )
+_jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per core).",
+)
+_from_option = click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A dataset folder (default: export the registry first).",
+)
 
 
 def _resolve_root(root: Path | None) -> Path:
     from resource_registry.layout import find_root
 
     return find_root(root if root is not None else Path.cwd())
+
+
+@contextlib.contextmanager
+def _dataset_folder(source: Path | None, root: Path | None, jobs: int | None) -> Iterator[Path]:
+    """The dataset folder given with --from, or the registry exported to a scratch one."""
+    if source is not None:
+        yield source
+        return
+    import tempfile
+
+    from resource_registry.export import export
+
+    with tempfile.TemporaryDirectory(prefix="resreg-dataset-") as scratch:
+        yield export(_resolve_root(root), Path(scratch) / "dataset", jobs=jobs).out
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,12 +115,7 @@ def cli() -> None:
     metavar="CODE",
     help="Do not report these codes or prefixes (repeatable).",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: one per core).",
-)
+@_jobs_option
 @click.option(
     "--base",
     metavar="REF",
@@ -205,7 +228,7 @@ def schemas(ctx: click.Context, root: Path | None, write: bool) -> None:
 @click.option(
     "--no-fix", "no_fix", is_flag=True, help="Only reformat; skip the certain auto-fixes."
 )
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@_jobs_option
 @click.pass_context
 def fmt(
     ctx: click.Context,
@@ -398,7 +421,7 @@ _EXPORT_STEPS = (
     help="A previous dataset (folder or manifest.json) for changes.json.",
 )
 @_root_option
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@_jobs_option
 def export_command(
     out: Path, version: str | None, previous: Path | None, root: Path | None, jobs: int | None
 ) -> None:
@@ -523,27 +546,15 @@ def check_links_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the site to (replaced whole when the build succeeds).",
 )
-@click.option(
-    "--from",
-    "source",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="A dataset folder (default: export the registry first).",
-)
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@_from_option
+@_jobs_option
 @_root_option
 def site_command(out: Path, source: Path | None, jobs: int | None, root: Path | None) -> None:
     """Build the static, browsable site: a page per resource, search, and listings."""
-    import tempfile
-
     from resource_registry import dataset, website
 
-    with tempfile.TemporaryDirectory(prefix="resreg-site-") as scratch:
-        if source is None:
-            from resource_registry.export import export
-
-            source = export(_resolve_root(root), Path(scratch) / "dataset", jobs=jobs).out
-        result = website.build_site(dataset.load_all(source), out, jobs=jobs)
+    with _dataset_folder(source, root, jobs) as folder:
+        result = website.build_site(dataset.load_all(folder), out, jobs=jobs)
     click.echo(f"built {result.files:,} files for {result.resources:,} resources in {result.out}")
 
 
@@ -555,13 +566,7 @@ def publish() -> None:
 @publish.command(name="postgres")
 @click.option("--dsn", default="", help="libpq connection string (default: the PG* variables).")
 @click.option("--schema", default="registry", show_default=True, help="Schema to publish into.")
-@click.option(
-    "--from",
-    "source",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="A dataset folder (default: export the registry first).",
-)
+@_from_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 @click.option("--verify-only", is_flag=True, help="Only compare the database with the dataset.")
 @click.option(
@@ -585,17 +590,11 @@ def publish_postgres(
 ) -> None:
     """Create or migrate the tables, load with COPY, apply inserts, updates and deletions in
     one transaction, then verify counts and per-row hashes against the dataset."""
-    import tempfile
-
     from resource_registry import publish as publishing
 
-    with tempfile.TemporaryDirectory(prefix="resreg-publish-") as scratch:
-        if source is None:
-            from resource_registry.export import export
-
-            source = export(_resolve_root(root), Path(scratch) / "dataset").out
+    with _dataset_folder(source, root, jobs=None) as folder:
         if verify_only:
-            problems = publishing.verify_only(source, dsn, schema=schema)
+            problems = publishing.verify_only(folder, dsn, schema=schema)
             for problem in problems:
                 click.echo(problem)
             click.echo(
@@ -604,7 +603,7 @@ def publish_postgres(
                 else f"{len(problems)} differences"
             )
             ctx.exit(ExitCode.FINDINGS if problems else ExitCode.OK)
-        plan = publishing.publish(source, dsn, schema=schema, dry_run=dry_run, wait=wait)
+        plan = publishing.publish(folder, dsn, schema=schema, dry_run=dry_run, wait=wait)
     verb = "would " if dry_run else ""
     for table in plan.insert:
         click.echo(
