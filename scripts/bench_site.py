@@ -9,35 +9,19 @@ Chromium (a fresh browser, nothing cached) on that site.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
+import chromium
 from bench import BIN, PARSE_FLOOR, generate, timed
 
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-)
 QUERIES = ("alignment", "safety research", "forec")  # a word, two words, a prefix
 
 
@@ -92,21 +76,12 @@ def main() -> None:
 def first_searches(site: Path) -> list[tuple[str, float, float, str]]:
     """For each query, in a new browser: the time from the keystroke to the results on
     screen, as the page measures it (performance.now()) and as seen from outside."""
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     results = []
-    try:
+    with chromium.serving(site) as origin:
         for query in QUERIES:
-            options = webdriver.ChromeOptions()
-            options.binary_location = shutil.which("chromium") or "chromium"
-            for flag in FLAGS:
-                options.add_argument(flag)
-            driver = webdriver.Chrome(
-                service=Service(shutil.which("chromedriver") or "chromedriver"), options=options
-            )
+            driver = chromium.start()
             try:
-                driver.get(f"http://127.0.0.1:{server.server_port}/index.html")
+                driver.get(f"{origin}index.html")
                 box = driver.find_element(By.ID, "q")
                 status = driver.find_element(By.ID, "search-status")
                 started = time.perf_counter()
@@ -123,14 +98,7 @@ def first_searches(site: Path) -> list[tuple[str, float, float, str]]:
                 results.append((query, float(status.get_attribute("data-ms")), wall, status.text))
             finally:
                 driver.quit()
-    finally:
-        server.shutdown()
     return results
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 if __name__ == "__main__":

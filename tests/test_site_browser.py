@@ -8,19 +8,15 @@ leaves the site. Screenshots are kept in ``build/test-artifacts/`` (or
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
-import shutil
-import threading
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
@@ -28,58 +24,27 @@ from selenium.webdriver.support.wait import WebDriverWait
 from conftest import PROJECT_ROOT, BuiltSite
 from resource_registry import dataset, website
 
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+import chromium
+
 EXAMPLE = "sid_d9EnmTcnin"
 ARTIFACTS = Path(os.environ.get("RESREG_TEST_ARTIFACTS", PROJECT_ROOT / "build/test-artifacts"))
-PHONE = (412, 915)
-_BROWSERS = ("chromium", "chromium-browser", "google-chrome")  # Debian, Ubuntu, GitHub runners
-_FLAGS = (  # no background traffic, so that every request seen is the page's own
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    f"--window-size={PHONE[0]},{PHONE[1]}",
-)
 
 
-def _browser_paths() -> tuple[str, str]:
-    browser = next(filter(None, map(shutil.which, _BROWSERS)), None)
-    driver = shutil.which("chromedriver")
-    if browser and driver:
-        return browser, driver
-    if os.environ.get("CI") == "true":
-        pytest.fail("Chromium and ChromeDriver are missing; scripts/test installs them")
-    pytest.skip("Chromium and ChromeDriver are not installed (Debian: chromium chromium-driver)")
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def _chromium(*extra_flags: str) -> webdriver.Chrome:
+    if chromium.binaries() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium and ChromeDriver are missing; scripts/test installs them")
+        pytest.skip(
+            "Chromium and ChromeDriver are not installed (Debian: chromium chromium-driver)"
+        )
+    return chromium.start(*extra_flags, logs=True)
 
 
 @pytest.fixture(scope="module")
 def origin(built_site: BuiltSite) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(built_site.site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
-
-
-def _chromium(*extra_flags: str) -> webdriver.Chrome:
-    binary, driver_path = _browser_paths()
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (*_FLAGS, *extra_flags):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    return webdriver.Chrome(service=Service(driver_path), options=options)
+    with chromium.serving(built_site.site) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +75,9 @@ def page(browser: webdriver.Chrome, origin: str) -> Iterator[webdriver.Chrome]:
 def _screenshot(browser: webdriver.Chrome, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(PHONE[0], min(int(height), 4000))
+    browser.set_window_size(chromium.PHONE[0], min(int(height), 4000))
     assert browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
-    browser.set_window_size(*PHONE)
+    browser.set_window_size(*chromium.PHONE)
 
 
 def _fits_the_phone(browser: webdriver.Chrome) -> bool:
