@@ -15,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT_ROOT, MakeRegistry, resource_text
-from resource_registry import export as export_module
 from resource_registry import formats, fsutil
 from resource_registry.cli import cli
 
@@ -64,7 +63,7 @@ def test_export_into_a_read_only_folder_is_a_clear_error(
     def read_only(*_: object, **__: object) -> str:  # what mkdtemp meets in a read-only folder
         raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "locked"))
 
-    monkeypatch.setattr(export_module.tempfile, "mkdtemp", read_only)
+    monkeypatch.setattr(fsutil.tempfile, "mkdtemp", read_only)
     code, _, err = _invoke("export", "--root", str(root), "--out", str(tmp_path / "locked" / "ds"))
     assert code == 2
     assert err == f"resreg: Permission denied ({tmp_path / 'locked'})\n"

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -25,7 +24,7 @@ from resource_registry.changes import compare, render_markdown
 from resource_registry.dataset import MANIFEST, SUMS
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.findings import Severity
-from resource_registry.fsutil import sha256_file, swap_directory
+from resource_registry.fsutil import replacing_folder, sha256_file
 from resource_registry.loading import Document, read_document
 from resource_registry.models import SCHEMA_VERSION
 from resource_registry.parallel import map_chunks
@@ -80,17 +79,9 @@ def export(
         "created": committed_at or "",
     }
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a dataset is for sharing
-    try:
+    with replacing_folder(out, marker=MANIFEST, kind="a dataset") as staging:
         _write_all(staging, records, vocabularies, meta, previous_records, step)
         step("moving into place")
-        _swap_in(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     files = tuple(sorted(path.name for path in out.iterdir()))
     return ExportResult(out, len(records), files)
 
@@ -188,12 +179,6 @@ def _file_entries(folder: Path, *, leave_out: tuple[str, ...]) -> list[dict[str,
         for path in sorted(folder.iterdir())
         if path.name not in leave_out
     ]
-
-
-def _swap_in(staging: Path, out: Path) -> None:
-    if out.exists() and not (out / MANIFEST).exists() and any(out.iterdir()):
-        raise UsageError(f"{out} exists and is not a dataset; choose an empty or new folder")
-    swap_directory(staging, out)
 
 
 def _read_records(root: Path, jobs: int | None) -> list[dict[str, Any]]:

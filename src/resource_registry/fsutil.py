@@ -7,7 +7,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from resource_registry.errors import UsageError
 
 
 def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True) -> None:
@@ -57,13 +60,25 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def swap_directory(staging: Path, out: Path) -> None:
-    """Replace the folder ``out`` with the finished ``staging`` folder: the old one stays
-    whole until the new one is in place, and is removed only after the swap."""
-    old: Path | None = None
-    if out.exists():
+@contextlib.contextmanager
+def replacing_folder(out: Path, *, marker: str, kind: str) -> Iterator[Path]:
+    """A new staging folder beside ``out`` to build in; when the block completes, it
+    replaces ``out`` whole (the old one stays intact until then). ``out`` may be absent,
+    empty or an earlier build (it holds ``marker``); anything else is refused before any
+    work, so that no one's folder is replaced by mistake."""
+    if out.exists() and not (out / marker).exists() and any(out.iterdir()):
+        raise UsageError(f"{out} exists and is not {kind}; choose an empty or new folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; builds are for sharing
+    try:
+        yield staging
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(staging, out)
-    if old is not None:
+        if out.exists():
+            os.replace(out, old)
+        os.replace(staging, out)
         shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -22,8 +22,6 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,8 +35,7 @@ from typing import Any, Final
 import jinja2
 
 from resource_registry.dataset import Dataset
-from resource_registry.errors import UsageError
-from resource_registry.fsutil import swap_directory
+from resource_registry.fsutil import replacing_folder
 from resource_registry.parallel import map_chunks
 
 SITE_NAME: Final = "Resource Registry"
@@ -84,17 +81,8 @@ class _Shared:
 def build_site(data: Dataset, out: Path, *, jobs: int | None = None) -> SiteResult:
     """Write the whole site for ``data`` to ``out``, replacing an earlier site there."""
     out = out.resolve()
-    _refuse_foreign_folder(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    try:
+    with replacing_folder(out, marker=MARKER, kind="a site built by resreg") as staging:
         files = _write_site(data, staging, jobs)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a site is public
-        swap_directory(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return SiteResult(out, len(data.resources), files)
 
 
@@ -454,8 +442,3 @@ def _json(value: object) -> str:
 
 def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _refuse_foreign_folder(out: Path) -> None:
-    if out.exists() and not (out / MARKER).exists() and any(out.iterdir()):
-        raise UsageError(f"{out} exists and is not a site built by resreg; choose a new folder")
