@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,8 +15,10 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from conftest import FIXTURES, PROJECT_ROOT
+from resource_registry import _core_schema
 from resource_registry.loading import Document, read_document
-from resource_registry.models import RESOURCE_ADAPTER, RESOURCE_TYPES
+from resource_registry.models import RESOURCE_ADAPTER, RESOURCE_TYPES, resource_core_schema
+from resource_registry.records import resource_validator
 
 SCHEMA_FILES = sorted((PROJECT_ROOT / "schemas").glob("*.schema.json"))
 RESOURCE_SCHEMA = json.loads((PROJECT_ROOT / "schemas/resource.schema.json").read_text())
@@ -170,3 +173,36 @@ def test_pydantic_model_and_json_schema_agree(
     else:
         model_accepts = True
     assert model_accepts == schema_accepts, record
+
+
+def test_the_generated_core_schema_is_the_models() -> None:
+    """`_core_schema.py` is derived from the models (`scripts/generate-core-schema`).
+    It is used only with the pydantic-core it was made with; with another, the
+    validator is built from the models instead."""
+    if pydantic_core.__version__ == _core_schema.PYDANTIC_CORE_VERSION:
+        assert resource_core_schema() == _core_schema.RESOURCE, (
+            "src/resource_registry/_core_schema.py is out of date: "
+            "run `.venv/bin/python scripts/generate-core-schema`"
+        )
+    else:  # then the records module must not use it
+        assert resource_validator().title == RESOURCE_ADAPTER.validator.title
+
+
+@given(
+    changes=st.lists(st.one_of(st.tuples(_fields, _values), _special), max_size=4),
+    removed=st.sets(st.sampled_from(list(_base)), max_size=2),
+)
+def test_the_validator_in_use_reports_what_the_models_do(
+    changes: list[tuple[str, object]], removed: set[str]
+) -> None:
+    record: dict[str, object] = {k: v for k, v in _base.items() if k not in removed}
+    record.update(changes)
+    assert _errors(resource_validator(), record) == _errors(RESOURCE_ADAPTER.validator, record)
+
+
+def _errors(validator: Any, record: object) -> list[Any] | None:
+    try:
+        validator.validate_python(record)
+    except ValidationError as error:
+        return error.errors(include_url=False)
+    return None

@@ -273,3 +273,30 @@ PUBLICATIONS_ADAPTER: Final[TypeAdapter[list[Publication]]] = TypeAdapter(list[P
 PAGES_ADAPTER: Final[TypeAdapter[list[Page]]] = TypeAdapter(list[Page])
 TAGS_ADAPTER: Final[TypeAdapter[list[Tag]]] = TypeAdapter(list[Tag])
 TOMBSTONES_ADAPTER: Final[TypeAdapter[list[Tombstone]]] = TypeAdapter(list[Tombstone])
+
+
+def resource_core_schema() -> dict[str, Any]:
+    """The pydantic-core schema of :class:`Resource`, as plain data: what
+    ``resource_registry._core_schema`` holds (``scripts/generate-core-schema`` writes it).
+    Left out: ``cls`` (the TypedDict classes themselves) and ``metadata`` (what the JSON
+    Schema is made from), which pydantic-core does not use to validate; references lose
+    the ``:<object id>`` pydantic appends, which changes from one process to the next."""
+    schema: dict[str, Any] = _validation_only(RESOURCE_ADAPTER.core_schema)
+    return schema
+
+
+def _validation_only(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: _stable_ref(item) if key in ("ref", "schema_ref") else _validation_only(item)
+            for key, item in value.items()
+            if key not in ("cls", "metadata")
+        }
+    if isinstance(value, list):
+        return [_validation_only(item) for item in value]
+    return value
+
+
+def _stable_ref(ref: str) -> str:
+    name, _, object_id = ref.rpartition(":")
+    return name if object_id.isdigit() else ref

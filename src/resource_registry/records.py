@@ -8,21 +8,22 @@ per-file result keeps only what the whole-catalog checks need, so that a registr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
-from pydantic import ValidationError
+import pydantic_core
+from pydantic_core import SchemaValidator, ValidationError
 from yaml.nodes import Node
 
-from resource_registry import urls
+from resource_registry import _core_schema, urls
 from resource_registry.codes import RULES
 from resource_registry.findings import Finding
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, Problem, locate
-from resource_registry.models import RESOURCE_ADAPTER
 
 Pointer = tuple[str | int, ...]
 
@@ -105,12 +106,24 @@ def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
         found.append(located.at("P010", (), "a resource file must be a YAML mapping"))
         return FileResult(path, tuple(found), None)
     try:
-        RESOURCE_ADAPTER.validate_python(data)
+        resource_validator().validate_python(data)
     except ValidationError as error:
         found.extend(schema_findings(located, error))
         return FileResult(path, tuple(found), _key(path, data, with_references=False))
     found.extend(located.each(_record_problems(path, data, today)))
     return FileResult(path, tuple(found), _key(path, data, with_references=True))
+
+
+@functools.cache
+def resource_validator() -> SchemaValidator:
+    """The schema of a resource record, from the generated core schema when it was made
+    with the installed pydantic-core (then pydantic itself is never loaded), else built
+    by pydantic from the models."""
+    if pydantic_core.__version__ == _core_schema.PYDANTIC_CORE_VERSION:
+        return SchemaValidator(_core_schema.RESOURCE)
+    from resource_registry.models import RESOURCE_ADAPTER  # noqa: PLC0415 - reason: loads pydantic
+
+    return SchemaValidator(RESOURCE_ADAPTER.core_schema)
 
 
 class Locator:

@@ -6,20 +6,15 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ValidationError
 
 from resource_registry import layout
 from resource_registry.findings import Finding
 from resource_registry.loading import Document, read_document
-from resource_registry.models import (
-    PAGES_ADAPTER,
-    PUBLICATIONS_ADAPTER,
-    TAGS_ADAPTER,
-    TOMBSTONES_ADAPTER,
-)
 from resource_registry.records import (
     Locator,
     date_problems,
@@ -28,12 +23,22 @@ from resource_registry.records import (
     schema_findings,
 )
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    layout.PUBLICATIONS: PUBLICATIONS_ADAPTER,
-    layout.PAGES: PAGES_ADAPTER,
-    layout.TAGS: TAGS_ADAPTER,
-    layout.TOMBSTONES: TOMBSTONES_ADAPTER,
-}
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+
+@cache
+def _adapters() -> dict[str, TypeAdapter[Any]]:
+    # imported on first use: a warm validation reuses the vocabulary's results and so
+    # never loads pydantic (a tenth of a second)
+    from resource_registry import models  # noqa: PLC0415 - reason: loads pydantic
+
+    return {
+        layout.PUBLICATIONS: models.PUBLICATIONS_ADAPTER,
+        layout.PAGES: models.PAGES_ADAPTER,
+        layout.TAGS: models.TAGS_ADAPTER,
+        layout.TOMBSTONES: models.TOMBSTONES_ADAPTER,
+    }
 
 
 @dataclass(slots=True)
@@ -50,7 +55,9 @@ class Vocabulary:
 
 def load_vocabulary(root: Path, today: dt.date) -> Vocabulary:
     vocabulary = Vocabulary()
-    entries = {path: _load_list(root, path, today, vocabulary.findings) for path in _ADAPTERS}
+    entries = {
+        path: _load_list(root, path, today, vocabulary.findings) for path in layout.VOCABULARY_FILES
+    }
     vocabulary.publications = {str(entry["id"]) for entry in entries[layout.PUBLICATIONS]}
     vocabulary.pages = {str(entry["id"]) for entry in entries[layout.PAGES]}
     vocabulary.tags = {str(entry["id"]) for entry in entries[layout.TAGS]}
@@ -89,7 +96,7 @@ def _load_list(
         findings.append(located.at("P010", (), f"`{path}` must be a YAML list of entries"))
         return []
     try:
-        _ADAPTERS[path].validate_python(parsed.data)
+        _adapters()[path].validate_python(parsed.data)
     except ValidationError as error:
         findings.extend(schema_findings(located, error))
     entries = [entry for entry in parsed.data if isinstance(entry, dict)]
