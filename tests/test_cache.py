@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import FIXTURES, TODAY, MakeRegistry, git
-from resource_registry import Options, validate, validation
+from resource_registry import Options, cache, cachefile, validate, validation, worktree
 from resource_registry.cache import CACHE_DIR, CACHE_FILE, CATALOG_FILE
 
 
@@ -146,7 +149,7 @@ def _must_not_run(*_: object) -> list[object]:
 
 def test_a_corrupt_catalog_cache_is_recomputed(root: Path) -> None:
     expected = validate(root, _options()).findings
-    (root / CATALOG_FILE).write_bytes(b"RESREG-CACHE-3\n" + b"\0" * 40)
+    (root / CATALOG_FILE).write_bytes(b"RESREG-CACHE-4\n" + b"\0" * 40)
     assert validate(root, _options()).findings == expected
 
 
@@ -203,3 +206,185 @@ def test_cache_folder_ignores_itself_in_git(make_registry: MakeRegistry) -> None
     validate(root, _options())
     assert (root / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
     shutil.rmtree(root / CACHE_DIR)
+
+
+# The warm run in a git checkout: git names what changed since the anchor, folder times
+# reveal new files; every other file's saved result stands.
+
+TARGET = "data/resources/aa/sid_AAAAAAAAAA.yaml"
+
+
+def _edit(root: Path, old: str, new: str, path: str = TARGET) -> None:
+    file = root / path
+    text = file.read_text()
+    assert old in text
+    file.write_text(text.replace(old, new, 1))
+
+
+def _new_untracked_file(root: Path) -> None:
+    (root / "data/resources/aa/sid_AAAANEWAAA.yaml").write_text("url: https://example.org/n\n")
+
+
+def _new_folder(root: Path) -> None:
+    (root / "data/resources/nf/deeper").mkdir(parents=True)
+    (root / "data/resources/nf/deeper/sid_NFNFNFNFNF.yaml").write_text("title: New\n")
+
+
+def _new_stray(root: Path) -> None:
+    (root / "data/resources/aa/notes.txt").write_text("not a resource\n")
+
+
+def _deleted(root: Path) -> None:
+    (root / TARGET).unlink()
+
+
+def _deleted_and_staged(root: Path) -> None:
+    git(root, "rm", "-q", TARGET)
+
+
+def _replaced_by_a_link(root: Path) -> None:
+    (root / TARGET).unlink()
+    os.symlink(root / sorted((root / "data/resources").rglob("*.yaml"))[-1], root / TARGET)
+
+
+def _staged_edit(root: Path) -> None:
+    _edit(root, "type: paper", "type: report")
+    git(root, "add", TARGET)
+
+
+def _committed_edit_then_another(root: Path) -> None:
+    _staged_edit(root)
+    git(root, "commit", "-q", "-m", "edit")
+    _edit(root, "type: report", "type: book")
+
+
+def _identity_edit(root: Path) -> None:
+    _edit(root, "https://", "https://www.")
+
+
+def _reverted(root: Path) -> None:
+    before = (root / TARGET).read_text()
+    _staged_edit(root)
+    (root / TARGET).write_text(before)
+    git(root, "add", TARGET)
+
+
+def _untracked_at_the_anchor_then_deleted(root: Path) -> None:
+    (root / "data/resources/aa/sid_UNTRACKEDA.yaml").unlink()
+
+
+WARM_CHANGES = {
+    "nothing": lambda root: None,
+    "an unstaged edit": lambda root: _edit(root, "type: paper", "type: papyrus"),
+    "a staged edit": _staged_edit,
+    "a committed edit, then another": _committed_edit_then_another,
+    "an identity edit": _identity_edit,
+    "an edit reverted": _reverted,
+    "a new untracked file": _new_untracked_file,
+    "a new folder": _new_folder,
+    "a new stray": _new_stray,
+    "a deleted file": _deleted,
+    "a deletion staged": _deleted_and_staged,
+    "a file replaced by a link": _replaced_by_a_link,
+    "an untracked file deleted": _untracked_at_the_anchor_then_deleted,
+}
+
+
+@pytest.fixture
+def anchored(make_registry: MakeRegistry) -> Path:
+    """A committed registry (and one untracked file) whose cache was saved with an
+    anchor, with every file and folder older than the racy window."""
+    root = _registry(make_registry)
+    git(root, "init", "-q")
+    git(root, "add", "data")
+    git(root, "commit", "-q", "-m", "registry")
+    (root / "data/resources/aa/sid_UNTRACKEDA.yaml").write_text("url: https://example.org/u\n")
+    _age(root)
+    validate(root, _options())
+    assert cachefile.anchor(root) == git(root, "rev-parse", "HEAD^{tree}").strip()
+    return root
+
+
+@pytest.mark.parametrize("change", WARM_CHANGES.values(), ids=WARM_CHANGES)
+def test_a_warm_run_gives_what_an_uncached_run_gives(
+    anchored: Path, change: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    change(anchored)
+    with monkeypatch.context() as patch:
+        patch.setattr(worktree.Pending, "result", _must_not_list)
+        warm = validate(anchored, _options())
+    uncached = validate(anchored, _options(cache=False))
+    assert (warm.findings, warm.files_checked) == (uncached.findings, uncached.files_checked)
+    assert warm.notes == []
+
+
+def _must_not_list(*_: object) -> object:
+    raise AssertionError("a warm run listed every file")
+
+
+def test_a_warm_run_reuses_the_catalog_results_after_an_edit(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _edit(anchored, "type: paper", "type: report")
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_catalog", _must_not_run)
+        patch.setattr(cache.KeyTable, "taken", _must_not_run)  # nor builds the table
+        reused = validate(anchored, _options())
+    assert reused.findings == validate(anchored, _options(cache=False)).findings
+
+
+def test_too_many_changes_take_the_whole_run_which_anchors_again(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _committed_edit_then_another(anchored)
+    monkeypatch.setattr(cache, "FAST_LIMIT", 1)
+    report = validate(anchored, _options())
+    assert report.findings == validate(anchored, _options(cache=False)).findings
+    assert cachefile.anchor(anchored) == git(anchored, "rev-parse", "HEAD^{tree}").strip()
+
+
+def test_a_damaged_identity_column_is_noticed_when_needed(anchored: Path) -> None:
+    expected = validate(anchored, _options(cache=False))
+    saved = cachefile.read(anchored / CACHE_FILE)
+    assert saved is not None
+    blob = saved.blob("urls")
+    data = (anchored / CACHE_FILE).read_bytes()
+    at = data.index(blob) + len(blob) // 2
+    (anchored / CACHE_FILE).write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :])
+    _identity_edit(anchored)  # the whole-catalog checks need the identity columns
+    report = validate(anchored, _options())
+    assert report.findings == validate(anchored, _options(cache=False)).findings
+    assert report.notes == ["cache was corrupt and has been rebuilt"]
+    assert not (anchored / CACHE_FILE).exists()  # so that the next run rebuilds it
+    assert validate(anchored, _options()).files_checked == expected.files_checked
+
+
+def test_changes_are_not_trusted_when_the_index_is_rewritten_meanwhile(anchored: Path) -> None:
+    pending = worktree.begin(anchored, signatures=True, anchor=cachefile.anchor(anchored))
+    git(anchored, "add", "data/resources/aa/sid_UNTRACKEDA.yaml")
+    assert pending.changes() is None
+
+
+def test_a_file_in_a_merge_conflict_is_checked_again(anchored: Path) -> None:
+    git(anchored, "checkout", "-q", "-b", "other")
+    _edit(anchored, "type: paper", "type: report")
+    git(anchored, "commit", "-q", "-am", "theirs")
+    git(anchored, "checkout", "-q", "-")
+    _edit(anchored, "type: paper", "type: book")
+    git(anchored, "commit", "-q", "-am", "ours")
+    with pytest.raises(subprocess.CalledProcessError):
+        git(anchored, "merge", "-q", "other")
+    pending = worktree.begin(anchored, signatures=True, anchor=cachefile.anchor(anchored))
+    assert pending.changes() == {TARGET}
+    report = validate(anchored, _options())
+    assert report.findings == validate(anchored, _options(cache=False)).findings
+
+
+def test_a_folder_modified_during_the_listing_is_always_looked_into(anchored: Path) -> None:
+    folder = anchored / "data/resources/aa"
+    os.utime(folder)  # now: within the racy window of the next listing
+    saved = cachefile.read(anchored / CACHE_FILE)
+    assert saved is not None
+    times = worktree.folder_times(anchored, time.time_ns())
+    assert times["data/resources/aa"] == -1
+    assert times["data/resources/zz"] == saved.load("folders")["data/resources/zz"] > 0

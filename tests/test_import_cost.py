@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, MakeRegistry, git, resource_text
+from resource_registry.records import shard_path
 
 _PROBE = """
 import sys
@@ -39,3 +40,22 @@ def test_validating_a_small_registry_skips_workers_and_other_tools() -> None:
         "ruamel.yaml",
         "resource_registry.schemas",
     }
+
+
+def test_a_warm_validation_loads_neither_pydantic_nor_the_models(
+    make_registry: MakeRegistry,
+) -> None:
+    """The core schema is generated for the installed pydantic-core (else see
+    test_schemas), and the whole-catalog results are reused after a plain edit."""
+    root = make_registry(
+        dict(resource_text(f"sid_WARMAAAAA{n}", f"https://e.org/{n}") for n in range(3))
+    )
+    git(root, "init", "-q")
+    git(root, "add", "data")
+    git(root, "commit", "-q", "-m", "registry")
+    _modules_after("validate", "--root", str(root))  # the whole run saves the cache
+    edited = root / shard_path("sid_WARMAAAAA1")
+    edited.write_text(edited.read_text().replace("title:", "title: Warm", 1))
+    loaded = _modules_after("validate", "--root", str(root))
+    assert "resource_registry.cache" in loaded
+    assert not loaded & {"pydantic", "resource_registry.models"}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from resource_registry import lookup, urls
+from resource_registry.cachefile import CACHE_DIR
 from resource_registry.canonical import RESOURCE_ORDER, extract_comments, order_for, render
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.formatting import tag_aliases
@@ -29,7 +30,6 @@ from resource_registry.records import shard_path
 from resource_registry.vocabulary import vocabulary_ids
 
 STABLE_ID_ALPHABET: Final = string.digits + string.ascii_letters
-CACHE_DIR: Final = ".resreg-cache"
 _MINT_ATTEMPTS: Final = 100
 
 

@@ -4,93 +4,280 @@ It lives in ``.resreg-cache/`` under the registry root (which ignores itself in 
 entry is reused only when the file's signature is what it was (its content hash from
 git's index, or its size, modification time (ns) and inode: see
 :mod:`resource_registry.worktree`), the code and the day are the same, and the cache
-file's checksum is right; anything else is rebuilt, never trusted. Files modified less
+file's checksums are right; anything else is rebuilt, never trusted. Files modified less
 than two seconds before a run started are never cached, so a write that lands within
 one timestamp tick of the scan, or between git's look and ours, cannot hide behind an
 old entry. Writes are atomic (temporary file and rename), so concurrent runs see a
 whole cache or none: the last writer wins.
 
-The cache is stored as columns (one list per field, each marshalled on its own), which
-loads in a few large pieces rather than one object per file: at 100,000 files, that is
-the difference between a fraction of a second and several. Values repeated across files
-(tags, pages, publications) are interned by :class:`~resource_registry.catalog.KeyTable`,
-so marshal stores and loads each of them once. Only per-file results are
-cached; whole-catalog checks always see every record.
+The cache is stored as columns (one list per field, each in its own checksummed section
+of :mod:`resource_registry.cachefile`), which loads in a few large pieces rather than one
+object per file. Values repeated across files (tags, pages, publications) are interned
+by :class:`~resource_registry.catalog.KeyTable`, so marshal stores and loads each once.
+
+Two ways to use it:
+
+- The whole run: list every file with its signature, re-check those whose signature
+  changed, save. At 100,000 files, listing, loading and saving cost about a second.
+- The warm run, in a git checkout: the saved results are *anchored* to the commit tree
+  they were taken from: every file not in the saved ``unanchored`` list (staged,
+  modified, untracked, racy...) had exactly its content in that tree. Git names the
+  tracked paths that may now differ from it (:meth:`worktree.Pending.changes`, in C,
+  about 0.2 s at 100,000 files) and folders whose modification time moved reveal new
+  files (:func:`worktree.new_paths`); those paths and the unanchored ones are checked
+  again, and every other file's saved result stands. Nothing is listed, loaded or
+  saved per file; the identity columns are loaded only if the whole-catalog checks
+  must run again. When too many paths changed (``FAST_LIMIT``), the whole run takes
+  over and anchors the cache to the current commit.
+
+Whole-catalog results are cached too (:func:`cached_catalog`), under a digest of every
+row's identity: an edit that changes no identity reuses them.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import hashlib
 import marshal
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from resource_registry.catalog import Issue, KeyTable
+from resource_registry import cachefile, worktree
+from resource_registry.cachefile import CACHE_DIR, CacheFile, CorruptCacheError
+from resource_registry.catalog import Identity, Issue, KeyTable, identity
 from resource_registry.findings import Finding, Severity
-from resource_registry.fsutil import atomic_write
-from resource_registry.layout import Discovered
+from resource_registry.layout import Anchor, Discovered
 from resource_registry.records import FileResult
 
-CACHE_DIR: Final = ".resreg-cache"
-CACHE_FILE: Final = f"{CACHE_DIR}/validate-v3.bin"
-CATALOG_FILE: Final = f"{CACHE_DIR}/catalog-v1.bin"
-_MAGIC: Final = b"RESREG-CACHE-3\n"
+__all__ = ["CACHE_DIR", "CACHE_FILE", "CATALOG_FILE", "CachedRun", "cached_catalog"]
+
+CACHE_FILE: Final = cachefile.RESULTS_FILE
+CATALOG_FILE: Final = cachefile.CATALOG_FILE
 _RACY_NS: Final = 2_000_000_000
 _STRING_COLUMNS: Final = ("stable_ids", "ids", "urls", "normal_urls", "publications")
 _TUPLE_COLUMNS: Final = ("previous_urls", "tags", "cited_by")
-_TABLE_COLUMNS: Final = ("paths", *_STRING_COLUMNS, *_TUPLE_COLUMNS)
+_VALUE_COLUMNS: Final = (*_STRING_COLUMNS, *_TUPLE_COLUMNS)
+# A warm run re-checks at most this many files (1-2 ms each); beyond, the whole run is
+# cheaper and re-anchors the cache.
+FAST_LIMIT: Final = 200
+_DIGEST_SIZE: Final = 16
+_CORRUPT_NOTE: Final = "cache was corrupt and has been rebuilt"
 
 _EncodedFinding = tuple[int, int, str, str, str, str | None]
 
 
-@dataclass(slots=True)
 class CachedRun:
-    """Everything a validation needs from its per-file results. Files that did not parse
-    have a row of empty values in ``table``, which no catalog check matches."""
+    """Everything a validation needs from its per-file results: their findings, how
+    many resource files and which strays there are, and the identity table (built when
+    first asked for: a warm run rarely needs it). Files that did not parse have a row of
+    empty values in the table, which no catalog check matches."""
 
-    table: KeyTable
-    findings: list[Finding]
-    discovered: Discovered
-    notes: list[str] = field(default_factory=list)
-    # identifies ``table`` as saved in the cache, for :func:`cached_catalog`; None when
-    # the table was not saved
-    table_digest: str | None = None
+    def __init__(
+        self,
+        findings: list[Finding],
+        files: int,
+        strays: list[str],
+        table: KeyTable | Callable[[], KeyTable],
+        *,
+        notes: list[str] | None = None,
+        table_digest: str | None = None,
+    ) -> None:
+        self.findings = findings
+        self.files = files
+        self.strays = strays
+        self.notes = notes if notes is not None else []
+        # identifies the table's rows for :func:`cached_catalog`; None when unknown
+        self.table_digest = table_digest
+        self._table = table
+
+    @property
+    def table(self) -> KeyTable:
+        if not isinstance(self._table, KeyTable):
+            self._table = self._table()
+        return self._table
 
 
 @dataclass(slots=True)
 class _Stored:
+    """Saved (or about to be saved) per-file results, for the whole run."""
+
     table: KeyTable
     signatures: list[str]
     findings: dict[str, tuple[_EncodedFinding, ...]]
-    unparsed: set[str]  # files with no key (they did not parse)
-    # the marshalled form of each table column as read, dropped when the column changes
+    digests: bytearray  # _DIGEST_SIZE bytes per row: a digest of the row's identity
+    strays: list[str] = field(default_factory=list)
+    anchor: str = ""  # the tree of the anchor, "" for none
+    unanchored: list[str] = field(default_factory=list)
+    folders: dict[str, int] = field(default_factory=dict)
+    # the marshalled form of each column as read, dropped when the column changes
     unchanged_blobs: dict[str, bytes] = field(default_factory=dict)
-    table_digest: str = ""  # sha256 of the table's columns as saved ("" when unknown)
 
 
 def run_with_cache(
     root: Path,
     today: dt.date,
-    discover: Callable[[], Discovered],
+    pending: worktree.Pending,
     check: Callable[[Sequence[str]], list[FileResult]],
     *,
     save: bool = True,
 ) -> CachedRun:
-    """Per-file results for the files ``discover()`` finds (called once the cache is
-    loaded, so that it can run meanwhile): cached where the file is unchanged, otherwise
-    from ``check(paths) -> list[FileResult]``; the cache is then brought up to date,
-    unless ``save`` is false (commands that only look things up leave that to the next
-    validation)."""
+    """Per-file results for every resource file: cached where the file is unchanged,
+    otherwise from ``check(paths) -> list[FileResult]``. ``pending`` is the listing git
+    started (changes since the cache's anchor, or every file). The whole run brings the
+    cache up to date unless ``save`` is false (commands that only look things up leave
+    that to the next validation); a warm run has nothing to save."""
     started_ns = time.time_ns()
     notes: list[str] = []
-    stored = _read(root, today, notes)
-    discovered = discover()
+    base = _open(root, today, notes)
+    if base is not None and (warm := _warm_run(root, base, pending, check, notes)) is not None:
+        return warm
+    stored = _read_all(base, notes) if base is not None else None
+    return _whole_run(root, today, stored, pending.result(), check, save, started_ns, notes)
+
+
+def _open(root: Path, today: dt.date, notes: list[str]) -> CacheFile | None:
+    """The saved results, if they were saved today by this code and are not damaged."""
+    try:
+        base = cachefile.read(root / CACHE_FILE)
+    except CorruptCacheError:
+        notes.append(_CORRUPT_NOTE)
+        return None
+    if base is None or base.meta.get("fingerprint") != _fingerprint():
+        return None
+    return base if base.meta.get("day") == today.isoformat() else None
+
+
+def _warm_run(
+    root: Path,
+    base: CacheFile,
+    pending: worktree.Pending,
+    check: Callable[[Sequence[str]], list[FileResult]],
+    notes: list[str],
+) -> CachedRun | None:
+    """Results from the anchored cache and a re-check of the paths git says may differ
+    from the anchor; None when this cannot be done (the whole run then takes over)."""
+    anchor = base.meta.get("anchor")
+    if not anchor or not pending.changes_only or pending.anchor != anchor:
+        return None
+    changed = pending.changes()
+    if changed is None or len(changed) > FAST_LIMIT:
+        return None
+    try:
+        paths: list[str] = base.load("paths")
+        saved_strays: list[str] = base.load("strays")
+        known = set(saved_strays)
+        added = worktree.new_paths(
+            root,
+            base.load("folders"),
+            lambda path: path in known or _row_in(paths, path) >= 0,
+        )
+        candidates = changed.union(base.load("unanchored"), added)
+        if len(candidates) > FAST_LIMIT:
+            return None
+        digests = base.blob("digests")
+        saved_findings: dict[str, tuple[_EncodedFinding, ...]] = base.load("findings")
+    except CorruptCacheError:
+        notes.append(_CORRUPT_NOTE)
+        return None
+    classified = worktree.classify(root, candidates)
+    if classified is None:  # a nested repository: the whole listing decides
+        return None
+    resources, strays = classified
+    fresh = {result.path: result for result in check(sorted(resources))}
+    rows = {path: _row_in(paths, path) for path in candidates}
+    gone = {path for path, row in rows.items() if row >= 0 and path not in fresh}
+    new = {path for path in fresh if rows[path] < 0}
+    findings = {path: found for path, found in saved_findings.items() if path not in candidates}
+    findings.update(
+        (path, tuple(map(_encode, result.findings)))
+        for path, result in fresh.items()
+        if result.findings
+    )
+    delta = _identity_changes(rows, digests, fresh)
+    digest = str(base.meta["table"])
+    if delta:  # an identity changed: a digest of the saved rows and of what replaced them
+        digest = hashlib.sha256(digest.encode() + repr(delta).encode()).hexdigest()
+
+    def table() -> KeyTable:
+        return _patched_table(root, base, paths, gone, fresh, check, notes)
+
+    return CachedRun(
+        _decode_all(findings),
+        len(paths) - len(gone) + len(new),
+        sorted(set(saved_strays).difference(candidates).union(strays)),
+        table,
+        notes=notes,
+        table_digest=digest,
+    )
+
+
+def _identity_changes(
+    rows: Mapping[str, int], digests: bytes, fresh: Mapping[str, FileResult]
+) -> list[tuple[str, bytes]]:
+    """The paths whose identity is not the saved one (or that came or went), each with
+    the digest of its new identity (empty if gone), sorted."""
+    changes = []
+    for path, row in rows.items():
+        old = digests[row * _DIGEST_SIZE : (row + 1) * _DIGEST_SIZE] if row >= 0 else b""
+        new = _digest(identity(fresh[path].key)) if path in fresh else b""
+        if old != new:
+            changes.append((path, new))
+    return sorted(changes)
+
+
+def _row_in(paths: Sequence[str], path: str) -> int:
+    """The row of ``path`` in the sorted ``paths``, -1 if absent."""
+    row = bisect.bisect_left(paths, path)
+    return row if row < len(paths) and paths[row] == path else -1
+
+
+def _patched_table(
+    root: Path,
+    base: CacheFile,
+    paths: list[str],
+    gone: set[str],
+    fresh: Mapping[str, FileResult],
+    check: Callable[[Sequence[str]], list[FileResult]],
+    notes: list[str],
+) -> KeyTable:
+    """The saved identity table with the re-checked files' rows replaced, added or
+    removed. A damaged column cannot be repaired here: every file is then checked
+    again, and the cache file is removed so that the next run rebuilds it."""
+    current = sorted(set(paths).difference(gone).union(fresh))
+    try:
+        table = KeyTable(paths=paths)
+        for name in _VALUE_COLUMNS:
+            setattr(table, name, base.load(name))
+    except CorruptCacheError:
+        notes.append(_CORRUPT_NOTE)
+        with contextlib.suppress(OSError):
+            (root / CACHE_FILE).unlink()
+        return KeyTable.from_results(check(current))
+    if current != paths:
+        row_of = {path: row for row, path in enumerate(paths)}
+        table = table.taken(current, [row_of.get(path, -1) for path in current])
+    for path, result in fresh.items():
+        table.set(_row_in(table.paths, path), result.key)
+    return table
+
+
+def _whole_run(
+    root: Path,
+    today: dt.date,
+    stored: _Stored | None,
+    discovered: Discovered,
+    check: Callable[[Sequence[str]], list[FileResult]],
+    save: bool,
+    started_ns: int,
+    notes: list[str],
+) -> CachedRun:
+    """List every file, re-check those whose signature changed, save the cache."""
     paths, signatures = discovered.resources, discovered.signatures
     current = [signatures[path] for path in paths]
     if stored is not None and stored.table.paths == list(paths):  # the common case
@@ -98,10 +285,7 @@ def run_with_cache(
         row_of = {paths[row]: row for row, (old, new) in enumerate(pairs) if old != new}
         fresh = {result.path: result for result in check(list(row_of))}
         for path, checked in fresh.items():
-            row = row_of[path]
-            before = stored.table.row(row)
-            _patch(stored.table, row, checked, stored.findings, stored.unparsed)
-            if stored.table.row(row) != before:  # the identity changed: write its columns
+            if _patch(stored, row_of[path], checked):  # the identity changed
                 stored.unchanged_blobs = {"paths": stored.unchanged_blobs["paths"]}
             stored.signatures[row_of[path]] = signatures[path]
         updated = stored
@@ -115,15 +299,25 @@ def run_with_cache(
         ]
         fresh = {result.path: result for result in check(stale)}
         updated = _rebuild(paths, rows, current, fresh, stored)
-    saved = updated is stored and not fresh  # the cache already holds this table
-    if save and not saved:
-        racy = {path for path in fresh if _racy(root, path, signatures[path], started_ns)}
-        saved = _save(root, today, updated, racy, notes)
-    decoded = [
-        finding for path, encoded in updated.findings.items() for finding in _decode(path, encoded)
-    ]
-    digest = updated.table_digest if saved and updated.table_digest else None
-    return CachedRun(updated.table, decoded, discovered, notes, digest)
+    racy = {path for path in fresh if _racy(root, path, signatures[path], started_ns)}
+    anchor = discovered.anchor or Anchor("", frozenset(), {})  # "": none
+    state = (discovered.strays, anchor.tree, sorted(anchor.unanchored.union(racy)), anchor.folders)
+    unchanged = (
+        updated is stored
+        and not fresh
+        and state == (stored.strays, stored.anchor, stored.unanchored, stored.folders)
+    )
+    updated.strays, updated.anchor, updated.unanchored, updated.folders = state
+    digest = _table_digest(updated)
+    saved = unchanged or (save and _save(root, today, updated, racy, digest, notes))
+    return CachedRun(
+        _decode_all(updated.findings),
+        len(paths),
+        discovered.strays,
+        updated.table,
+        notes=notes,
+        table_digest=digest if saved else None,
+    )
 
 
 def _rows_in(stored: _Stored | None, paths: Sequence[str]) -> list[int]:
@@ -148,12 +342,39 @@ def _rebuild(
     findings = (
         {path: found for path, found in stored.findings.items() if path in kept} if stored else {}
     )
-    unparsed = (stored.unparsed & kept) if stored else set()
-    updated = _Stored(table, signatures, findings, unparsed)
+    empty = _digest(identity(None))
+    old = memoryview(stored.digests) if stored else memoryview(b"")
+    digests = bytearray(
+        b"".join(
+            old[row * _DIGEST_SIZE : (row + 1) * _DIGEST_SIZE] if row >= 0 else empty
+            for row in rows
+        )
+    )
+    updated = _Stored(table, signatures, findings, digests)
     for row, path in enumerate(paths):
         if (result := fresh.get(path)) is not None:
-            _patch(table, row, result, findings, unparsed)
+            _patch(updated, row, result)
     return updated
+
+
+def _patch(stored: _Stored, row: int, result: FileResult) -> bool:
+    """Put a fresh result in ``row``; whether the row's identity changed."""
+    values = identity(result.key)
+    new = _digest(values)
+    at = slice(row * _DIGEST_SIZE, (row + 1) * _DIGEST_SIZE)
+    changed = stored.digests[at] != new
+    if changed:
+        stored.table.set(row, result.key)
+        stored.digests[at] = new
+    if result.findings:
+        stored.findings[result.path] = tuple(_encode(f) for f in result.findings)
+    else:
+        stored.findings.pop(result.path, None)
+    return changed
+
+
+def _digest(values: Identity) -> bytes:
+    return hashlib.blake2b(repr(values).encode(), digest_size=_DIGEST_SIZE).digest()
 
 
 def _racy(root: Path, path: str, signature: str, started_ns: int) -> bool:
@@ -170,24 +391,6 @@ def _racy(root: Path, path: str, signature: str, started_ns: int) -> bool:
     return modified_ns >= started_ns - _RACY_NS
 
 
-def _patch(
-    table: KeyTable,
-    row: int,
-    result: FileResult,
-    findings: dict[str, tuple[_EncodedFinding, ...]],
-    unparsed: set[str],
-) -> None:
-    table.set(row, result.key)
-    if result.findings:
-        findings[result.path] = tuple(_encode(f) for f in result.findings)
-    else:
-        findings.pop(result.path, None)
-    if result.key is None:
-        unparsed.add(result.path)
-    else:
-        unparsed.discard(result.path)
-
-
 def _encode(finding: Finding) -> _EncodedFinding:
     return (
         finding.line,
@@ -199,63 +402,52 @@ def _encode(finding: Finding) -> _EncodedFinding:
     )
 
 
-def _decode(path: str, encoded: Sequence[_EncodedFinding]) -> list[Finding]:
+def _decode(path: str, encoded: Iterable[_EncodedFinding]) -> list[Finding]:
     return [
         Finding(path, line, col, code, Severity(severity), message, hint)
         for line, col, code, severity, message, hint in encoded
     ]
 
 
-def _read(root: Path, today: dt.date, notes: list[str]) -> _Stored | None:
-    payload = _open_envelope(root / CACHE_FILE, notes)
-    if payload is None:
-        return None
+def _decode_all(findings: Mapping[str, Iterable[_EncodedFinding]]) -> list[Finding]:
+    return [finding for path, encoded in findings.items() for finding in _decode(path, encoded)]
+
+
+def _read_all(base: CacheFile, notes: list[str]) -> _Stored | None:
+    """Every saved column, for the whole run; None if any is damaged."""
+    names = ("paths", *_VALUE_COLUMNS, "signatures")
     try:
-        stored = marshal.loads(payload)
-        if stored["fingerprint"] != _fingerprint() or stored["day"] != today.isoformat():
-            return None
-        columns = {name: marshal.loads(blob) for name, blob in stored["columns"].items()}
-    except (EOFError, ValueError, TypeError):  # pragma: no cover - reason: the checksum passed
+        blobs = {name: base.blob(name) for name in names}
+        columns = {name: marshal.loads(blob) for name, blob in blobs.items()}
+        stored = _Stored(
+            KeyTable(paths=columns["paths"]),
+            columns["signatures"],
+            base.load("findings"),
+            bytearray(base.blob("digests")),
+            base.load("strays"),
+            str(base.meta.get("anchor", "")),
+            base.load("unanchored"),
+            base.load("folders"),
+            {name: blobs[name] for name in names if name != "signatures"},
+        )
+    except (CorruptCacheError, EOFError, ValueError, TypeError):
+        notes.append(_CORRUPT_NOTE)
         return None
-    table = KeyTable(paths=columns["paths"])
-    for name in _STRING_COLUMNS + _TUPLE_COLUMNS:
-        setattr(table, name, columns[name])
-    blobs = {name: stored["columns"][name] for name in _TABLE_COLUMNS}
-    unparsed = set(columns["unparsed"])
-    return _Stored(
-        table, columns["signatures"], columns["findings"], unparsed, blobs, stored.get("table", "")
-    )
+    for name in _VALUE_COLUMNS:
+        setattr(stored.table, name, columns[name])
+    return stored
 
 
-def _open_envelope(path: Path, notes: list[str]) -> memoryview | None:
-    """The payload of a cache file whose magic and checksum are right."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    header = len(_MAGIC) + 32
-    payload = memoryview(data)[header:]  # no copy of a file of tens of megabytes
-    if (
-        data[: len(_MAGIC)] != _MAGIC
-        or hashlib.sha256(payload).digest() != data[len(_MAGIC) : header]
-    ):
-        notes.append("cache was corrupt and has been rebuilt")
-        return None
-    return payload
+def _table_digest(stored: _Stored) -> str:
+    """Identifies every row's path and identity."""
+    paths = stored.unchanged_blobs.get("paths") or marshal.dumps(stored.table.paths)
+    stored.unchanged_blobs["paths"] = paths
+    return hashlib.sha256(paths + bytes(stored.digests)).hexdigest()
 
 
-def _seal_envelope(path: Path, payload: bytes) -> None:
-    """Write a cache file: magic, checksum, payload; atomic, not fsynced (a cache lost to
-    a power cut is only rebuilt). The folder is created, ignoring itself in git."""
-    folder = path.parent
-    folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by resreg\n*\n", encoding="utf-8")
-    atomic_write(path, _MAGIC + hashlib.sha256(payload).digest() + payload, durable=False)
-
-
-def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: list[str]) -> bool:
+def _save(
+    root: Path, today: dt.date, stored: _Stored, racy: set[str], digest: str, notes: list[str]
+) -> bool:
     """Write the cache; rows written within the racy window are stored with an impossible
     signature, so that they are checked again next time. A failure is only noted."""
     sigs = [
@@ -264,31 +456,22 @@ def _save(root: Path, today: dt.date, stored: _Stored, racy: set[str], notes: li
     ]
     columns = {
         "paths": stored.table.paths,
-        **{name: getattr(stored.table, name) for name in _STRING_COLUMNS + _TUPLE_COLUMNS},
+        **{name: getattr(stored.table, name) for name in _VALUE_COLUMNS},
         "signatures": sigs,
         "findings": stored.findings,
-        "unparsed": sorted(stored.unparsed),
+        "strays": stored.strays,
+        "unanchored": stored.unanchored,
+        "folders": stored.folders,
     }
-    # one blob per column: loading many small pieces is faster than one large one
-    blobs = {
+    sections = {
         name: stored.unchanged_blobs.get(name) or marshal.dumps(column)
         for name, column in columns.items()
     }
-    if not stored.table_digest or any(n not in stored.unchanged_blobs for n in _TABLE_COLUMNS):
-        digest = hashlib.sha256()
-        for name in _TABLE_COLUMNS:
-            digest.update(blobs[name])
-        stored.table_digest = digest.hexdigest()
-    payload = marshal.dumps(
-        {
-            "fingerprint": _fingerprint(),
-            "day": today.isoformat(),
-            "table": stored.table_digest,
-            "columns": blobs,
-        }
-    )
+    sections["digests"] = bytes(stored.digests)
+    meta = {"fingerprint": _fingerprint(), "day": today.isoformat(), "table": digest}
+    meta["anchor"] = stored.anchor
     try:
-        _seal_envelope(root / CACHE_FILE, payload)
+        cachefile.write(root / CACHE_FILE, meta, sections)
     except OSError as error:
         notes.append(
             f"cache not saved ({root / CACHE_DIR}: {error.strerror}); results are unaffected"
@@ -310,17 +493,18 @@ def cached_catalog(
     key = hashlib.sha256(
         "\0".join((_fingerprint(), today.isoformat(), table_digest)).encode() + vocabulary_files
     ).hexdigest()
-    payload = _open_envelope(root / CATALOG_FILE, [])
-    stored = marshal.loads(payload) if payload is not None else None
-    if isinstance(stored, dict) and stored.get("key") == key:
-        findings = [f for path, encoded in stored["findings"] for f in _decode(path, encoded)]
-        return findings, [Issue(*issue) for issue in stored["issues"]]
+    with contextlib.suppress(CorruptCacheError):  # then computed again
+        stored = cachefile.read(root / CATALOG_FILE)
+        if stored is not None and stored.meta.get("key") == key:
+            found, issues = stored.load("result")
+            findings = [f for path, encoded in found for f in _decode(path, encoded)]
+            return findings, [Issue(*issue) for issue in issues]
     findings, issues = compute()
     encoded = [(f.path, (_encode(f),)) for f in findings]
     plain = [(i.path, i.pointer, i.code, i.message, i.hint) for i in issues]
     with contextlib.suppress(OSError):  # results stand without it
-        _seal_envelope(
-            root / CATALOG_FILE, marshal.dumps({"key": key, "findings": encoded, "issues": plain})
+        cachefile.write(
+            root / CATALOG_FILE, {"key": key}, {"result": marshal.dumps((encoded, plain))}
         )
     return findings, issues
 

@@ -79,18 +79,12 @@ class KeyTable:
         return table
 
     def set(self, row: int, key: ResourceKey | None) -> None:
-        if key is None:
-            for column in _VALUE_COLUMNS:
-                getattr(self, column)[row] = _EMPTY[column]
-            return
-        self.stable_ids[row] = key.stable_id or ""
-        self.ids[row] = key.id or ""
-        self.urls[row] = key.url or ""
-        self.normal_urls[row] = key.normal_url or ""
-        self.publications[row] = intern(key.publication or "")
-        self.previous_urls[row] = key.previous_urls
-        self.tags[row] = tuple(map(intern, key.tags))
-        self.cited_by[row] = tuple(map(intern, key.cited_by))
+        for column, value in zip(_VALUE_COLUMNS, identity(key), strict=True):
+            getattr(self, column)[row] = value
+
+    def identities(self) -> Iterator[Identity]:
+        """Each row's values, as :func:`identity` gives them."""
+        return zip(*(getattr(self, column) for column in _VALUE_COLUMNS), strict=True)
 
     def row(self, row: int) -> ResourceKey:
         return ResourceKey(
@@ -116,6 +110,25 @@ _VALUE_COLUMNS = (
 _EMPTY: dict[str, object] = dict.fromkeys(_VALUE_COLUMNS[:5], "") | dict.fromkeys(
     _VALUE_COLUMNS[5:], ()
 )
+# A row's values, in the order of _VALUE_COLUMNS.
+Identity = tuple[str, str, str, str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_NO_IDENTITY: Identity = ("", "", "", "", "", (), (), ())
+
+
+def identity(key: ResourceKey | None) -> Identity:
+    """A file's row in a :class:`KeyTable` (without its path); empty without a key."""
+    if key is None:
+        return _NO_IDENTITY
+    return (
+        key.stable_id or "",
+        key.id or "",
+        key.url or "",
+        key.normal_url or "",
+        intern(key.publication or ""),
+        key.previous_urls,
+        tuple(map(intern, key.tags)),
+        tuple(map(intern, key.cited_by)),
+    )
 
 
 def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:

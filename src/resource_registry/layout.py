@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Final
 
 from resource_registry.errors import UsageError
-from resource_registry.loading import MAX_FILE_BYTES
 
 RESOURCES_DIR: Final = "data/resources"
 PUBLICATIONS: Final = "data/publications.yaml"
@@ -16,6 +15,7 @@ PAGES: Final = "data/pages.yaml"
 TAGS: Final = "data/tags.yaml"
 TOMBSTONES: Final = "data/tombstones.yaml"
 VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS, TOMBSTONES)
+MAX_FILE_BYTES: Final = 1024 * 1024  # larger files are refused, unparsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +24,25 @@ class Discovered:
 
     ``signatures`` (a string that changes whenever a resource file's content may have) is
     filled on request, for the incremental cache: see :func:`stat_signature` and
-    :mod:`resource_registry.worktree`."""
+    :mod:`resource_registry.worktree`. In a git checkout, ``anchor`` lets a later run
+    ask git only what changed since."""
 
     resources: list[str]
     strays: list[str]
     signatures: dict[str, str] = field(default_factory=dict)
+    anchor: Anchor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A listing's reference point: the commit tree it was compared with; every path
+    whose content may not be that tree's (staged, modified, untracked, or not checked by
+    git); and the modification time (ns) of every folder, whose change reveals files
+    added since (-1 for a folder modified too recently to be trusted)."""
+
+    tree: str
+    unanchored: frozenset[str]
+    folders: dict[str, int]
 
 
 def find_root(start: Path) -> Path:

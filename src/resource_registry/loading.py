@@ -22,6 +22,8 @@ from typing import Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from resource_registry.layout import MAX_FILE_BYTES
+
 try:
     from yaml._yaml import CParser as _Parser
 except (
@@ -40,7 +42,6 @@ except (
             Composer.__init__(self)
 
 
-MAX_FILE_BYTES: Final = 1024 * 1024
 MAX_DEPTH: Final = 32
 
 _PLAIN: Final = "?plain"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from resource_registry import layout, worktree
+from resource_registry import cachefile, layout, worktree
 from resource_registry.cache import CachedRun, cached_catalog, run_with_cache
 from resource_registry.catalog import Issue, KeyTable, check_catalog
 from resource_registry.codes import RULES
@@ -57,7 +57,6 @@ def validate(root: Path, options: Options | None = None) -> Report:
     _check_codes(options.select + options.ignore)
     wanted = _path_filter(root, options.paths)
     run = file_results(root, options)
-    discovered = run.discovered
     vocabulary_findings, catalog = _catalog_results(root, run, options)
     found = list(run.findings)
     found += (
@@ -66,7 +65,7 @@ def validate(root: Path, options: Options | None = None) -> Report:
             "I009",
             "not a resource file (resource files are `<stable_id>.yaml`, regular files, not links)",
         )
-        for path in discovered.strays
+        for path in run.strays
     )
     found += vocabulary_findings
     selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
@@ -74,7 +73,7 @@ def validate(root: Path, options: Options | None = None) -> Report:
         issue for issue in catalog if _is_selected(issue.code, options) and wanted(issue.path)
     ]
     selected += _locate_issues(root, issues)
-    files = len(discovered.resources) + len(layout.VOCABULARY_FILES)
+    files = run.files + len(layout.VOCABULARY_FILES)
     return Report(sorted(selected), files, run.notes)
 
 
@@ -89,7 +88,7 @@ def _catalog_results(
             options.today,
             run.table_digest,
             _vocabulary_files(root),
-            partial(_check_catalog, root, run.table, options.today),
+            lambda: _check_catalog(root, run.table, options.today),
         )
     vocabulary = load_vocabulary(root, options.today)
     catalog = check_catalog(run.table, vocabulary)
@@ -127,9 +126,11 @@ def file_results(root: Path, options: Options, *, save_cache: bool = True) -> Ca
         discovered = layout.discover(root)
         results = check(discovered.resources)
         findings = [item for result in results for item in result.findings]
-        return CachedRun(KeyTable.from_results(results), findings, discovered)
-    pending = worktree.begin(root, signatures=True)  # git lists files while the cache loads
-    return run_with_cache(root, options.today, pending.result, check, save=save_cache)
+        table = KeyTable.from_results(results)
+        return CachedRun(findings, len(discovered.resources), discovered.strays, table)
+    # git lists the files (or the changes since the cache's anchor) while the cache loads
+    pending = worktree.begin(root, signatures=True, anchor=cachefile.anchor(root))
+    return run_with_cache(root, options.today, pending, check, save=save_cache)
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:

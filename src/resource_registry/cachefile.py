@@ -1,0 +1,130 @@
+"""The cache's file format: named sections of bytes, each checked when it is read.
+
+A warm run needs a few small sections of a file that holds tens of megabytes at 100,000
+resources, so each section carries its own checksum and is verified only when read;
+the header (which names the sections) has its own. The layout is::
+
+    magic | header length (4 bytes) | sha256 of the header | header | sections...
+
+where the header is a marshalled ``{"meta": {...}, "sections": {name: (offset, length,
+sha256)}}``, offsets counted from the end of the header. Writes are atomic (a temporary
+file and a rename) and not fsynced: a cache lost to a power cut is only rebuilt. This
+module imports nothing heavy, so that a command can read a header before the rest of
+the package is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from resource_registry.fsutil import atomic_write
+
+CACHE_DIR: Final = ".resreg-cache"
+RESULTS_FILE: Final = f"{CACHE_DIR}/validate-v4.bin"
+CATALOG_FILE: Final = f"{CACHE_DIR}/catalog-v2.bin"
+_MAGIC: Final = b"RESREG-CACHE-4\n"
+_LENGTH: Final = 4
+_DIGEST: Final = 32
+_PREFIX: Final = len(_MAGIC) + _LENGTH + _DIGEST
+_UNREADABLE: Final = (EOFError, ValueError, TypeError)  # what marshal raises on bad data
+
+
+class CorruptCacheError(Exception):
+    """A cache file or section whose checksum is wrong: it is rebuilt, never trusted."""
+
+
+class CacheFile:
+    """An open cache file: its ``meta`` and its sections, each verified when read."""
+
+    def __init__(self, sections: memoryview, meta: dict[str, Any], table: dict[str, Any]) -> None:
+        self._data = sections
+        self.meta = meta
+        self._table = table
+
+    def blob(self, name: str) -> bytes:
+        """The bytes of section ``name``; raises :class:`CorruptCacheError` if damaged."""
+        try:
+            offset, length, digest = self._table[name]
+            blob = self._data[offset : offset + length]
+        except (KeyError, TypeError, ValueError) as error:
+            raise CorruptCacheError(name) from error
+        if len(blob) != length or hashlib.sha256(blob).digest() != digest:
+            raise CorruptCacheError(name)
+        return bytes(blob)
+
+    def load(self, name: str) -> Any:
+        """Section ``name``, unmarshalled."""
+        try:
+            return marshal.loads(self.blob(name))
+        except _UNREADABLE as error:  # pragma: no cover - reason: its checksum passed
+            raise CorruptCacheError(name) from error
+
+
+def read(path: Path) -> CacheFile | None:
+    """The cache file at ``path``; None if there is none. Raises
+    :class:`CorruptCacheError` when its header is damaged or it is not a cache file."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    meta, table, end = _header(data)
+    return CacheFile(memoryview(data)[end:], meta, table)  # a view: no copy of megabytes
+
+
+def read_meta(path: Path) -> dict[str, Any] | None:
+    """Only the ``meta`` of the cache file at ``path`` (reading only its header); None if
+    it is absent or damaged."""
+    try:
+        with path.open("rb") as file:
+            prefix = file.read(_PREFIX)
+            length = int.from_bytes(prefix[len(_MAGIC) : len(_MAGIC) + _LENGTH], "big")
+            return _header(prefix + file.read(length))[0]
+    except (OSError, CorruptCacheError):
+        return None
+
+
+def _header(data: bytes) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """The meta and the section table of a cache file, and where its sections start."""
+    length = int.from_bytes(data[len(_MAGIC) : len(_MAGIC) + _LENGTH], "big")
+    header = data[_PREFIX : _PREFIX + length]
+    if (
+        not data.startswith(_MAGIC)
+        or len(header) != length
+        or hashlib.sha256(header).digest() != data[_PREFIX - _DIGEST : _PREFIX]
+    ):
+        raise CorruptCacheError("header")
+    try:
+        parsed = marshal.loads(header)
+        return dict(parsed["meta"]), dict(parsed["sections"]), _PREFIX + length
+    except (*_UNREADABLE, KeyError) as error:  # pragma: no cover - reason: checksum passed
+        raise CorruptCacheError("header") from error
+
+
+def anchor(root: Path) -> str | None:
+    """The git tree the saved per-file results were taken from, if any: a command can
+    ask git what changed since, before it loads the rest of the package."""
+    meta = read_meta(root / RESULTS_FILE)
+    found = meta.get("anchor") if meta is not None else None
+    return found if isinstance(found, str) and found else None
+
+
+def write(path: Path, meta: Mapping[str, Any], sections: Mapping[str, bytes]) -> None:
+    """Write a cache file atomically; its folder is created, ignoring itself in git.
+    Raises :class:`OSError` when it cannot be written."""
+    table: dict[str, tuple[int, int, bytes]] = {}
+    offset = 0  # from the end of the header
+    for name, blob in sections.items():
+        table[name] = (offset, len(blob), hashlib.sha256(blob).digest())
+        offset += len(blob)
+    header = marshal.dumps({"meta": dict(meta), "sections": table})
+    folder = path.parent
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by resreg\n*\n", encoding="utf-8")
+    prefix = _MAGIC + len(header).to_bytes(_LENGTH, "big") + hashlib.sha256(header).digest()
+    atomic_write(path, b"".join([prefix, header, *sections.values()]), durable=False)
