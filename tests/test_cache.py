@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -328,7 +329,7 @@ def test_a_warm_run_reuses_the_catalog_results_after_an_edit(
     _edit(anchored, "type: paper", "type: report")
     with monkeypatch.context() as patch:
         patch.setattr(validation, "check_catalog", _must_not_run)
-        patch.setattr(cache.KeyTable, "taken", _must_not_run)  # nor builds the table
+        patch.setattr(cache, "_patched_table", _must_not_run)  # nor loads the table
         reused = validate(anchored, _options())
     assert reused.findings == validate(anchored, _options(cache=False)).findings
 
@@ -388,3 +389,15 @@ def test_a_folder_modified_during_the_listing_is_always_looked_into(anchored: Pa
     times = worktree.folder_times(anchored, time.time_ns())
     assert times["data/resources/aa"] == -1
     assert times["data/resources/zz"] == saved.load("folders")["data/resources/zz"] > 0
+
+
+def test_the_registry_lock_may_be_taken_again_by_its_holder(tmp_path: Path) -> None:
+    with cachefile.registry_lock(tmp_path), cachefile.registry_lock(tmp_path):
+        assert (tmp_path / CACHE_DIR / "registry.lock").exists()
+    probe = "import fcntl, sys; fcntl.flock(open(sys.argv[1]), fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    lock_file = str(tmp_path / CACHE_DIR / "registry.lock")
+    with cachefile.registry_lock(tmp_path):  # held: another process cannot take it
+        busy = subprocess.run([sys.executable, "-c", probe, lock_file], check=False)
+    assert busy.returncode != 0
+    assert subprocess.run([sys.executable, "-c", probe, lock_file], check=False).returncode == 0
+    assert (tmp_path / CACHE_DIR / ".gitignore").exists()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from conftest import TODAY, MakeRegistry
-from resource_registry import Options, validate
+from conftest import TODAY, MakeRegistry, git
+from resource_registry import Options, cachefile, validate
 from resource_registry.cli import cli
 
 MESSY = """\
@@ -145,8 +147,19 @@ def test_new_refuses_unknown_tags_and_bad_urls(make_registry: MakeRegistry) -> N
     assert (code, "is not an absolute http(s) URL" in err) == (2, True)
 
 
-def test_concurrent_new_runs_never_collide(make_registry: MakeRegistry) -> None:
+@pytest.mark.parametrize("checkout", ["folder", "git checkout with an anchored cache"])
+def test_concurrent_new_runs_never_collide(make_registry: MakeRegistry, checkout: str) -> None:
+    """Each run sees the files of the runs before it, whether it lists every file or
+    (in a git checkout) only asks what changed since the cache's anchor."""
     root = make_registry({})
+    if checkout != "folder":
+        git(root, "init", "-q")
+        git(root, "add", "data")
+        git(root, "commit", "-q", "-m", "registry")
+        for path in (root / "data").rglob("*"):  # older than the racy window
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
+        validate(root, Options(today=TODAY))
+        assert cachefile.anchor(root) is not None
     command = [
         sys.executable,
         "-m",

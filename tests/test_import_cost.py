@@ -59,3 +59,17 @@ def test_a_warm_validation_loads_neither_pydantic_nor_the_models(
     loaded = _modules_after("validate", "--root", str(root))
     assert "resource_registry.cache" in loaded
     assert not loaded & {"pydantic", "resource_registry.models"}
+
+
+def test_new_and_lookup_need_neither_pydantic_nor_pydantic_core(
+    make_registry: MakeRegistry,
+) -> None:
+    """They read identities; checking files is left to validation."""
+    root = make_registry(dict([resource_text("sid_LOOKUPAAAA", "https://e.org/a")]))
+    for command in (
+        ["new", "https://e.org/b", "--title", "B", "--root", str(root)],
+        ["lookup", "https://e.org/a", "--root", str(root)],
+    ):
+        loaded = _modules_after(*command)
+        assert "resource_registry.lookup" in loaded
+        assert not loaded & {"pydantic", "pydantic_core"}, command

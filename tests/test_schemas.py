@@ -15,9 +15,14 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from conftest import FIXTURES, PROJECT_ROOT
-from resource_registry import _core_schema
+from resource_registry import _derived
 from resource_registry.loading import Document, read_document
-from resource_registry.models import RESOURCE_ADAPTER, RESOURCE_TYPES, resource_core_schema
+from resource_registry.models import (
+    RESOURCE_ADAPTER,
+    RESOURCE_TYPES,
+    field_orders,
+    resource_core_schema,
+)
 from resource_registry.records import resource_validator
 
 SCHEMA_FILES = sorted((PROJECT_ROOT / "schemas").glob("*.schema.json"))
@@ -175,15 +180,15 @@ def test_pydantic_model_and_json_schema_agree(
     assert model_accepts == schema_accepts, record
 
 
-def test_the_generated_core_schema_is_the_models() -> None:
-    """`_core_schema.py` is derived from the models (`scripts/generate-core-schema`).
-    It is used only with the pydantic-core it was made with; with another, the
+def test_the_derived_facts_are_the_models() -> None:
+    """`_derived.py` is generated from the models (`scripts/generate-derived`). Its core
+    schema is used only with the pydantic-core it was made with; with another, the
     validator is built from the models instead."""
-    if pydantic_core.__version__ == _core_schema.PYDANTIC_CORE_VERSION:
-        assert resource_core_schema() == _core_schema.RESOURCE, (
-            "src/resource_registry/_core_schema.py is out of date: "
-            "run `.venv/bin/python scripts/generate-core-schema`"
-        )
+    stale = "src/resource_registry/_derived.py is out of date: run scripts/generate-derived"
+    assert _derived.RESOURCE_TYPES == RESOURCE_TYPES, stale
+    assert field_orders() == _derived.FIELD_ORDER, stale
+    if pydantic_core.__version__ == _derived.PYDANTIC_CORE_VERSION:
+        assert resource_core_schema() == _derived.RESOURCE_CORE_SCHEMA, stale
     else:  # then the records module must not use it
         assert resource_validator().title == RESOURCE_ADAPTER.validator.title
 

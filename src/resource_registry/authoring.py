@@ -6,26 +6,23 @@ CSPRNG, and the `id` from the URL as first recorded.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
-import os
 import secrets
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from resource_registry import lookup, urls
-from resource_registry.cachefile import CACHE_DIR
+from resource_registry._derived import RESOURCE_TYPES
+from resource_registry.cachefile import registry_lock
 from resource_registry.canonical import RESOURCE_ORDER, extract_comments, order_for, render
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.formatting import tag_aliases
 from resource_registry.fsutil import atomic_write
 from resource_registry.layout import TOMBSTONES, read_capped
 from resource_registry.loading import Document, read_document
-from resource_registry.models import RESOURCE_TYPES
 from resource_registry.records import shard_path
 from resource_registry.vocabulary import vocabulary_ids
 
@@ -102,19 +99,6 @@ def new_resource(
                 taken.add(stable_id.lower())
                 continue
             return path
-
-
-@contextlib.contextmanager
-def registry_lock(root: Path) -> Iterator[None]:
-    """An exclusive lock for commands that change the registry (git-ignored lock file)."""
-    folder = root / CACHE_DIR
-    folder.mkdir(exist_ok=True)
-    descriptor = os.open(folder / "registry.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)
 
 
 def _check_arguments(

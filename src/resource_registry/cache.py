@@ -249,21 +249,23 @@ def _patched_table(
     """The saved identity table with the re-checked files' rows replaced, added or
     removed. A damaged column cannot be repaired here: every file is then checked
     again, and the cache file is removed so that the next run rebuilds it."""
-    current = sorted(set(paths).difference(gone).union(fresh))
     try:
-        table = KeyTable(paths=paths)
+        table = KeyTable(paths=list(paths))
         for name in _VALUE_COLUMNS:
             setattr(table, name, base.load(name))
     except CorruptCacheError:
         notes.append(_CORRUPT_NOTE)
         with contextlib.suppress(OSError):
             (root / CACHE_FILE).unlink()
-        return KeyTable.from_results(check(current))
-    if current != paths:
-        row_of = {path: row for row, path in enumerate(paths)}
-        table = table.taken(current, [row_of.get(path, -1) for path in current])
+        return KeyTable.from_results(check(sorted(set(paths).difference(gone).union(fresh))))
+    for path in gone:  # a few rows: inserting and deleting in place beats a rebuild
+        table.remove(_row_in(table.paths, path))
     for path, result in fresh.items():
-        table.set(_row_in(table.paths, path), result.key)
+        row = _row_in(table.paths, path)
+        if row < 0:
+            row = bisect.bisect_left(table.paths, path)
+            table.insert(row, path)
+        table.set(row, result.key)
     return table
 
 

@@ -1,4 +1,5 @@
-"""The cache's file format: named sections of bytes, each checked when it is read.
+"""The cache folder: its files (named sections of bytes, each checked when it is read),
+and the lock of commands that change the registry, which lives there too.
 
 A warm run needs a few small sections of a file that holds tens of megabytes at 100,000
 resources, so each section carries its own checksum and is verified only when read;
@@ -15,9 +16,13 @@ the package is loaded.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import marshal
-from collections.abc import Mapping
+import mmap
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -47,32 +52,39 @@ class CacheFile:
 
     def blob(self, name: str) -> bytes:
         """The bytes of section ``name``; raises :class:`CorruptCacheError` if damaged."""
-        try:
-            offset, length, digest = self._table[name]
-            blob = self._data[offset : offset + length]
-        except (KeyError, TypeError, ValueError) as error:
-            raise CorruptCacheError(name) from error
-        if len(blob) != length or hashlib.sha256(blob).digest() != digest:
-            raise CorruptCacheError(name)
-        return bytes(blob)
+        return bytes(self._section(name))
 
     def load(self, name: str) -> Any:
         """Section ``name``, unmarshalled."""
         try:
-            return marshal.loads(self.blob(name))
+            return marshal.loads(self._section(name))
         except _UNREADABLE as error:  # pragma: no cover - reason: its checksum passed
             raise CorruptCacheError(name) from error
+
+    def _section(self, name: str) -> memoryview:
+        try:
+            offset, length, digest = self._table[name]
+            section = self._data[offset : offset + length]
+        except (KeyError, TypeError, ValueError) as error:
+            raise CorruptCacheError(name) from error
+        if len(section) != length or hashlib.sha256(section).digest() != digest:
+            raise CorruptCacheError(name)
+        return section
 
 
 def read(path: Path) -> CacheFile | None:
     """The cache file at ``path``; None if there is none. Raises
     :class:`CorruptCacheError` when its header is damaged or it is not a cache file."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            # mapped, not read: a run reads only the sections it needs of tens of megabytes
+            data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    except ValueError as error:  # an empty file cannot be mapped
+        raise CorruptCacheError("empty") from error
     except OSError:
         return None
-    meta, table, end = _header(data)
-    return CacheFile(memoryview(data)[end:], meta, table)  # a view: no copy of megabytes
+    meta, table, end = _header(memoryview(data))
+    return CacheFile(memoryview(data)[end:], meta, table)
 
 
 def read_meta(path: Path) -> dict[str, Any] | None:
@@ -87,12 +99,12 @@ def read_meta(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _header(data: bytes) -> tuple[dict[str, Any], dict[str, Any], int]:
+def _header(data: bytes | memoryview) -> tuple[dict[str, Any], dict[str, Any], int]:
     """The meta and the section table of a cache file, and where its sections start."""
     length = int.from_bytes(data[len(_MAGIC) : len(_MAGIC) + _LENGTH], "big")
     header = data[_PREFIX : _PREFIX + length]
     if (
-        not data.startswith(_MAGIC)
+        bytes(data[: len(_MAGIC)]) != _MAGIC
         or len(header) != length
         or hashlib.sha256(header).digest() != data[_PREFIX - _DIGEST : _PREFIX]
     ):
@@ -121,10 +133,37 @@ def write(path: Path, meta: Mapping[str, Any], sections: Mapping[str, bytes]) ->
         table[name] = (offset, len(blob), hashlib.sha256(blob).digest())
         offset += len(blob)
     header = marshal.dumps({"meta": dict(meta), "sections": table})
-    folder = path.parent
+    _make_folder(path.parent)
+    prefix = _MAGIC + len(header).to_bytes(_LENGTH, "big") + hashlib.sha256(header).digest()
+    atomic_write(path, b"".join([prefix, header, *sections.values()]), durable=False)
+
+
+def _make_folder(folder: Path) -> None:
+    """The cache folder, which ignores itself in git."""
     folder.mkdir(exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# created by resreg\n*\n", encoding="utf-8")
-    prefix = _MAGIC + len(header).to_bytes(_LENGTH, "big") + hashlib.sha256(header).digest()
-    atomic_write(path, b"".join([prefix, header, *sections.values()]), durable=False)
+
+
+_HELD: set[Path] = set()
+
+
+@contextlib.contextmanager
+def registry_lock(root: Path) -> Iterator[None]:
+    """An exclusive lock for commands that change the registry (a lock file in the cache
+    folder). A process that holds it may take it again: a command can lock before it
+    loads the code that locks."""
+    key = root.resolve()
+    if key in _HELD:
+        yield
+        return
+    _make_folder(root / CACHE_DIR)
+    descriptor = os.open(root / CACHE_DIR / "registry.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        _HELD.add(key)
+        yield
+    finally:
+        _HELD.discard(key)
+        os.close(descriptor)

@@ -33,20 +33,20 @@ from typing import Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from resource_registry import models
+from resource_registry._derived import FIELD_ORDER
 from resource_registry.loading import Document, core_scalar
 
 Pointer = tuple[str | int, ...]
 
 WIDTH: Final = 100
 FLOW_LISTS: Final = frozenset({"tags", "cited_by", "labels", "authors", "aliases", "domains"})
-RESOURCE_ORDER: Final = tuple(models.Resource.__annotations__)
-NESTED_ORDER: Final = {"fetch": tuple(models.Fetch.__annotations__)}
+RESOURCE_ORDER: Final = FIELD_ORDER["Resource"]
+NESTED_ORDER: Final = {"fetch": FIELD_ORDER["Fetch"]}
 VOCABULARY_ORDER: Final = {
-    "data/publications.yaml": tuple(models.Publication.__annotations__),
-    "data/pages.yaml": tuple(models.Page.__annotations__),
-    "data/tags.yaml": tuple(models.Tag.__annotations__),
-    "data/tombstones.yaml": tuple(models.Tombstone.__annotations__),
+    "data/publications.yaml": FIELD_ORDER["Publication"],
+    "data/pages.yaml": FIELD_ORDER["Page"],
+    "data/tags.yaml": FIELD_ORDER["Tag"],
+    "data/tombstones.yaml": FIELD_ORDER["Tombstone"],
 }
 
 _INDICATORS: Final = frozenset("-?:,[]{}#&*!|>'\"%@`")

@@ -78,6 +78,17 @@ class KeyTable:
             setattr(table, column, [values[row] if row >= 0 else empty for row in rows])
         return table
 
+    def insert(self, row: int, path: str) -> None:
+        """Insert an empty row for ``path`` before ``row``."""
+        self.paths.insert(row, path)
+        for column in _VALUE_COLUMNS:
+            getattr(self, column).insert(row, _EMPTY[column])
+
+    def remove(self, row: int) -> None:
+        del self.paths[row]
+        for column in _VALUE_COLUMNS:
+            del getattr(self, column)[row]
+
     def set(self, row: int, key: ResourceKey | None) -> None:
         for column, value in zip(_VALUE_COLUMNS, identity(key), strict=True):
             getattr(self, column)[row] = value

@@ -294,10 +294,16 @@ def new(
 
     Exit 1 if the URL is already in the registry (exactly or after normalization).
     """
-    from resource_registry.authoring import new_resource
+    from resource_registry import worktree
+    from resource_registry.cachefile import registry_lock
 
     registry = _resolve_root(root)
-    path = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
+    # git lists the changes while the rest loads; under the lock, so that it sees the
+    # files of a `new` that ran just before
+    with registry_lock(registry), worktree.listing_started(registry):
+        from resource_registry.authoring import new_resource
+
+        path = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
     click.echo(path.relative_to(registry).as_posix())
 
 

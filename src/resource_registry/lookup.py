@@ -29,8 +29,10 @@ class Match:
 
 def key_table(root: Path, *, cache: bool = True) -> KeyTable:
     """The identity of every resource file (files that do not parse have empty rows),
-    from the cache where valid; the cache is left for the next validation to write."""
-    return file_results(root, Options(cache=cache), save_cache=False).table
+    from the cache where valid, else read without checking the file: the references
+    (tags, pages, publication) of an invalid file are then kept, which lookups do not
+    use. The cache is left for the next validation to write."""
+    return file_results(root, Options(cache=cache), save_cache=False, keys_only=True).table
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:

@@ -277,12 +277,18 @@ TOMBSTONES_ADAPTER: Final[TypeAdapter[list[Tombstone]]] = TypeAdapter(list[Tombs
 
 def resource_core_schema() -> dict[str, Any]:
     """The pydantic-core schema of :class:`Resource`, as plain data: what
-    ``resource_registry._core_schema`` holds (``scripts/generate-core-schema`` writes it).
+    ``resource_registry._derived`` holds (``scripts/generate-derived`` writes it).
     Left out: ``cls`` (the TypedDict classes themselves) and ``metadata`` (what the JSON
     Schema is made from), which pydantic-core does not use to validate; references lose
     the ``:<object id>`` pydantic appends, which changes from one process to the next."""
     schema: dict[str, Any] = _validation_only(RESOURCE_ADAPTER.core_schema)
     return schema
+
+
+def field_orders() -> dict[str, tuple[str, ...]]:
+    """The fields of each record type, in the order they are written (canonical form)."""
+    records = (Resource, Fetch, Publication, Page, Tag, Tombstone)
+    return {record.__name__: tuple(record.__annotations__) for record in records}
 
 
 def _validation_only(value: Any) -> Any:

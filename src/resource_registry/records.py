@@ -13,17 +13,18 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
-import pydantic_core
-from pydantic_core import SchemaValidator, ValidationError
 from yaml.nodes import Node
 
-from resource_registry import _core_schema, urls
+from resource_registry import _derived, urls
 from resource_registry.codes import RULES
 from resource_registry.findings import Finding
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, Problem, locate
+
+if TYPE_CHECKING:
+    from pydantic_core import SchemaValidator, ValidationError
 
 Pointer = tuple[str | int, ...]
 
@@ -105,25 +106,46 @@ def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
     if not isinstance(data, dict):
         found.append(located.at("P010", (), "a resource file must be a YAML mapping"))
         return FileResult(path, tuple(found), None)
+    schema = _resource_schema()
     try:
-        resource_validator().validate_python(data)
-    except ValidationError as error:
+        schema.validator.validate_python(data)
+    except schema.error as error:
         found.extend(schema_findings(located, error))
         return FileResult(path, tuple(found), _key(path, data, with_references=False))
     found.extend(located.each(_record_problems(path, data, today)))
     return FileResult(path, tuple(found), _key(path, data, with_references=True))
 
 
-@functools.cache
+def key_of(path: str, data: Mapping[object, object]) -> ResourceKey:
+    """A file's identity read without checking it (see :func:`_key`), for lookups."""
+    return _key(path, data, with_references=True)
+
+
 def resource_validator() -> SchemaValidator:
     """The schema of a resource record, from the generated core schema when it was made
     with the installed pydantic-core (then pydantic itself is never loaded), else built
     by pydantic from the models."""
-    if pydantic_core.__version__ == _core_schema.PYDANTIC_CORE_VERSION:
-        return SchemaValidator(_core_schema.RESOURCE)
-    from resource_registry.models import RESOURCE_ADAPTER  # noqa: PLC0415 - reason: loads pydantic
+    return _resource_schema().validator
 
-    return SchemaValidator(RESOURCE_ADAPTER.core_schema)
+
+class _Schema(NamedTuple):
+    validator: SchemaValidator
+    error: type[ValidationError]
+
+
+@functools.cache
+def _resource_schema() -> _Schema:
+    # pydantic-core is imported on first use (about 50 ms): commands that only read
+    # identities never load it
+    import pydantic_core  # noqa: PLC0415 - reason: see above
+
+    if pydantic_core.__version__ == _derived.PYDANTIC_CORE_VERSION:
+        validator = pydantic_core.SchemaValidator(_derived.RESOURCE_CORE_SCHEMA)
+    else:
+        from resource_registry.models import RESOURCE_ADAPTER  # noqa: PLC0415 - reason: pydantic
+
+        validator = pydantic_core.SchemaValidator(RESOURCE_ADAPTER.core_schema)
+    return _Schema(validator, pydantic_core.ValidationError)
 
 
 class Locator:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,7 +24,7 @@ from resource_registry.findings import Finding, Severity
 from resource_registry.history import check_history
 from resource_registry.loading import Document, Problem, locate, read_document
 from resource_registry.parallel import map_chunks
-from resource_registry.records import FileResult, check_resource, finding, from_problem
+from resource_registry.records import FileResult, check_resource, finding, from_problem, key_of
 from resource_registry.vocabulary import load_vocabulary
 
 
@@ -119,9 +119,17 @@ def _vocabulary_files(root: Path) -> bytes:
     return b"".join(parts)
 
 
-def file_results(root: Path, options: Options, *, save_cache: bool = True) -> CachedRun:
-    """Per-file results for every resource file, from the cache where valid."""
-    check = partial(check_files, root, today=options.today, jobs=options.jobs)
+def file_results(
+    root: Path, options: Options, *, save_cache: bool = True, keys_only: bool = False
+) -> CachedRun:
+    """Per-file results for every resource file, from the cache where valid. With
+    ``keys_only`` (for lookups, which must not save the cache), files the cache cannot
+    answer for are only read for their identity (:func:`read_keys`), not checked."""
+    check: Callable[[Sequence[str]], list[FileResult]]
+    if keys_only:
+        check = partial(read_keys, root)
+    else:
+        check = partial(check_files, root, today=options.today, jobs=options.jobs)
     if not options.cache:
         discovered = layout.discover(root)
         results = check(discovered.resources)
@@ -145,6 +153,20 @@ def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
     if not isinstance(parsed, Document):
         return FileResult(path, tuple(from_problem(path, problem) for problem in parsed), None)
     return check_resource(path, parsed, today)
+
+
+def read_keys(root: Path, paths: Sequence[str]) -> list[FileResult]:
+    """The identity of each file, read without checking it (no findings)."""
+    results = []
+    for path in paths:
+        try:
+            parsed = read_document(layout.read_capped(os.path.join(root, path)))
+        except OSError:
+            parsed = []
+        data = parsed.data if isinstance(parsed, Document) else None
+        key = key_of(path, data) if isinstance(data, dict) else None
+        results.append(FileResult(path, (), key))
+    return results
 
 
 def check_files(

@@ -10,8 +10,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic_core import ValidationError
-
 from resource_registry import layout
 from resource_registry.findings import Finding
 from resource_registry.loading import Document, read_document
@@ -24,21 +22,24 @@ from resource_registry.records import (
 )
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter
+    from pydantic import TypeAdapter, ValidationError
 
 
 @cache
-def _adapters() -> dict[str, TypeAdapter[Any]]:
+def _schemas() -> tuple[dict[str, TypeAdapter[Any]], type[ValidationError]]:
     # imported on first use: a warm validation reuses the vocabulary's results and so
     # never loads pydantic (a tenth of a second)
-    from resource_registry import models  # noqa: PLC0415 - reason: loads pydantic
+    from pydantic import ValidationError  # noqa: PLC0415 - reason: as above
 
-    return {
+    from resource_registry import models  # noqa: PLC0415 - reason: as above
+
+    adapters: dict[str, TypeAdapter[Any]] = {
         layout.PUBLICATIONS: models.PUBLICATIONS_ADAPTER,
         layout.PAGES: models.PAGES_ADAPTER,
         layout.TAGS: models.TAGS_ADAPTER,
         layout.TOMBSTONES: models.TOMBSTONES_ADAPTER,
     }
+    return adapters, ValidationError
 
 
 @dataclass(slots=True)
@@ -95,9 +96,10 @@ def _load_list(
     if not isinstance(parsed.data, list):
         findings.append(located.at("P010", (), f"`{path}` must be a YAML list of entries"))
         return []
+    adapters, validation_error = _schemas()
     try:
-        _adapters()[path].validate_python(parsed.data)
-    except ValidationError as error:
+        adapters[path].validate_python(parsed.data)
+    except validation_error as error:
         findings.extend(schema_findings(located, error))
     entries = [entry for entry in parsed.data if isinstance(entry, dict)]
     findings.extend(located.each(_entry_problems(path, parsed.data, today)))

@@ -1,17 +1,67 @@
-"""The pydantic-core schema of a resource record. Generated from models.py by
-`scripts/generate-core-schema`; do not edit.
+"""Facts of the record format, derived from models.py by `scripts/generate-derived`;
+do not edit. Tests fail when they differ from the models.
 
-Checking a resource file then needs only pydantic-core: loading pydantic and building
-the models costs about a tenth of a second, a fifth of a warm validation. It is used
-only with the pydantic-core version it was generated with (see records.py), and a test
-fails when it differs from the models.
+With them, commands that check or write resource files need only pydantic-core, not
+pydantic: loading pydantic and building the models costs about a tenth of a second, a
+fifth of a warm validation. The core schema is used only with the pydantic-core version
+it was generated with (see records.py).
 """
 
 from typing import Any, Final
 
+RESOURCE_TYPES: Final = (
+    "paper",
+    "blog",
+    "report",
+    "book",
+    "talk",
+    "podcast",
+    "government",
+    "reference",
+    "web",
+)
+
+FIELD_ORDER: Final[dict[str, tuple[str, ...]]] = {
+    "Resource": (
+        "stable_id",
+        "id",
+        "url",
+        "previous_urls",
+        "title",
+        "type",
+        "publication",
+        "published_date",
+        "authors",
+        "importance",
+        "labels",
+        "relevance",
+        "summary",
+        "review",
+        "abstract",
+        "key_points",
+        "tags",
+        "cited_by",
+        "fetch",
+        "legacy",
+    ),
+    "Fetch": (
+        "status",
+        "checked_at",
+        "final_url",
+        "bytes",
+        "content_type",
+        "content_sha256",
+        "verdict",
+    ),
+    "Publication": ("id", "name", "type", "credibility", "peer_reviewed", "domains", "description"),
+    "Page": ("id", "title", "type", "quality", "path"),
+    "Tag": ("id", "name", "description", "aliases"),
+    "Tombstone": ("stable_id", "id", "url", "title", "retired", "reason", "replaced_by"),
+}
+
 PYDANTIC_CORE_VERSION: Final = "2.50.5"
 
-RESOURCE: Final[dict[str, Any]] = {
+RESOURCE_CORE_SCHEMA: Final[dict[str, Any]] = {
     "type": "typed-dict",
     "fields": {
         "stable_id": {
