@@ -329,7 +329,7 @@ def test_a_warm_run_reuses_the_catalog_results_after_an_edit(
     _edit(anchored, "type: paper", "type: report")
     with monkeypatch.context() as patch:
         patch.setattr(validation, "check_catalog", _must_not_run)
-        patch.setattr(cache, "_patched_table", _must_not_run)  # nor loads the table
+        patch.setattr(cache, "_patched_columns", _must_not_run)  # nor loads the table
         reused = validate(anchored, _options())
     assert reused.findings == validate(anchored, _options(cache=False)).findings
 

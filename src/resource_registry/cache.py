@@ -46,11 +46,18 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from resource_registry import cachefile, worktree
 from resource_registry.cachefile import CACHE_DIR, CacheFile, CorruptCacheError
-from resource_registry.catalog import Identity, Issue, KeyTable, identity
+from resource_registry.catalog import (
+    IDENTITY_COLUMNS,
+    Identities,
+    Identity,
+    Issue,
+    KeyTable,
+    identity,
+)
 from resource_registry.findings import Finding, Severity
 from resource_registry.layout import Anchor, Discovered
 from resource_registry.records import FileResult
@@ -85,6 +92,7 @@ class CachedRun:
         strays: list[str],
         table: KeyTable | Callable[[], KeyTable],
         *,
+        identities: Callable[[], Identities] | None = None,
         notes: list[str] | None = None,
         table_digest: str | None = None,
     ) -> None:
@@ -95,12 +103,20 @@ class CachedRun:
         # identifies the table's rows for :func:`cached_catalog`; None when unknown
         self.table_digest = table_digest
         self._table = table
+        self._identities = identities
 
     @property
     def table(self) -> KeyTable:
         if not isinstance(self._table, KeyTable):
             self._table = self._table()
         return self._table
+
+    @property
+    def identities(self) -> Identities:
+        """What lookups need of the table, without loading the rest when it can."""
+        if isinstance(self._table, KeyTable) or self._identities is None:
+            return Identities.of(self.table)
+        return self._identities()
 
 
 @dataclass(slots=True)
@@ -204,14 +220,22 @@ def _warm_run(
     if delta:  # an identity changed: a digest of the saved rows and of what replaced them
         digest = hashlib.sha256(digest.encode() + repr(delta).encode()).hexdigest()
 
-    def table() -> KeyTable:
-        return _patched_table(root, base, paths, gone, fresh, check, notes)
+    def columns(names: Sequence[str]) -> dict[str, list[Any]]:
+        try:
+            return _patched_columns(base, names, paths, gone, fresh)
+        except CorruptCacheError:  # too late for the whole run: check every file again
+            notes.append(_CORRUPT_NOTE)
+            with contextlib.suppress(OSError):
+                (root / CACHE_FILE).unlink()  # so that the next run rebuilds it
+            table = KeyTable.from_results(check(sorted(set(paths) - gone | fresh.keys())))
+            return {name: getattr(table, name) for name in ("paths", *names)}
 
     return CachedRun(
         _decode_all(findings),
         len(paths) - len(gone) + len(new),
         sorted(set(saved_strays).difference(candidates).union(strays)),
-        table,
+        lambda: KeyTable(**columns(_VALUE_COLUMNS)),
+        identities=lambda: Identities(**columns(IDENTITY_COLUMNS)),
         notes=notes,
         table_digest=digest,
     )
@@ -237,36 +261,34 @@ def _row_in(paths: Sequence[str], path: str) -> int:
     return row if row < len(paths) and paths[row] == path else -1
 
 
-def _patched_table(
-    root: Path,
+def _patched_columns(
     base: CacheFile,
+    names: Sequence[str],
     paths: list[str],
     gone: set[str],
     fresh: Mapping[str, FileResult],
-    check: Callable[[Sequence[str]], list[FileResult]],
-    notes: list[str],
-) -> KeyTable:
-    """The saved identity table with the re-checked files' rows replaced, added or
-    removed. A damaged column cannot be repaired here: every file is then checked
-    again, and the cache file is removed so that the next run rebuilds it."""
-    try:
-        table = KeyTable(paths=list(paths))
-        for name in _VALUE_COLUMNS:
-            setattr(table, name, base.load(name))
-    except CorruptCacheError:
-        notes.append(_CORRUPT_NOTE)
-        with contextlib.suppress(OSError):
-            (root / CACHE_FILE).unlink()
-        return KeyTable.from_results(check(sorted(set(paths).difference(gone).union(fresh))))
-    for path in gone:  # a few rows: inserting and deleting in place beats a rebuild
-        table.remove(_row_in(table.paths, path))
+) -> dict[str, list[Any]]:
+    """Saved columns (``paths`` and ``names``) with the re-checked files' rows replaced,
+    added or removed: a few rows, so in place rather than rebuilt."""
+    columns: dict[str, list[Any]] = {"paths": list(paths)}
+    columns.update((name, base.load(name)) for name in names)
+    position = {name: _VALUE_COLUMNS.index(name) for name in names}
+    for path in gone:
+        row = _row_in(columns["paths"], path)
+        for column in columns.values():
+            del column[row]
     for path, result in fresh.items():
-        row = _row_in(table.paths, path)
+        values = identity(result.key)
+        row = _row_in(columns["paths"], path)
         if row < 0:
-            row = bisect.bisect_left(table.paths, path)
-            table.insert(row, path)
-        table.set(row, result.key)
-    return table
+            row = bisect.bisect_left(columns["paths"], path)
+            columns["paths"].insert(row, path)
+            for name in names:
+                columns[name].insert(row, values[position[name]])
+        else:
+            for name in names:
+                columns[name][row] = values[position[name]]
+    return columns
 
 
 def _whole_run(

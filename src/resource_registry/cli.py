@@ -319,7 +319,7 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     with worktree.listing_started(registry):
         from resource_registry import lookup
 
-        table, retired = lookup.key_table(registry), lookup.tombstones(registry)
+        table, retired = lookup.identities(registry), lookup.tombstones(registry)
     matches = lookup.find(query, table, retired)
     for match in matches:
         if match.path is not None:

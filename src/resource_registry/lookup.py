@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from resource_registry import layout, urls
-from resource_registry.catalog import KeyTable
+from resource_registry.catalog import Identities
 from resource_registry.loading import Document, read_document
 from resource_registry.redirects import resolve_all
 from resource_registry.validation import Options, file_results
@@ -27,12 +27,11 @@ class Match:
     tombstone: dict[str, Any] | None = None
 
 
-def key_table(root: Path, *, cache: bool = True) -> KeyTable:
+def identities(root: Path, *, cache: bool = True) -> Identities:
     """The identity of every resource file (files that do not parse have empty rows),
-    from the cache where valid, else read without checking the file: the references
-    (tags, pages, publication) of an invalid file are then kept, which lookups do not
-    use. The cache is left for the next validation to write."""
-    return file_results(root, Options(cache=cache), save_cache=False, keys_only=True).table
+    from the cache where valid, else read without checking the file. The cache is left
+    for the next validation to write."""
+    return file_results(root, Options(cache=cache), save_cache=False, keys_only=True).identities
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:
@@ -46,7 +45,7 @@ def tombstones(root: Path) -> list[dict[str, Any]]:
     return [entry for entry in parsed.data if isinstance(entry, dict)]
 
 
-def find(query: str, table: KeyTable, retired: Sequence[dict[str, Any]]) -> list[Match]:
+def find(query: str, table: Identities, retired: Sequence[dict[str, Any]]) -> list[Match]:
     """Every resource the query names: by stable ID (ignoring case), `id`, URL or
     normalized URL; retired resources are included with their tombstone."""
     query = query.strip()
@@ -72,13 +71,13 @@ def _rows(column: Sequence[str], value: str) -> list[int]:
 
 
 def _matches(
-    how: str, table: KeyTable, rows: Sequence[int], dead: Sequence[dict[str, Any]]
+    how: str, table: Identities, rows: Sequence[int], dead: Sequence[dict[str, Any]]
 ) -> list[Match]:
     return [Match(how, table.paths[row]) for row in rows] + [Match(how, tombstone=t) for t in dead]
 
 
 def describe_retired(
-    stone: dict[str, Any], table: KeyTable, retired: Sequence[dict[str, Any]]
+    stone: dict[str, Any], table: Identities, retired: Sequence[dict[str, Any]]
 ) -> str:
     """One line: when and why it was retired, and where it leads now."""
     live = {sid: path for sid, path in zip(table.stable_ids, table.paths, strict=True) if sid}

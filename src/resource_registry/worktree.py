@@ -10,6 +10,12 @@ untracked, assume-unchanged, skip-worktree, conflicted, not regular) are ``lstat
 and classified exactly as :func:`layout.discover` does, so both give the same files and
 strays. Anything unusual (no git, not a checkout, a nested repository, git failing) falls
 back to :func:`layout.discover`.
+
+A warm run needs less: given the tree the cache's results were anchored to, ``git
+diff-index <tree>`` (one read of the index, a ``stat`` per file in C) names the tracked
+paths that may differ from it, and folders whose modification time moved since
+(:func:`folder_times`, :func:`new_paths`) reveal files added (see
+:mod:`resource_registry.cache`).
 """
 
 from __future__ import annotations
