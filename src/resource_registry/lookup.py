@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, Final
 
@@ -57,9 +58,9 @@ def find(query: str, table: Identities, retired: Sequence[dict[str, Any]]) -> li
     if _ID.fullmatch(query):
         rows = _rows(table.ids, query)
         return _matches("id", table, rows, [t for t in retired if t.get("id") == query])
-    exact = _rows(table.urls, query) + [
-        row for row, previous in enumerate(table.previous_urls) if query in previous
-    ]
+    exact = _rows(table.urls, query)
+    if query in chain.from_iterable(table.previous_urls):  # in C; most rows have none
+        exact += [row for row, previous in enumerate(table.previous_urls) if query in previous]
     if exact:
         return _matches("url", table, sorted(set(exact)), [])
     near = _rows(table.normal_urls, urls.normalize(query))
