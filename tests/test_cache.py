@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -300,10 +301,16 @@ def anchored(make_registry: MakeRegistry) -> Path:
     git(root, "add", "data")
     git(root, "commit", "-q", "-m", "registry")
     (root / "data/resources/aa/sid_UNTRACKEDA.yaml").write_text("url: https://example.org/u\n")
-    _age(root)
+    _age_checkout(root)
     validate(root, _options())
     assert cachefile.anchor(root) == git(root, "rev-parse", "HEAD^{tree}").strip()
     return root
+
+
+def _age_checkout(root: Path) -> None:
+    """:func:`_age`, and git's stat cache brought up to date as git's commands do."""
+    _age(root)
+    git(root, "update-index", "-q", "--refresh")
 
 
 @pytest.mark.parametrize("change", WARM_CHANGES.values(), ids=WARM_CHANGES)
@@ -311,12 +318,23 @@ def test_a_warm_run_gives_what_an_uncached_run_gives(
     anchored: Path, change: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     change(anchored)
+    checked: list[str] = []
     with monkeypatch.context() as patch:
         patch.setattr(worktree.Pending, "result", _must_not_list)
+        patch.setattr(validation, "check_file", _counting(validation.check_file, checked))
         warm = validate(anchored, _options())
     uncached = validate(anchored, _options(cache=False))
     assert (warm.findings, warm.files_checked) == (uncached.findings, uncached.files_checked)
     assert warm.notes == []
+    assert len(checked) <= 3, checked  # the changed files and the untracked one only
+
+
+def _counting(function: Callable[..., Any], calls: list[str]) -> Callable[..., Any]:
+    def counted(root: Path, path: str, *rest: Any) -> Any:
+        calls.append(path)
+        return function(root, path, *rest)
+
+    return counted
 
 
 def _must_not_list(*_: object) -> object:
@@ -401,3 +419,43 @@ def test_the_registry_lock_may_be_taken_again_by_its_holder(tmp_path: Path) -> N
     assert busy.returncode != 0
     assert subprocess.run([sys.executable, "-c", probe, lock_file], check=False).returncode == 0
     assert (tmp_path / CACHE_DIR / ".gitignore").exists()
+
+
+def test_files_checked_by_a_warm_run_are_not_checked_again_while_unchanged(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _staged_edit(anchored)
+    _new_untracked_file(anchored)
+    _age_checkout(anchored)
+    first = validate(anchored, _options())  # checks them and keeps them in the journal
+    assert (anchored / cache.JOURNAL_FILE).exists()
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_file", _must_not_run)
+        again = validate(anchored, _options())
+    assert again.findings == first.findings == validate(anchored, _options(cache=False)).findings
+    _edit(anchored, "type: report", "type: papyrus")  # changed since: checked again
+    _age_checkout(anchored)
+    edited = validate(anchored, _options())
+    assert edited.findings == validate(anchored, _options(cache=False)).findings
+    assert edited.findings != first.findings
+
+
+def test_a_file_edited_just_before_a_warm_run_is_not_kept_in_the_journal(
+    anchored: Path,
+) -> None:
+    target = anchored / TARGET
+    _staged_edit(anchored)  # modified "now": inside the racy window
+    validate(anchored, _options())
+    stat = target.stat()
+    target.write_text(target.read_text().replace("type: report", "type: REPORT"))  # same size
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: stat cannot tell
+    report = validate(anchored, _options())
+    assert ("S005", 5) in {(f.code, f.line) for f in report.findings if f.path == TARGET}
+
+
+def test_a_corrupt_journal_is_ignored(anchored: Path) -> None:
+    _staged_edit(anchored)
+    _age_checkout(anchored)
+    expected = validate(anchored, _options()).findings
+    (anchored / cache.JOURNAL_FILE).write_bytes(b"RESREG-CACHE-4\n" + b"\xff" * 64)
+    assert validate(anchored, _options()).findings == expected

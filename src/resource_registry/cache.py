@@ -61,12 +61,13 @@ from resource_registry.catalog import (
 )
 from resource_registry.findings import Finding, Severity
 from resource_registry.layout import Anchor, Discovered
-from resource_registry.records import FileResult
+from resource_registry.records import FileResult, ResourceKey
 
 __all__ = ["CACHE_DIR", "CACHE_FILE", "CATALOG_FILE", "CachedRun", "cached_catalog"]
 
 CACHE_FILE: Final = cachefile.RESULTS_FILE
 CATALOG_FILE: Final = cachefile.CATALOG_FILE
+JOURNAL_FILE: Final = f"{CACHE_DIR}/journal-v1.bin"
 _RACY_NS: Final = 2_000_000_000
 _STRING_COLUMNS: Final = ("stable_ids", "ids", "urls", "normal_urls", "publications")
 _TUPLE_COLUMNS: Final = ("previous_urls", "tags", "cited_by")
@@ -152,7 +153,8 @@ def run_with_cache(
     started_ns = time.time_ns()
     notes: list[str] = []
     base = _open(root, today, notes)
-    if base is not None and (warm := _warm_run(root, base, pending, check, notes)) is not None:
+    warm = _warm_run(root, today, base, pending, check, save, started_ns, notes) if base else None
+    if warm is not None:
         return warm
     stored = _read_all(base, notes) if base is not None else None
     return _whole_run(root, today, stored, pending.result(), check, save, started_ns, notes)
@@ -172,13 +174,17 @@ def _open(root: Path, today: dt.date, notes: list[str]) -> CacheFile | None:
 
 def _warm_run(
     root: Path,
+    today: dt.date,
     base: CacheFile,
     pending: worktree.Pending,
     check: Callable[[Sequence[str]], list[FileResult]],
+    save: bool,
+    started_ns: int,
     notes: list[str],
 ) -> CachedRun | None:
     """Results from the anchored cache and a re-check of the paths git says may differ
-    from the anchor; None when this cannot be done (the whole run then takes over)."""
+    from the anchor (or their results in the journal, if unchanged since); None when
+    this cannot be done (the whole run then takes over)."""
     anchor = base.meta.get("anchor")
     if not anchor or not pending.changes_only or pending.anchor != anchor:
         return None
@@ -206,7 +212,11 @@ def _warm_run(
     if classified is None:  # a nested repository: the whole listing decides
         return None
     resources, strays = classified
-    fresh = {result.path: result for result in check(sorted(resources))}
+    fresh = _journal_results(root, today, resources)
+    checked = check(sorted(resources.keys() - fresh))
+    fresh.update((result.path, result) for result in checked)
+    if save and checked:
+        _save_journal(root, today, resources, fresh, started_ns)
     rows = {path: _row_in(paths, path) for path in candidates}
     gone = {path for path, row in rows.items() if row >= 0 and path not in fresh}
     new = {path for path in fresh if rows[path] < 0}
@@ -240,6 +250,62 @@ def _warm_run(
         notes=notes,
         table_digest=digest,
     )
+
+
+# A journal entry: the file's stat signature, its identity and its findings.
+_JournalEntry = tuple[str, tuple[object, ...] | None, tuple[_EncodedFinding, ...]]
+
+
+def _journal_results(
+    root: Path, today: dt.date, resources: Mapping[str, str]
+) -> dict[str, FileResult]:
+    """Results from the journal for the files (path: stat signature) it holds unchanged.
+
+    Warm runs save nothing per file in the cache itself; the files they check (those
+    that differ from the anchor) are kept in a small journal instead, by stat signature,
+    so that a change in progress is not checked again on every run."""
+    try:
+        journal = cachefile.read(root / JOURNAL_FILE)
+        if journal is None or journal.meta != _journal_meta(today):
+            return {}
+        entries: dict[str, _JournalEntry] = journal.load("entries")
+    except CorruptCacheError:
+        return {}
+    results = {}
+    for path, signature in resources.items():
+        entry = entries.get(path)
+        if entry is not None and entry[0] == signature:
+            key = ResourceKey._make(entry[1]) if entry[1] is not None else None
+            results[path] = FileResult(path, tuple(_decode(path, entry[2])), key)
+    return results
+
+
+def _save_journal(
+    root: Path,
+    today: dt.date,
+    resources: Mapping[str, str],
+    results: Mapping[str, FileResult],
+    started_ns: int,
+) -> None:
+    """Keep the results of the files checked (not those modified within the racy window:
+    they are checked again next time). A failure only costs the next run a check."""
+    entries: dict[str, _JournalEntry] = {
+        path: (
+            signature,
+            tuple(result.key) if result.key is not None else None,
+            tuple(map(_encode, result.findings)),
+        )
+        for path, signature in resources.items()
+        if (result := results[path]) and not _racy(root, path, signature, started_ns)
+    }
+    with contextlib.suppress(OSError):
+        cachefile.write(
+            root / JOURNAL_FILE, _journal_meta(today), {"entries": marshal.dumps(entries)}
+        )
+
+
+def _journal_meta(today: dt.date) -> dict[str, str]:
+    return {"fingerprint": _fingerprint(), "day": today.isoformat()}
 
 
 def _identity_changes(
