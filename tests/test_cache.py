@@ -459,3 +459,17 @@ def test_a_corrupt_journal_is_ignored(anchored: Path) -> None:
     expected = validate(anchored, _options()).findings
     (anchored / cache.JOURNAL_FILE).write_bytes(b"RESREG-CACHE-4\n" + b"\xff" * 64)
     assert validate(anchored, _options()).findings == expected
+
+
+def test_a_warm_lookup_gives_the_identities_and_table_of_an_uncached_run(anchored: Path) -> None:
+    _new_untracked_file(anchored)
+    _deleted(anchored)
+    _identity_edit_elsewhere = sorted((anchored / "data/resources").rglob("sid_*.yaml"))[5]
+    text = _identity_edit_elsewhere.read_text()
+    _identity_edit_elsewhere.write_text(text.replace("https://", "https://www.", 1))
+    uncached = validation.file_results(anchored, _options(cache=False)).table
+    run = validation.file_results(anchored, _options(), save_cache=False, keys_only=True)
+    identities = run.identities  # preloaded columns, patched...
+    table = run.table  # ...and the whole table, patched again from the saved columns
+    for name in ("paths", "stable_ids", "ids", "urls", "normal_urls", "previous_urls"):
+        assert getattr(identities, name) == getattr(table, name) == getattr(uncached, name)

@@ -137,6 +137,19 @@ class _Stored:
     unchanged_blobs: dict[str, bytes] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One run's settings: where, which day, how to check files, whether to save."""
+
+    root: Path
+    today: dt.date
+    check: Callable[[Sequence[str]], list[FileResult]]
+    save: bool
+    preload: Sequence[str]  # columns a warm run loads while git works: they will be needed
+    started_ns: int = field(default_factory=time.time_ns)
+    notes: list[str] = field(default_factory=list)
+
+
 def run_with_cache(
     root: Path,
     today: dt.date,
@@ -144,79 +157,75 @@ def run_with_cache(
     check: Callable[[Sequence[str]], list[FileResult]],
     *,
     save: bool = True,
+    preload: Sequence[str] = (),
 ) -> CachedRun:
     """Per-file results for every resource file: cached where the file is unchanged,
     otherwise from ``check(paths) -> list[FileResult]``. ``pending`` is the listing git
-    started (changes since the cache's anchor, or every file). The whole run brings the
-    cache up to date unless ``save`` is false (commands that only look things up leave
-    that to the next validation); a warm run has nothing to save."""
-    started_ns = time.time_ns()
-    notes: list[str] = []
-    base = _open(root, today, notes)
-    warm = _warm_run(root, today, base, pending, check, save, started_ns, notes) if base else None
+    started (changes since the cache's anchor, or every file). Unless ``save`` is false
+    (commands that only look things up leave that to the next validation), the whole
+    run brings the cache up to date and a warm run its journal. ``preload`` names the
+    columns the caller will ask for (:attr:`CachedRun.identities`, say): a warm run
+    loads them while it waits for git."""
+    run = _Run(root, today, check, save, preload)
+    base = _open(run)
+    warm = _warm_run(run, base, pending) if base is not None else None
     if warm is not None:
         return warm
-    stored = _read_all(base, notes) if base is not None else None
-    return _whole_run(root, today, stored, pending.result(), check, save, started_ns, notes)
+    stored = _read_all(base, run.notes) if base is not None else None
+    return _whole_run(run, stored, pending.result())
 
 
-def _open(root: Path, today: dt.date, notes: list[str]) -> CacheFile | None:
+def _open(run: _Run) -> CacheFile | None:
     """The saved results, if they were saved today by this code and are not damaged."""
     try:
-        base = cachefile.read(root / CACHE_FILE)
+        base = cachefile.read(run.root / CACHE_FILE)
     except CorruptCacheError:
-        notes.append(_CORRUPT_NOTE)
+        run.notes.append(_CORRUPT_NOTE)
         return None
     if base is None or base.meta.get("fingerprint") != _fingerprint():
         return None
-    return base if base.meta.get("day") == today.isoformat() else None
+    return base if base.meta.get("day") == run.today.isoformat() else None
 
 
-def _warm_run(
-    root: Path,
-    today: dt.date,
-    base: CacheFile,
-    pending: worktree.Pending,
-    check: Callable[[Sequence[str]], list[FileResult]],
-    save: bool,
-    started_ns: int,
-    notes: list[str],
-) -> CachedRun | None:
+def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRun | None:
     """Results from the anchored cache and a re-check of the paths git says may differ
     from the anchor (or their results in the journal, if unchanged since); None when
     this cannot be done (the whole run then takes over)."""
     anchor = base.meta.get("anchor")
     if not anchor or not pending.changes_only or pending.anchor != anchor:
         return None
-    changed = pending.changes()
-    if changed is None or len(changed) > FAST_LIMIT:
-        return None
-    try:
+    try:  # all that can be done while git is still comparing files with the anchor
         paths: list[str] = base.load("paths")
         saved_strays: list[str] = base.load("strays")
         known = set(saved_strays)
         added = worktree.new_paths(
-            root,
+            run.root,
             base.load("folders"),
             lambda path: path in known or _row_in(paths, path) >= 0,
         )
-        candidates = changed.union(base.load("unanchored"), added)
-        if len(candidates) > FAST_LIMIT:
-            return None
+        unanchored: list[str] = base.load("unanchored")
         digests = base.blob("digests")
         saved_findings: dict[str, tuple[_EncodedFinding, ...]] = base.load("findings")
+        with _collector_paused():
+            loaded = {name: base.load(name) for name in run.preload}
     except CorruptCacheError:
-        notes.append(_CORRUPT_NOTE)
+        run.notes.append(_CORRUPT_NOTE)
         return None
-    classified = worktree.classify(root, candidates)
+    changed = pending.changes()
+    if changed is None:
+        return None
+    candidates = changed.union(unanchored, added)
+    if len(candidates) > FAST_LIMIT:
+        return None
+    classified = worktree.classify(run.root, candidates)
     if classified is None:  # a nested repository: the whole listing decides
         return None
     resources, strays = classified
-    fresh = _journal_results(root, today, resources)
-    checked = check(sorted(resources.keys() - fresh))
+    fresh = _journal_results(run, resources)
+    checked = run.check(sorted(resources.keys() - fresh))
     fresh.update((result.path, result) for result in checked)
-    if save and checked:
-        _save_journal(root, today, resources, fresh, started_ns)
+    if run.save and checked:
+        _save_journal(run, resources, fresh)
     rows = {path: _row_in(paths, path) for path in candidates}
     gone = {path for path, row in rows.items() if row >= 0 and path not in fresh}
     new = {path for path in fresh if rows[path] < 0}
@@ -233,12 +242,12 @@ def _warm_run(
 
     def columns(names: Sequence[str]) -> dict[str, list[Any]]:
         try:
-            return _patched_columns(base, names, paths, gone, fresh)
+            return _patched_columns(base, names, paths, gone, fresh, loaded)
         except CorruptCacheError:  # too late for the whole run: check every file again
-            notes.append(_CORRUPT_NOTE)
+            run.notes.append(_CORRUPT_NOTE)
             with contextlib.suppress(OSError):
-                (root / CACHE_FILE).unlink()  # so that the next run rebuilds it
-            table = KeyTable.from_results(check(sorted(set(paths) - gone | fresh.keys())))
+                (run.root / CACHE_FILE).unlink()  # so that the next run rebuilds it
+            table = KeyTable.from_results(run.check(sorted(set(paths) - gone | fresh.keys())))
             return {name: getattr(table, name) for name in ("paths", *names)}
 
     return CachedRun(
@@ -247,7 +256,7 @@ def _warm_run(
         sorted(set(saved_strays).difference(candidates).union(strays)),
         lambda: KeyTable(**columns(_VALUE_COLUMNS)),
         identities=lambda: Identities(**columns(IDENTITY_COLUMNS)),
-        notes=notes,
+        notes=run.notes,
         table_digest=digest,
     )
 
@@ -256,17 +265,15 @@ def _warm_run(
 _JournalEntry = tuple[str, tuple[object, ...] | None, tuple[_EncodedFinding, ...]]
 
 
-def _journal_results(
-    root: Path, today: dt.date, resources: Mapping[str, str]
-) -> dict[str, FileResult]:
+def _journal_results(run: _Run, resources: Mapping[str, str]) -> dict[str, FileResult]:
     """Results from the journal for the files (path: stat signature) it holds unchanged.
 
     Warm runs save nothing per file in the cache itself; the files they check (those
     that differ from the anchor) are kept in a small journal instead, by stat signature,
     so that a change in progress is not checked again on every run."""
     try:
-        journal = cachefile.read(root / JOURNAL_FILE)
-        if journal is None or journal.meta != _journal_meta(today):
+        journal = cachefile.read(run.root / JOURNAL_FILE)
+        if journal is None or journal.meta != _journal_meta(run.today):
             return {}
         entries: dict[str, _JournalEntry] = journal.load("entries")
     except CorruptCacheError:
@@ -281,11 +288,7 @@ def _journal_results(
 
 
 def _save_journal(
-    root: Path,
-    today: dt.date,
-    resources: Mapping[str, str],
-    results: Mapping[str, FileResult],
-    started_ns: int,
+    run: _Run, resources: Mapping[str, str], results: Mapping[str, FileResult]
 ) -> None:
     """Keep the results of the files checked (not those modified within the racy window:
     they are checked again next time). A failure only costs the next run a check."""
@@ -296,12 +299,11 @@ def _save_journal(
             tuple(map(_encode, result.findings)),
         )
         for path, signature in resources.items()
-        if (result := results[path]) and not _racy(root, path, signature, started_ns)
+        if (result := results[path]) and not _racy(run, path, signature)
     }
     with contextlib.suppress(OSError):
-        cachefile.write(
-            root / JOURNAL_FILE, _journal_meta(today), {"entries": marshal.dumps(entries)}
-        )
+        sections = {"entries": marshal.dumps(entries)}
+        cachefile.write(run.root / JOURNAL_FILE, _journal_meta(run.today), sections)
 
 
 def _journal_meta(today: dt.date) -> dict[str, str]:
@@ -334,12 +336,16 @@ def _patched_columns(
     paths: list[str],
     gone: set[str],
     fresh: Mapping[str, FileResult],
+    loaded: dict[str, list[Any]],
 ) -> dict[str, list[Any]]:
-    """Saved columns (``paths`` and ``names``) with the re-checked files' rows replaced,
-    added or removed: a few rows, so in place rather than rebuilt."""
+    """Saved columns (``paths`` and ``names``; those in ``loaded`` already are) with the
+    re-checked files' rows replaced, added or removed: a few rows, so in place rather
+    than rebuilt."""
     columns: dict[str, list[Any]] = {"paths": list(paths)}
     with _collector_paused():
-        columns.update((name, base.load(name)) for name in names)
+        columns.update(
+            (name, loaded[name] if name in loaded else base.load(name)) for name in names
+        )
     position = {name: _VALUE_COLUMNS.index(name) for name in names}
     for path in gone:
         row = _row_in(columns["paths"], path)
@@ -359,23 +365,14 @@ def _patched_columns(
     return columns
 
 
-def _whole_run(
-    root: Path,
-    today: dt.date,
-    stored: _Stored | None,
-    discovered: Discovered,
-    check: Callable[[Sequence[str]], list[FileResult]],
-    save: bool,
-    started_ns: int,
-    notes: list[str],
-) -> CachedRun:
+def _whole_run(run: _Run, stored: _Stored | None, discovered: Discovered) -> CachedRun:
     """List every file, re-check those whose signature changed, save the cache."""
     paths, signatures = discovered.resources, discovered.signatures
     current = [signatures[path] for path in paths]
     if stored is not None and stored.table.paths == list(paths):  # the common case
         pairs = zip(stored.signatures, current, strict=True)
         row_of = {paths[row]: row for row, (old, new) in enumerate(pairs) if old != new}
-        fresh = {result.path: result for result in check(list(row_of))}
+        fresh = {result.path: result for result in run.check(list(row_of))}
         for path, checked in fresh.items():
             if _patch(stored, row_of[path], checked):  # the identity changed
                 stored.unchanged_blobs = {"paths": stored.unchanged_blobs["paths"]}
@@ -389,9 +386,9 @@ def _whole_run(
             for path, row, signature in zip(paths, rows, current, strict=True)
             if row < 0 or old[row] != signature
         ]
-        fresh = {result.path: result for result in check(stale)}
+        fresh = {result.path: result for result in run.check(stale)}
         updated = _rebuild(paths, rows, current, fresh, stored)
-    racy = {path for path in fresh if _racy(root, path, signatures[path], started_ns)}
+    racy = {path for path in fresh if _racy(run, path, signatures[path])}
     anchor = discovered.anchor or Anchor("", frozenset(), {})  # "": none
     state = (discovered.strays, anchor.tree, sorted(anchor.unanchored.union(racy)), anchor.folders)
     unchanged = (
@@ -401,13 +398,13 @@ def _whole_run(
     )
     updated.strays, updated.anchor, updated.unanchored, updated.folders = state
     digest = _table_digest(updated)
-    saved = unchanged or (save and _save(root, today, updated, racy, digest, notes))
+    saved = unchanged or (run.save and _save(run, updated, racy, digest))
     return CachedRun(
         _decode_all(updated.findings),
         len(paths),
         discovered.strays,
         updated.table,
-        notes=notes,
+        notes=run.notes,
         table_digest=digest if saved else None,
     )
 
@@ -469,7 +466,7 @@ def _digest(values: Identity) -> bytes:
     return hashlib.blake2b(repr(values).encode(), digest_size=_DIGEST_SIZE).digest()
 
 
-def _racy(root: Path, path: str, signature: str, started_ns: int) -> bool:
+def _racy(run: _Run, path: str, signature: str) -> bool:
     """Whether the file may have changed without its signature changing: modified
     within the window before the run started (stat signatures), or at all since git
     hashed it (content signatures, checked now, after the file was read)."""
@@ -477,10 +474,10 @@ def _racy(root: Path, path: str, signature: str, started_ns: int) -> bool:
         modified_ns = int(signature[1:].split(":", 1)[0])
     else:
         try:
-            modified_ns = os.lstat(root / path).st_mtime_ns
+            modified_ns = os.lstat(run.root / path).st_mtime_ns
         except OSError:
             return True
-    return modified_ns >= started_ns - _RACY_NS
+    return modified_ns >= run.started_ns - _RACY_NS
 
 
 def _encode(finding: Finding) -> _EncodedFinding:
@@ -552,9 +549,7 @@ def _table_digest(stored: _Stored) -> str:
     return hashlib.sha256(paths + bytes(stored.digests)).hexdigest()
 
 
-def _save(
-    root: Path, today: dt.date, stored: _Stored, racy: set[str], digest: str, notes: list[str]
-) -> bool:
+def _save(run: _Run, stored: _Stored, racy: set[str], digest: str) -> bool:
     """Write the cache; rows written within the racy window are stored with an impossible
     signature, so that they are checked again next time. A failure is only noted."""
     sigs = [
@@ -575,13 +570,13 @@ def _save(
         for name, column in columns.items()
     }
     sections["digests"] = bytes(stored.digests)
-    meta = {"fingerprint": _fingerprint(), "day": today.isoformat(), "table": digest}
+    meta = {"fingerprint": _fingerprint(), "day": run.today.isoformat(), "table": digest}
     meta["anchor"] = stored.anchor
     try:
-        cachefile.write(root / CACHE_FILE, meta, sections)
+        cachefile.write(run.root / CACHE_FILE, meta, sections)
     except OSError as error:
-        notes.append(
-            f"cache not saved ({root / CACHE_DIR}: {error.strerror}); results are unaffected"
+        run.notes.append(
+            f"cache not saved ({run.root / CACHE_DIR}: {error.strerror}); results are unaffected"
         )
         return False
     return True

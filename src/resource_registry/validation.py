@@ -17,7 +17,7 @@ from pathlib import Path
 
 from resource_registry import cachefile, layout, worktree
 from resource_registry.cache import CachedRun, cached_catalog, run_with_cache
-from resource_registry.catalog import Issue, KeyTable, check_catalog
+from resource_registry.catalog import IDENTITY_COLUMNS, Issue, KeyTable, check_catalog
 from resource_registry.codes import RULES
 from resource_registry.errors import UsageError
 from resource_registry.findings import Finding, Severity
@@ -138,7 +138,8 @@ def file_results(
         return CachedRun(findings, len(discovered.resources), discovered.strays, table)
     # git lists the files (or the changes since the cache's anchor) while the cache loads
     pending = worktree.begin(root, signatures=True, anchor=cachefile.anchor(root))
-    return run_with_cache(root, options.today, pending, check, save=save_cache)
+    preload = IDENTITY_COLUMNS if keys_only else ()  # lookups want the identities
+    return run_with_cache(root, options.today, pending, check, save=save_cache, preload=preload)
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
