@@ -86,8 +86,10 @@ def begin(root: Path, *, signatures: bool, anchor: str | None = None) -> Pending
     started only if :meth:`Pending.result` is asked for.
     """
     if signatures and (early := _EARLY.pop(root, None)) is not None:
-        wanted = early.anchor == anchor if anchor is not None else not early.changes_only
-        if wanted and early.changes_only == (anchor is not None):
+        if anchor is None:
+            if not early.changes_only:
+                return early
+        elif early.changes_only and early.anchor == anchor:
             return early
         early.close()
     git = shutil.which("git") if signatures else None
