@@ -27,8 +27,10 @@ from resource_registry import layout
 from resource_registry.authoring import mint_stable_id
 from resource_registry.canonical import RESOURCE_ORDER, order_for, render
 from resource_registry.errors import RegistryError, UsageError
+from resource_registry.fsutil import write_new_files
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
+from resource_registry.parallel import map_chunks
 from resource_registry.records import shard_path
 
 LEGACY_KEY: Final = "legacy"
@@ -174,6 +176,11 @@ def _count_duplicates(records: Sequence[Mapping[str, Any]], summary: ImportSumma
     summary.duplicate_urls = sum(count for count in urls.values() if count > 1)
 
 
+def _render_resources(records: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Each record's path and canonical text."""
+    return [(shard_path(record["stable_id"]), render(record, RESOURCE_ORDER)) for record in records]
+
+
 def _all_tags(records: Sequence[Mapping[str, Any]]) -> set[str]:
     return {tag for r in records for tag in r.get("tags") or () if isinstance(tag, str)}
 
@@ -185,21 +192,17 @@ def _write(
     staging = Path(tempfile.mkdtemp(prefix=".import-", dir=into))
     try:
         taken: set[str] = set()
+        minted = []
         for record in records:
             stable_id = mint_stable_id(taken)
             taken.add(stable_id.lower())
-            _write_text(
-                staging / shard_path(stable_id),
-                render({"stable_id": stable_id, **record}, RESOURCE_ORDER),
-            )
+            minted.append({"stable_id": stable_id, **record})
+        # rendering is pure Python (2 s for the shared corpus): worker processes share it
+        files = dict(map_chunks(_render_resources, minted, jobs=None))
         for path, entries in vocabularies.items():
-            _write_text(staging / path, render(entries, order_for(path)))
+            files[path] = render(entries, order_for(path))
+        write_new_files(staging, files)
         (staging / RESOURCES_DIR).mkdir(parents=True, exist_ok=True)
         os.replace(staging / "data", into / "data")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")

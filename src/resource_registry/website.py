@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import unicodedata
 from collections import defaultdict
@@ -35,6 +34,7 @@ from typing import Any, Final
 import jinja2
 
 from resource_registry.dataset import Dataset
+from resource_registry.fsutil import create_file as _write_text
 from resource_registry.fsutil import replacing_folder
 from resource_registry.parallel import map_chunks
 
@@ -423,17 +423,6 @@ def _file_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / 1024 / 1024:.1f} MB"
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Create a new file in the staging folder (the hot path: two files per resource)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        data = memoryview(text.encode())
-        while data:
-            data = data[os.write(descriptor, data) :]
-    finally:
-        os.close(descriptor)
 
 
 def _json(value: object) -> str:
