@@ -128,3 +128,46 @@ def test_when_git_cannot_start_the_folder_is_walked(
     listed = worktree.discover(root, signatures=True)
     assert listed.resources == layout.discover(root).resources
     assert all(signature.startswith("s") for signature in listed.signatures.values())
+
+
+def test_files_behind_a_linked_folder_are_not_taken_for_resources(
+    make_registry: MakeRegistry, tmp_path: Path
+) -> None:
+    """The folder walk does not follow links; looking at named paths must not either."""
+    root = _checkout(make_registry)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / f"{CLEAN}.yaml").write_text("url: https://example.org/x\n")
+    shard = root / shard_path(CLEAN).rpartition("/")[0]
+    for path in shard.iterdir():
+        path.unlink()
+    shard.rmdir()
+    os.symlink(elsewhere, shard)
+    names = [shard_path(CLEAN), shard.relative_to(root).as_posix()]
+    classified = worktree.classify(root, names)
+    assert classified == ({}, [shard.relative_to(root).as_posix()])
+    assert worktree.discover(root, signatures=True).resources == layout.discover(root).resources
+
+
+def test_new_paths_come_from_folders_whose_time_moved(make_registry: MakeRegistry) -> None:
+    root = _checkout(make_registry)
+    resources = root / "data/resources"
+    for folder in [resources, *(p for p in resources.iterdir() if p.is_dir())]:
+        os.utime(folder, ns=(0, 10**18))  # an old time, recorded as trustworthy
+    folders = worktree.folder_times(root, 2 * 10**18)
+    known = set(layout.discover(root).resources) | set(layout.discover(root).strays)
+    assert worktree.new_paths(root, folders, known.__contains__) == set()
+    (resources / "cl" / "sid_ADDEDAAAAA.yaml").write_text("title: Added\n")
+    (resources / "nf" / "deeper").mkdir(parents=True)
+    (resources / "nf" / "deeper" / "notes.txt").write_text("a stray in a new folder\n")
+    replaced = next(p for p in resources.iterdir() if p.is_dir() and p.name not in ("cl", "nf"))
+    for path in replaced.iterdir():
+        path.unlink()
+    replaced.rmdir()
+    replaced.write_text("a file where a folder was\n")
+    found = worktree.new_paths(root, folders, known.__contains__)
+    assert found == {
+        "data/resources/cl/sid_ADDEDAAAAA.yaml",
+        "data/resources/nf/deeper/notes.txt",
+        replaced.relative_to(root).as_posix(),
+    }
