@@ -108,7 +108,7 @@ def begin(root: Path, *, signatures: bool, anchor: str | None = None) -> Pending
         if anchor is None:
             listings |= _GIT_LISTINGS
         for name, arguments in listings.items():
-            pending.start(git, name, arguments)
+            pending._start(git, name, arguments)
     except OSError:  # no temporary space, or git cannot start: walk the folder instead
         pending.close()
         return Pending(root, signatures)
@@ -154,7 +154,7 @@ class Pending:
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     outputs: dict[str, IO[bytes]] = field(default_factory=dict)
 
-    def start(self, git: str, name: str, arguments: list[str]) -> None:
+    def _start(self, git: str, name: str, arguments: list[str]) -> None:
         # closed by result(), changes() or close(), which every caller reaches
         output = tempfile.TemporaryFile()  # noqa: SIM115
         self.outputs[name] = output
@@ -169,8 +169,8 @@ class Pending:
         """Every tracked path under ``data/resources`` whose working copy (staged or not)
         may differ from the anchor. (Files added since are found from folder times: see
         :func:`new_paths`.) A file in a merge conflict is among them. None when the
-        listing cannot say: not started with an anchor, git failed, a submodule, or the
-        index was rewritten meanwhile.
+        listing cannot say: not started with an anchor, git failed, a submodule or an
+        entry git reports as unmerged, or the index was rewritten meanwhile.
 
         Like ``git status``, this takes git's word for files marked assume-unchanged or
         skip-worktree after the anchor was taken."""
