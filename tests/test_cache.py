@@ -473,3 +473,14 @@ def test_a_warm_lookup_gives_the_identities_and_table_of_an_uncached_run(anchore
     table = run.table  # ...and the whole table, patched again from the saved columns
     for name in ("paths", "stable_ids", "ids", "urls", "normal_urls", "previous_urls"):
         assert getattr(identities, name) == getattr(table, name) == getattr(uncached, name)
+
+
+def test_files_of_older_cache_versions_are_removed(make_registry: MakeRegistry) -> None:
+    root = _registry(make_registry)
+    (root / CACHE_DIR).mkdir()
+    older = [root / CACHE_DIR / name for name in ("validate-v3.bin", "catalog-v1.bin")]
+    for path in older:
+        path.write_bytes(b"from an earlier version")
+    validate(root, _options())
+    assert not any(path.exists() for path in older)
+    assert (root / CACHE_FILE).exists()

@@ -574,12 +574,22 @@ def _save(run: _Run, stored: _Stored, racy: set[str], digest: str) -> bool:
     meta["anchor"] = stored.anchor
     try:
         cachefile.write(run.root / CACHE_FILE, meta, sections)
+        _remove_older_versions(run.root)
     except OSError as error:
         run.notes.append(
             f"cache not saved ({run.root / CACHE_DIR}: {error.strerror}); results are unaffected"
         )
         return False
     return True
+
+
+def _remove_older_versions(root: Path) -> None:
+    """Delete cache files an earlier version of this code wrote (tens of megabytes)."""
+    current = {Path(name).name for name in (CACHE_FILE, CATALOG_FILE, JOURNAL_FILE)}
+    for pattern in ("validate-v*.bin", "catalog-v*.bin", "journal-v*.bin"):
+        for path in (root / CACHE_DIR).glob(pattern):
+            if path.name not in current:
+                path.unlink(missing_ok=True)
 
 
 def cached_catalog(
