@@ -60,8 +60,7 @@ def new_resource(
     tags and pages, and a malformed URL. Runs under a lock, so that concurrent runs
     cannot both add one URL; the file appears whole or not at all.
     """
-    _check_arguments(root, url, title, type_, tags, cited_by)
-    aliases = tag_aliases(root)
+    aliases = _check_arguments(root, url, title, type_, tags, cited_by)
     with registry_lock(root):
         table = lookup.identities(root)
         retired = lookup.tombstones(root)
@@ -119,7 +118,8 @@ class _Taken:
 
 def _check_arguments(
     root: Path, url: str, title: str, type_: str, tags: Sequence[str], cited_by: Sequence[str]
-) -> None:
+) -> dict[str, str]:
+    """Refuse what cannot be added; return the tag aliases (read only if tags are given)."""
     if problem := urls.shape_problem(url):
         detail = (
             "contains credentials" if problem == "credentials" else "is not an absolute http(s) URL"
@@ -129,6 +129,8 @@ def _check_arguments(
         raise UsageError("the title must not be empty")
     if type_ not in RESOURCE_TYPES:
         raise UsageError(f"unknown type `{type_}`; one of: {', '.join(RESOURCE_TYPES)}")
+    if not tags and not cited_by:  # the vocabulary files need not be read
+        return {}
     known = vocabulary_ids(root)
     aliases = tag_aliases(root)
     unknown = [f"tag `{tag}`" for tag in tags if tag not in known["tags"] and tag not in aliases]
@@ -137,6 +139,7 @@ def _check_arguments(
         raise UsageError(
             f"unknown {', '.join(unknown)}; add them to data/tags.yaml or data/pages.yaml first"
         )
+    return aliases
 
 
 def retire(root: Path, stable_id: str, *, reason: str, today: dt.date | None = None) -> Path:
