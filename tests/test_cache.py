@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,19 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, TODAY, MakeRegistry, git
-from resource_registry import Options, cache, cachefile, validate, validation, worktree
+from resource_registry import (
+    Options,
+    authoring,
+    cache,
+    cachefile,
+    catalog,
+    validate,
+    validation,
+    worktree,
+)
 from resource_registry.cache import CACHE_DIR, CACHE_FILE, CATALOG_FILE
+from resource_registry.loading import Document, read_document
+from resource_registry.records import FileResult
 
 
 @pytest.fixture(params=["folder", "git checkout"])
@@ -484,3 +496,59 @@ def test_files_of_older_cache_versions_are_removed(make_registry: MakeRegistry) 
     validate(root, _options())
     assert not any(path.exists() for path in older)
     assert (root / CACHE_FILE).exists()
+
+
+def _parsed_tracked_file(root: Path) -> tuple[Path, str]:
+    """A committed resource file that parses, and its URL, which no other file has."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted((root / "data/resources").rglob("sid_*.yaml")):
+        parsed = read_document(path.read_bytes())
+        data = parsed.data if isinstance(parsed, Document) else None
+        if isinstance(data, dict) and isinstance(url := data.get("url"), str):
+            found.setdefault(url, []).append(path)
+    return next((paths[0], url) for url, paths in found.items() if len(paths) == 1)
+
+
+def test_new_rules_out_a_fresh_url_without_loading_identity_columns(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "_patched_columns", _must_not_run)
+        path = authoring.new_resource(anchored, "https://example.org/certainly-new", title="N")
+    assert path.exists()
+
+
+def test_new_refuses_urls_the_probe_cannot_rule_out(anchored: Path) -> None:
+    """A committed URL (the saved probe says maybe), and one an uncommitted edit just
+    gave a committed file (only the re-checked file knows it): both are refused."""
+    edited, committed_url = _parsed_tracked_file(anchored)
+    with pytest.raises(authoring.DuplicateError):
+        authoring.new_resource(anchored, committed_url, title="Again")
+    edited.write_text(edited.read_text().replace(committed_url, "https://example.org/edited-in"))
+    with pytest.raises(authoring.DuplicateError, match=edited.name):
+        authoring.new_resource(anchored, "https://example.org/edited-in", title="T")
+    authoring.new_resource(anchored, committed_url, title="Freed by the edit")
+
+
+def test_a_probe_says_no_only_for_values_absent_from_its_columns() -> None:
+    key = catalog.ResourceKey  # the row type
+    rows = [
+        key(f"p{n}", f"sid_Probe{n:05d}", None, f"https://e.org/{n}", f"e.org/{n}",
+            (f"https://old.e.org/{n}",), None, (), ())
+        for n in range(2000)
+    ]  # fmt: skip
+    table = catalog.KeyTable.from_results(FileResult(row.path, (), row) for row in rows)
+    probe = catalog.Probe.of(table)
+    decoded = catalog.Probe.decoded(probe.encoded(), {"urls": {"https://e.org/extra"}})
+    for each in (probe, decoded):
+        for n in range(0, 2000, 7):
+            assert each.may_hold("stable_ids", f"sid_probe{n:05d}")  # ignoring case
+            assert each.may_hold("urls", f"https://e.org/{n}")
+            assert each.may_hold("normal_urls", f"e.org/{n}")
+            assert each.may_hold("previous_urls", f"https://old.e.org/{n}")
+    assert decoded.may_hold("urls", "https://e.org/extra")
+    present = {zlib.crc32(f"https://e.org/{n}".encode()) for n in range(2000)}
+    absent = [f"https://e.org/x{n}" for n in range(500)]
+    assert not any(
+        decoded.may_hold("urls", url) for url in absent if zlib.crc32(url.encode()) not in present
+    )

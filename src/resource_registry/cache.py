@@ -53,11 +53,14 @@ from resource_registry import cachefile, worktree
 from resource_registry.cachefile import CACHE_DIR, CacheFile, CorruptCacheError
 from resource_registry.catalog import (
     IDENTITY_COLUMNS,
+    PROBE_COLUMNS,
     Identities,
     Identity,
     Issue,
     KeyTable,
+    Probe,
     identity,
+    probe_values,
 )
 from resource_registry.findings import Finding, Severity
 from resource_registry.layout import Anchor, Discovered
@@ -95,6 +98,7 @@ class CachedRun:
         table: KeyTable | Callable[[], KeyTable],
         *,
         identities: Callable[[], Identities] | None = None,
+        probe: Callable[[], Probe] | None = None,
         notes: list[str] | None = None,
         table_digest: str | None = None,
     ) -> None:
@@ -106,6 +110,7 @@ class CachedRun:
         self.table_digest = table_digest
         self._table = table
         self._identities = identities
+        self._probe = probe
 
     @property
     def table(self) -> KeyTable:
@@ -119,6 +124,13 @@ class CachedRun:
         if isinstance(self._table, KeyTable) or self._identities is None:
             return Identities.of(self.table)
         return self._identities()
+
+    @property
+    def probe(self) -> Probe:
+        """Rules values out of the identity columns without loading them, when it can."""
+        if isinstance(self._table, KeyTable) or self._probe is None:
+            return Probe.of(self.table)
+        return self._probe()
 
 
 @dataclass(slots=True)
@@ -250,12 +262,24 @@ def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRu
             table = KeyTable.from_results(run.check(sorted(set(paths) - gone | fresh.keys())))
             return {name: getattr(table, name) for name in ("paths", *names)}
 
+    def probe() -> Probe:
+        # the saved rows of changed files may give a false "maybe": only ever a look more
+        values: dict[str, set[str]] = {name: set() for name in PROBE_COLUMNS}
+        for result in fresh.values():
+            for name, found in probe_values(result.key).items():
+                values[name] |= found
+        try:
+            return Probe.decoded(base.blob("probe"), values)
+        except CorruptCacheError:
+            return Probe.of(KeyTable(**columns(_VALUE_COLUMNS)))
+
     return CachedRun(
         _decode_all(findings),
         len(paths) - len(gone) + len(new),
         sorted(set(saved_strays).difference(candidates).union(strays)),
         lambda: KeyTable(**columns(_VALUE_COLUMNS)),
         identities=lambda: Identities(**columns(IDENTITY_COLUMNS)),
+        probe=probe,
         notes=run.notes,
         table_digest=digest,
     )
@@ -518,7 +542,8 @@ def _read_all(base: CacheFile, notes: list[str]) -> _Stored | None:
             str(base.meta.get("anchor", "")),
             base.load("unanchored"),
             base.load("folders"),
-            {name: blobs[name] for name in names if name != "signatures"},
+            {name: blobs[name] for name in names if name != "signatures"}
+            | {"probe": base.blob("probe")},
         )
     except (CorruptCacheError, EOFError, ValueError, TypeError):
         notes.append(_CORRUPT_NOTE)
@@ -570,6 +595,7 @@ def _save(run: _Run, stored: _Stored, racy: set[str], digest: str) -> bool:
         for name, column in columns.items()
     }
     sections["digests"] = bytes(stored.digests)
+    sections["probe"] = stored.unchanged_blobs.get("probe") or Probe.of(stored.table).encoded()
     meta = {"fingerprint": _fingerprint(), "day": run.today.isoformat(), "table": digest}
     meta["anchor"] = stored.anchor
     try:

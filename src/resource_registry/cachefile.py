@@ -29,7 +29,7 @@ from typing import Any, Final
 from resource_registry.fsutil import atomic_write
 
 CACHE_DIR: Final = ".resreg-cache"
-RESULTS_FILE: Final = f"{CACHE_DIR}/validate-v4.bin"
+RESULTS_FILE: Final = f"{CACHE_DIR}/validate-v5.bin"
 CATALOG_FILE: Final = f"{CACHE_DIR}/catalog-v2.bin"
 _MAGIC: Final = b"RESREG-CACHE-4\n"
 _LENGTH: Final = 4

@@ -9,13 +9,18 @@ a pointer; the caller locates them in their files.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import marshal
+import zlib
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
 from sys import intern
+from typing import Any
 
 from resource_registry.layout import TOMBSTONES
 from resource_registry.records import FileResult, Pointer, ResourceKey
@@ -115,6 +120,73 @@ class Identities:
 
 
 IDENTITY_COLUMNS = ("stable_ids", "ids", "urls", "normal_urls", "previous_urls")
+PROBE_COLUMNS = ("stable_ids", "urls", "normal_urls", "previous_urls")
+
+
+class Probe:
+    """Whether a value may be in an identity column, without the column: the sorted
+    CRC-32 of each of its values (stable IDs lowercased), and a few values kept as they
+    are. "No" is certain; "maybe" means look in the column itself (a value absent from
+    100,000 collides with one present about once in 40,000 lookups). Loading a column
+    costs 15 ms at 100,000 rows; its probe, a fraction of one."""
+
+    def __init__(
+        self, hashes: Mapping[str, Sequence[int]], values: Mapping[str, set[str]] | None = None
+    ) -> None:
+        self._hashes = hashes
+        self._values = values or {}
+
+    @classmethod
+    def of(cls, table: KeyTable | Identities) -> Probe:
+        return cls({name: sorted(map(_crc, _probed(name, table))) for name in PROBE_COLUMNS})
+
+    @classmethod
+    def decoded(cls, blob: bytes, values: Mapping[str, set[str]]) -> Probe:
+        """A probe saved with :meth:`encoded`, with ``values`` to check as they are."""
+        arrays = {name: array("I") for name in PROBE_COLUMNS}
+        for name, raw in marshal.loads(blob).items():
+            arrays[name].frombytes(raw)
+        return cls(arrays, values)
+
+    def encoded(self) -> bytes:
+        return marshal.dumps(
+            {name: array("I", hashes).tobytes() for name, hashes in self._hashes.items()}
+        )
+
+    def may_hold(self, column: str, value: str) -> bool:
+        if value in self._values.get(column, ()):
+            return True
+        hashes, wanted = self._hashes[column], _crc(value)
+        row = bisect.bisect_left(hashes, wanted)
+        return row < len(hashes) and hashes[row] == wanted
+
+
+def probe_values(key: ResourceKey | None) -> dict[str, set[str]]:
+    """A file's values for a :class:`Probe`, column by column."""
+    if key is None:
+        return {}
+    found = {
+        "stable_ids": {key.stable_id.lower()} if key.stable_id else set(),
+        "urls": {key.url} if key.url else set(),
+        "normal_urls": {key.normal_url} if key.normal_url else set(),
+        "previous_urls": set(key.previous_urls),
+    }
+    return {name: values for name, values in found.items() if values}
+
+
+def _probed(name: str, table: KeyTable | Identities) -> Iterable[str]:
+    column: Sequence[Any] = getattr(table, name)
+    if name == "previous_urls":
+        return chain.from_iterable(column)
+    if name == "stable_ids":
+        return (value.lower() for value in column if value)
+    return (value for value in column if value)
+
+
+def _crc(value: str) -> int:
+    return zlib.crc32(value.encode("utf-8", "surrogatepass"))
+
+
 _VALUE_COLUMNS = (
     "stable_ids",
     "ids",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from resource_registry import cachefile, layout, worktree
 from resource_registry.cache import CachedRun, cached_catalog, run_with_cache
-from resource_registry.catalog import IDENTITY_COLUMNS, Issue, KeyTable, check_catalog
+from resource_registry.catalog import Issue, KeyTable, check_catalog
 from resource_registry.codes import RULES
 from resource_registry.errors import UsageError
 from resource_registry.findings import Finding, Severity
@@ -120,11 +120,18 @@ def _vocabulary_files(root: Path) -> bytes:
 
 
 def file_results(
-    root: Path, options: Options, *, save_cache: bool = True, keys_only: bool = False
+    root: Path,
+    options: Options,
+    *,
+    save_cache: bool = True,
+    keys_only: bool = False,
+    preload: Sequence[str] = (),
 ) -> CachedRun:
     """Per-file results for every resource file, from the cache where valid. With
     ``keys_only`` (for lookups, which must not save the cache), files the cache cannot
-    answer for are only read for their identity (:func:`read_keys`), not checked."""
+    answer for are only read for their identity (:func:`read_keys`), not checked.
+    ``preload`` names the identity columns the caller will want (see
+    :func:`cache.run_with_cache`)."""
     check: Callable[[Sequence[str]], list[FileResult]]
     if keys_only:
         check = partial(read_keys, root)
@@ -138,7 +145,6 @@ def file_results(
         return CachedRun(findings, len(discovered.resources), discovered.strays, table)
     # git lists the files (or the changes since the cache's anchor) while the cache loads
     pending = worktree.begin(root, signatures=True, anchor=cachefile.anchor(root))
-    preload = IDENTITY_COLUMNS if keys_only else ()  # lookups want the identities
     return run_with_cache(root, options.today, pending, check, save=save_cache, preload=preload)
 
 
