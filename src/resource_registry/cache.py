@@ -80,6 +80,7 @@ _VALUE_COLUMNS: Final = (*_STRING_COLUMNS, *_TUPLE_COLUMNS)
 FAST_LIMIT: Final = 200
 _DIGEST_SIZE: Final = 16
 _CORRUPT_NOTE: Final = "cache was corrupt and has been rebuilt"
+_NO_ANCHOR: Final = Anchor("", frozenset(), {})  # results not taken from a git checkout
 
 _EncodedFinding = tuple[int, int, str, str, str, str | None]
 
@@ -142,9 +143,7 @@ class _Stored:
     findings: dict[str, tuple[_EncodedFinding, ...]]
     digests: bytearray  # _DIGEST_SIZE bytes per row: a digest of the row's identity
     strays: list[str] = field(default_factory=list)
-    anchor: str = ""  # the tree of the anchor, "" for none
-    unanchored: list[str] = field(default_factory=list)
-    folders: dict[str, int] = field(default_factory=dict)
+    anchor: Anchor = field(default_factory=lambda: _NO_ANCHOR)
     # the marshalled form of each column as read, dropped when the column changes
     unchanged_blobs: dict[str, bytes] = field(default_factory=dict)
 
@@ -413,14 +412,15 @@ def _whole_run(run: _Run, stored: _Stored | None, discovered: Discovered) -> Cac
         fresh = {result.path: result for result in run.check(stale)}
         updated = _rebuild(paths, rows, current, fresh, stored)
     racy = {path for path in fresh if _racy(run, path, signatures[path])}
-    anchor = discovered.anchor or Anchor("", frozenset(), {})  # "": none
-    state = (discovered.strays, anchor.tree, sorted(anchor.unanchored.union(racy)), anchor.folders)
+    anchor = discovered.anchor or _NO_ANCHOR
+    if racy:  # their results may not be their content's: checked again by warm runs too
+        anchor = Anchor(anchor.tree, anchor.unanchored | racy, anchor.folders)
     unchanged = (
         updated is stored
         and not fresh
-        and state == (stored.strays, stored.anchor, stored.unanchored, stored.folders)
+        and (discovered.strays, anchor) == (stored.strays, stored.anchor)
     )
-    updated.strays, updated.anchor, updated.unanchored, updated.folders = state
+    updated.strays, updated.anchor = discovered.strays, anchor
     digest = _table_digest(updated)
     saved = unchanged or (run.save and _save(run, updated, racy, digest))
     return CachedRun(
@@ -539,9 +539,11 @@ def _read_all(base: CacheFile, notes: list[str]) -> _Stored | None:
             base.load("findings"),
             bytearray(base.blob("digests")),
             base.load("strays"),
-            str(base.meta.get("anchor", "")),
-            base.load("unanchored"),
-            base.load("folders"),
+            Anchor(
+                str(base.meta.get("anchor", "")),
+                frozenset(base.load("unanchored")),
+                base.load("folders"),
+            ),
             {name: blobs[name] for name in names if name != "signatures"}
             | {"probe": base.blob("probe")},
         )
@@ -587,8 +589,8 @@ def _save(run: _Run, stored: _Stored, racy: set[str], digest: str) -> bool:
         "signatures": sigs,
         "findings": stored.findings,
         "strays": stored.strays,
-        "unanchored": stored.unanchored,
-        "folders": stored.folders,
+        "unanchored": sorted(stored.anchor.unanchored),
+        "folders": stored.anchor.folders,
     }
     sections = {
         name: stored.unchanged_blobs.get(name) or marshal.dumps(column)
@@ -597,7 +599,7 @@ def _save(run: _Run, stored: _Stored, racy: set[str], digest: str) -> bool:
     sections["digests"] = bytes(stored.digests)
     sections["probe"] = stored.unchanged_blobs.get("probe") or Probe.of(stored.table).encoded()
     meta = {"fingerprint": _fingerprint(), "day": run.today.isoformat(), "table": digest}
-    meta["anchor"] = stored.anchor
+    meta["anchor"] = stored.anchor.tree
     try:
         cachefile.write(run.root / CACHE_FILE, meta, sections)
         _remove_older_versions(run.root)
