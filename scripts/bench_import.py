@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import BIN, PARSE_FLOOR, PROJECT, timed
+from bench import BIN, PROJECT, parse_floor, timed
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     try:
         runs = [timed([*command, "--into", str(workdir / f"run-{n}")]) for n in range(args.runs)]
         written = workdir / "run-0" / "data" / "resources"
-        floor = timed([sys.executable, "-c", PARSE_FLOOR, str(written)])
+        floor = parse_floor(written)
         files = sum(1 for _ in written.rglob("*.yaml"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 import chromium
-from bench import BIN, PARSE_FLOOR, generate, timed
+from bench import BIN, generate, parse_floor, timed
 
 QUERIES = ("alignment", "safety research", "forec")  # a word, two words, a prefix
 
@@ -34,7 +33,7 @@ def main() -> None:
     try:
         root = workdir / "registry"
         files = generate(root, args.files)
-        floor = timed([sys.executable, "-c", PARSE_FLOOR, str(root / "data" / "resources")])
+        floor = parse_floor(root / "data" / "resources")
         print(f"parse floor {floor.seconds:.2f} s", flush=True)
         exported = timed([resreg, "export", "--root", str(root), "--out", str(workdir / "data")])
         site = workdir / "site"
