@@ -157,6 +157,35 @@ def test_catalog_results_are_reused_only_while_their_inputs_stay_the_same(
     assert (root / CATALOG_FILE).read_bytes() != after_vocabulary
 
 
+def test_catalog_results_hold_on_a_later_day_unless_a_date_was_in_the_future(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validate(root, _options())
+    next_year = TODAY.replace(year=TODAY.year + 1)
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_catalog", _must_not_run)
+        reused = validate(root, Options(today=next_year, jobs=1)).findings
+    assert reused == validate(root, Options(today=next_year, jobs=1, cache=False)).findings
+    tombstones = root / "data/tombstones.yaml"
+    tombstones.write_text(tombstones.read_text().replace("'2025-01-01'", "'2999-01-01'"))
+    dated = validate(root, Options(today=next_year, jobs=1)).findings
+    assert ("data/tombstones.yaml", "C002") in {(f.path, f.code) for f in dated}
+    calls: list[object] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_catalog", _counting_calls(validation.check_catalog, calls))
+        later = validate(root, Options(today=TODAY.replace(year=3001), jobs=1)).findings
+    assert calls, "a result holding a date in the future was reused on a later day"
+    assert ("data/tombstones.yaml", "C002") not in {(f.path, f.code) for f in later}
+
+
+def _counting_calls(function: Callable[..., Any], calls: list[object]) -> Callable[..., Any]:
+    def counted(*arguments: Any) -> Any:
+        calls.append(arguments)
+        return function(*arguments)
+
+    return counted
+
+
 def _must_not_run(*_: object) -> list[object]:
     raise AssertionError("the whole-catalog checks ran although their inputs were cached")
 
@@ -198,13 +227,31 @@ def test_a_corrupt_cache_is_rebuilt(make_registry: MakeRegistry, damage: str) ->
     assert validate(root, _options()).notes == []
 
 
-def test_a_cache_from_another_day_is_not_used(make_registry: MakeRegistry) -> None:
-    root = _registry(make_registry)
+def test_a_cache_from_an_earlier_day_is_used_but_for_dates_then_in_the_future(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _age(root)
+    if (root / ".git").exists():
+        git(root, "update-index", "-q", "--refresh")
     today = validate(root, _options()).findings
-    later_day = TODAY.replace(year=3001)  # the fixtures dated 2999 are no longer in the future
-    later = validate(root, Options(today=later_day, jobs=1)).findings
-    assert later == validate(root, Options(today=later_day, jobs=1, cache=False)).findings
-    assert later != today
+    future = {f.path for f in today if f.code == "C002"}
+    assert future, "the fixtures hold dates in 2999"
+    for later_day in (TODAY.replace(year=TODAY.year + 1), TODAY.replace(year=3001)):
+        checked: list[str] = []
+        with monkeypatch.context() as patch:
+            patch.setattr(validation, "check_file", _counting(validation.check_file, checked))
+            later = validate(root, Options(today=later_day, jobs=1))
+        uncached = validate(root, Options(today=later_day, jobs=1, cache=False))
+        assert later.findings == uncached.findings
+        assert set(checked) <= future  # only the files whose result the day may change
+    assert later.findings != today  # in 3001, the dates of 2999 are no longer in the future
+
+
+def test_a_cache_from_a_later_day_is_not_used(make_registry: MakeRegistry) -> None:
+    root = _registry(make_registry)
+    validate(root, Options(today=TODAY.replace(year=3001), jobs=1))
+    earlier = validate(root, _options())  # the clock was set back: nothing is trusted
+    assert earlier.findings == validate(root, _options(cache=False)).findings
 
 
 def test_an_unwritable_cache_is_noted_not_fatal(make_registry: MakeRegistry) -> None:
@@ -450,6 +497,26 @@ def test_files_checked_by_a_warm_run_are_not_checked_again_while_unchanged(
     edited = validate(anchored, _options())
     assert edited.findings == validate(anchored, _options(cache=False)).findings
     assert edited.findings != first.findings
+
+
+def test_the_journal_holds_on_a_later_day_but_for_dates_then_in_the_future(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _staged_edit(anchored)
+    dated = "data/resources/fx/sid_Fx00000001.yaml"
+    (anchored / dated).parent.mkdir()
+    (anchored / dated).write_bytes((FIXTURES / "bad/future-date.yaml").read_bytes())
+    _age_checkout(anchored)
+    first = validate(anchored, _options())  # checks both and keeps them in the journal
+    future = {f.path for f in first.findings if f.code == "C002"}
+    later = TODAY.replace(year=3001)
+    checked: list[str] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_file", _counting(validation.check_file, checked))
+        report = validate(anchored, Options(today=later, jobs=1))
+    assert dated in checked
+    assert set(checked) <= future  # the staged edit's journal entry holds
+    assert report.findings == validate(anchored, Options(today=later, jobs=1, cache=False)).findings
 
 
 def test_a_file_edited_just_before_a_warm_run_is_not_kept_in_the_journal(

@@ -3,8 +3,10 @@
 It lives in ``.resreg-cache/`` under the registry root (which ignores itself in git). An
 entry is reused only when the file's signature is what it was (its content hash from
 git's index, or its size, modification time (ns) and inode: see
-:mod:`resource_registry.worktree`), the code and the day are the same, and the cache
-file's checksums are right; anything else is rebuilt, never trusted. Files modified less
+:mod:`resource_registry.worktree`), the code is the same, and the cache file's
+checksums are right; anything else is rebuilt, never trusted. The day of the run matters
+only to files that had a date in the future (:func:`_day_dependent`): on a later day
+they are checked again. Files modified less
 than two seconds before a run started are never cached, so a write that lands within
 one timestamp tick of the scan, or between git's look and ours, cannot hide behind an
 old entry. Writes are atomic (temporary file and rename), so concurrent runs see a
@@ -64,7 +66,7 @@ from resource_registry.catalog import (
 )
 from resource_registry.findings import Finding, Severity
 from resource_registry.layout import Anchor, Discovered
-from resource_registry.records import FileResult, ResourceKey
+from resource_registry.records import IN_THE_FUTURE, FileResult, ResourceKey
 
 __all__ = ["CACHE_DIR", "CACHE_FILE", "CATALOG_FILE", "CachedRun", "cached_catalog"]
 
@@ -183,11 +185,17 @@ def run_with_cache(
     if warm is not None:
         return warm
     stored = _read_all(base, run.notes) if base is not None else None
+    if stored is not None and base is not None and _saved_before(base.meta, run.today):
+        dated = _day_dependent(stored.findings)
+        for row, path in enumerate(stored.table.paths):
+            if path in dated:
+                stored.signatures[row] = ""  # matches no file: checked again
     return _whole_run(run, stored, pending.result())
 
 
 def _open(run: _Run) -> CacheFile | None:
-    """The saved results, if they were saved today by this code and are not damaged."""
+    """The saved results, if this code saved them today or on an earlier day (see
+    :func:`_day_dependent`) and they are not damaged."""
     try:
         base = cachefile.read(run.root / CACHE_FILE)
     except CorruptCacheError:
@@ -195,7 +203,22 @@ def _open(run: _Run) -> CacheFile | None:
         return None
     if base is None or base.meta.get("fingerprint") != _fingerprint():
         return None
-    return base if base.meta.get("day") == run.today.isoformat() else None
+    return base if str(base.meta.get("day")) <= run.today.isoformat() else None
+
+
+def _saved_before(meta: Mapping[str, object], today: dt.date) -> bool:
+    return meta.get("day") != today.isoformat()
+
+
+def _day_dependent(findings: Mapping[str, Iterable[_EncodedFinding]]) -> set[str]:
+    """The files whose results may differ on a later day than the one they were taken
+    on: those with a date in the future then. Nothing else compares with the day, and a
+    date that was not in the future never will be, so every other result still holds."""
+    return {path for path, found in findings.items() if _depends_on_day(found)}
+
+
+def _depends_on_day(findings: Iterable[_EncodedFinding]) -> bool:
+    return any(code == IN_THE_FUTURE for _, _, code, *_ in findings)
 
 
 def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRun | None:
@@ -226,6 +249,8 @@ def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRu
     if changed is None:
         return None
     candidates = changed.union(unanchored, added)
+    if _saved_before(base.meta, run.today):
+        candidates |= _day_dependent(saved_findings)
     if len(candidates) > FAST_LIMIT:
         return None
     classified = worktree.classify(run.root, candidates)
@@ -296,15 +321,20 @@ def _journal_results(run: _Run, resources: Mapping[str, str]) -> dict[str, FileR
     so that a change in progress is not checked again on every run."""
     try:
         journal = cachefile.read(run.root / JOURNAL_FILE)
-        if journal is None or journal.meta != _journal_meta(run.today):
+        if journal is None or journal.meta.get("fingerprint") != _fingerprint():
+            return {}
+        if str(journal.meta.get("day")) > run.today.isoformat():
             return {}
         entries: dict[str, _JournalEntry] = journal.load("entries")
     except CorruptCacheError:
         return {}
+    stale: set[str] = set()
+    if _saved_before(journal.meta, run.today):
+        stale = _day_dependent({path: entry[2] for path, entry in entries.items()})
     results = {}
     for path, signature in resources.items():
         entry = entries.get(path)
-        if entry is not None and entry[0] == signature:
+        if entry is not None and entry[0] == signature and path not in stale:
             key = ResourceKey._make(entry[1]) if entry[1] is not None else None
             results[path] = FileResult(path, tuple(_decode(path, entry[2])), key)
     return results
@@ -628,25 +658,37 @@ def cached_catalog(
     compute: Callable[[], tuple[list[Finding], list[Issue]]],
 ) -> tuple[list[Finding], list[Issue]]:
     """``compute()`` (the vocabulary's findings and the whole-catalog issues), or its
-    stored result when the identity table (by digest), the vocabulary files (by content),
-    the code and the day are all the same as when it was stored."""
+    stored result when the identity table (by digest), the vocabulary files (by content)
+    and the code are the same as when it was stored, on the same day or, if no date was
+    in the future then, an earlier one (see :func:`_day_dependent`)."""
     key = hashlib.sha256(
-        "\0".join((_fingerprint(), today.isoformat(), table_digest)).encode() + vocabulary_files
+        "\0".join((_fingerprint(), table_digest)).encode() + vocabulary_files
     ).hexdigest()
     with contextlib.suppress(CorruptCacheError):  # then computed again
         stored = cachefile.read(root / CATALOG_FILE)
         if stored is not None and stored.meta.get("key") == key:
             found, issues = stored.load("result")
-            findings = [f for path, encoded in found for f in _decode(path, encoded)]
-            return findings, [Issue(*issue) for issue in issues]
+            if _still_holds(stored.meta, today, found):
+                findings = [f for path, encoded in found for f in _decode(path, encoded)]
+                return findings, [Issue(*issue) for issue in issues]
     findings, issues = compute()
     encoded = [(f.path, (_encode(f),)) for f in findings]
     plain = [(i.path, i.pointer, i.code, i.message, i.hint) for i in issues]
     with contextlib.suppress(OSError):  # results stand without it
-        cachefile.write(
-            root / CATALOG_FILE, {"key": key}, {"result": marshal.dumps((encoded, plain))}
-        )
+        meta = {"key": key, "day": today.isoformat()}
+        cachefile.write(root / CATALOG_FILE, meta, {"result": marshal.dumps((encoded, plain))})
     return findings, issues
+
+
+def _still_holds(
+    meta: Mapping[str, object],
+    today: dt.date,
+    findings: Iterable[tuple[str, Iterable[_EncodedFinding]]],
+) -> bool:
+    day = str(meta.get("day"))
+    if day == today.isoformat():
+        return True
+    return day < today.isoformat() and not any(_depends_on_day(found) for _, found in findings)
 
 
 _CODE_FINGERPRINT: list[str] = []

@@ -266,6 +266,12 @@ def _url_problems(record: Mapping[str, object]) -> ProblemStream:
                 yield ("C008", pointer, f"`{url}` is not an absolute http(s) URL with a host", None)
 
 
+# The only finding that depends on the day of the run: a date after it. A date that is
+# not in the future stays so, so other results hold on every later day (the cache
+# relies on this).
+IN_THE_FUTURE: Final = "C002"
+
+
 def _date_problems(record: Mapping[str, object], today: dt.date) -> ProblemStream:
     if isinstance(published := record.get("published_date"), str):
         yield from date_problems(("published_date",), published, today)
@@ -281,7 +287,7 @@ def _timestamp_problems(pointer: Pointer, text: str, today: dt.date) -> ProblemS
         yield ("C001", pointer, f"`{text}` is not a real time", None)
         return
     if moment.date() > today:
-        yield ("C002", pointer, f"`{text}` is in the future", f"today is {today.isoformat()}")
+        yield _in_the_future(pointer, text, today)
 
 
 def date_problems(pointer: Pointer, text: str, today: dt.date) -> ProblemStream:
@@ -294,7 +300,13 @@ def date_problems(pointer: Pointer, text: str, today: dt.date) -> ProblemStream:
         yield ("C001", pointer, f"`{text}` is not a real date", None)
         return
     if tuple(parts) > (today.year, today.month, today.day)[: len(parts)]:
-        yield ("C002", pointer, f"`{text}` is in the future", f"today is {today.isoformat()}")
+        yield _in_the_future(pointer, text, today)
+
+
+def _in_the_future(
+    pointer: Pointer, text: str, today: dt.date
+) -> tuple[str, Pointer, str, str | None]:
+    return (IN_THE_FUTURE, pointer, f"`{text}` is in the future", f"today is {today.isoformat()}")
 
 
 def _text_problems(record: Mapping[str, object]) -> ProblemStream:
