@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MakeRegistry, git, resource_text
-from resource_registry import layout, worktree
+from resource_registry import cache, layout, worktree
 from resource_registry.records import shard_path
 
 CLEAN = "sid_CLEANAAAAA"
@@ -118,6 +118,13 @@ def test_a_stale_stat_cache_is_refreshed_not_trusted(
     )
     assert signatures[shard_path(EDITED)].startswith("s")
     assert git(root, "diff-files", "--name-only").split() == [shard_path(EDITED)]
+
+
+def test_a_stat_cache_is_refreshed_before_warm_runs_would_stop_being_warm() -> None:
+    """The paths git cannot vouch for at a full run are re-checked by each warm run,
+    which gives way to the full run past its limit: a stale stat cache (touched files)
+    must be refreshed before it reaches that limit, or every run would be a full one."""
+    assert worktree._STALE_INDEX < cache.FAST_LIMIT
 
 
 def test_when_git_cannot_start_the_folder_is_walked(

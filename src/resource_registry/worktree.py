@@ -46,7 +46,9 @@ _GIT_LISTINGS: Final = {
 # Against a tree: every tracked path whose working copy (staged or not) may differ from it.
 _DIFF_AGAINST: Final = ["diff-index", "--raw", "-z", "--no-renames", "--relative"]
 # More files than this reported as modified means git's stat cache is stale: refresh it.
-_STALE_INDEX: Final = 1000
+# Well under the warm run's limit (cache.FAST_LIMIT): the paths git cannot vouch for are
+# re-checked by every warm run, and past that limit every run would list every file.
+_STALE_INDEX: Final = 100
 # Entries of regular files, merged, that git checks for changes (tag H).
 _VOUCHED: Final = ("H 100644 ", "H 100755 ")
 # A stage other than 0 (a merge conflict); may also match an odd path, which only costs
