@@ -21,6 +21,7 @@ from resource_registry import (
     cache,
     cachefile,
     catalog,
+    lookup,
     validate,
     validation,
     worktree,
@@ -419,6 +420,174 @@ def test_too_many_changes_take_the_whole_run_which_anchors_again(
     report = validate(anchored, _options())
     assert report.findings == validate(anchored, _options(cache=False)).findings
     assert cachefile.anchor(anchored) == git(anchored, "rev-parse", "HEAD^{tree}").strip()
+
+
+def _commit_all(root: Path, message: str) -> None:
+    git(root, "add", "-A", "data")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    _age_checkout(root)
+
+
+def _head_tree(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD^{tree}").strip()
+
+
+def _same_as_uncached(root: Path, warm: validation.Report | None = None) -> None:
+    warm = warm or validate(root, _options())
+    uncached = validate(root, _options(cache=False))
+    assert (warm.findings, warm.files_checked) == (uncached.findings, uncached.files_checked)
+    assert lookup.identities(root) == lookup.identities(root, cache=False)
+
+
+HISTORY: dict[str, Callable[[Path], None]] = {
+    "an edit committed": _staged_edit,
+    "an identity edit committed": _identity_edit,
+    "a new file committed": _new_untracked_file,
+    "a new folder committed": _new_folder,
+    "the first edit undone and committed": lambda root: _edit(root, "type: report", "type: paper"),
+    "an empty commit": lambda root: None,
+    "a file deleted and committed": _deleted,
+}
+
+
+def test_warm_runs_move_the_anchor_to_each_new_commit(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After each commit, the next saving warm run anchors the results to the new HEAD
+    (without listing every file), and the run after it checks nothing at all."""
+    monkeypatch.setattr(worktree.Pending, "result", _must_not_list)
+    for change in HISTORY.values():
+        change(anchored)
+        _commit_all(anchored, "change")
+        _same_as_uncached(anchored)  # the first run after the commit moves the anchor
+        assert cachefile.anchor(anchored) == _head_tree(anchored)
+        with monkeypatch.context() as patch:
+            patch.setattr(validation, "check_file", _must_not_run)
+            warm = validate(anchored, _options())
+        _same_as_uncached(anchored, warm)
+
+
+def test_uncommitted_changes_stay_unanchored_when_the_anchor_moves(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _staged_edit(anchored)
+    _commit_all(anchored, "edit")
+    _edit(anchored, "type: report", "type: papyrus")  # left uncommitted
+    _new_untracked_file(anchored)
+    _age_checkout(anchored)
+    _same_as_uncached(anchored)
+    assert cachefile.anchor(anchored) == _head_tree(anchored)
+    _edit(anchored, "type: papyrus", "type: report")  # back to the commit's content
+    _age_checkout(anchored)
+    _same_as_uncached(anchored)
+    (anchored / "data/resources/aa/sid_AAAANEWAAA.yaml").unlink()
+    _same_as_uncached(anchored)
+
+
+def test_a_folder_looked_into_is_not_looked_into_again(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _new_untracked_file(anchored)
+    _age_checkout(anchored)
+    _same_as_uncached(anchored)  # looks into data/resources/aa and keeps its new time
+    looked: list[str] = []
+    real = worktree._unknown_entries
+
+    def counted(root: Path, folder: str, *rest: Any) -> Any:
+        looked.append(folder)
+        return real(root, folder, *rest)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(worktree, "_unknown_entries", counted)
+        warm = validate(anchored, _options())
+    assert looked == []
+    _same_as_uncached(anchored, warm)
+    _new_folder(anchored)  # a folder modified since is looked into again
+    with monkeypatch.context() as patch:
+        patch.setattr(worktree, "_unknown_entries", counted)
+        again = validate(anchored, _options())
+    assert "data/resources" in looked  # where the new folder was made
+    assert "data/resources/aa" not in looked
+    _same_as_uncached(anchored, again)
+
+
+def test_a_commit_made_while_the_anchor_moves_is_not_trusted(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file committed between the run's look at the files and its move of the anchor
+    was not checked by the run: it stays unanchored, so the next run checks it."""
+    _staged_edit(anchored)
+    _commit_all(anchored, "edit")
+    real = worktree.head_tree
+
+    def commit_meanwhile(root: Path) -> str | None:
+        other = "data/resources/zz/future-date.yaml"
+        _edit(root, "type: paper", "type: papyrus", other)  # a finding more
+        git(root, "commit", "-q", "-a", "-m", "meanwhile")
+        _age_checkout(root)
+        return real(root)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(worktree, "head_tree", commit_meanwhile)
+        validate(anchored, _options())
+    _same_as_uncached(anchored)
+
+
+def test_a_file_changed_back_while_the_anchor_moves_is_not_trusted(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An uncommitted edit checked by the run, then undone (back to the commit's
+    content) before the anchor moves: git then sees no difference, but what the run
+    checked is not what the file holds."""
+    _staged_edit(anchored)
+    _commit_all(anchored, "edit")
+    _edit(anchored, "type: report", "type: papyrus")
+    _age_checkout(anchored)
+    real = worktree.differing
+
+    def undone_meanwhile(root: Path, *rest: Any) -> Any:
+        git(root, "checkout", "-q", "--", TARGET)  # which brings git's stat cache up to date
+        return real(root, *rest)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(worktree, "differing", undone_meanwhile)
+        validate(anchored, _options())
+    _same_as_uncached(anchored)
+
+
+def test_a_file_deleted_in_a_commit_then_made_again_is_found(anchored: Path) -> None:
+    kept = (anchored / TARGET).read_text()
+    _deleted(anchored)
+    _commit_all(anchored, "deleted")
+    _same_as_uncached(anchored)  # the anchor moves: the file is gone from the results
+    (anchored / TARGET).write_text(kept.replace("type: paper", "type: papyrus"))
+    _age_checkout(anchored)
+    _same_as_uncached(anchored)
+
+
+def test_an_overlay_laid_over_another_cache_file_is_ignored(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _staged_edit(anchored)
+    _commit_all(anchored, "edit")
+    _same_as_uncached(anchored)  # the journal now holds an overlay
+    _identity_edit(anchored)
+    _commit_all(anchored, "identity")
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "FAST_LIMIT", 0)  # a whole run: a new cache file
+        _same_as_uncached(anchored)
+    _same_as_uncached(anchored)
+
+
+def test_past_the_overlay_limit_the_anchor_stays(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "_OVERLAY_LIMIT", 0)
+    before = cachefile.anchor(anchored)
+    _staged_edit(anchored)
+    _commit_all(anchored, "edit")
+    _same_as_uncached(anchored)
+    assert cachefile.anchor(anchored) == before != _head_tree(anchored)
 
 
 def test_a_damaged_identity_column_is_noticed_when_needed(anchored: Path) -> None:

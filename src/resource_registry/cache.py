@@ -29,8 +29,10 @@ Two ways to use it:
   files (:func:`worktree.new_paths`); those paths and the unanchored ones are checked
   again, and every other file's saved result stands. Nothing is listed, loaded or
   saved per file; the identity columns are loaded only if the whole-catalog checks
-  must run again. When too many paths changed (``FAST_LIMIT``), the whole run takes
-  over and anchors the cache to the current commit.
+  must run again. After a commit, a warm run moves the anchor to the new commit's tree
+  through a small overlay in the journal (see "the journal" below). When too many
+  paths changed (``FAST_LIMIT``), the whole run takes over and anchors the cache file
+  itself to the current commit.
 
 Whole-catalog results are cached too (:func:`cached_catalog`), under a digest of every
 row's identity: an edit that changes no identity reuses them.
@@ -51,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from resource_registry import cachefile, worktree
+from resource_registry import cachefile, layout, worktree
 from resource_registry.cachefile import CACHE_DIR, CacheFile, CorruptCacheError
 from resource_registry.catalog import (
     IDENTITY_COLUMNS,
@@ -72,7 +74,7 @@ __all__ = ["CACHE_DIR", "CACHE_FILE", "CATALOG_FILE", "CachedRun", "cached_catal
 
 CACHE_FILE: Final = cachefile.RESULTS_FILE
 CATALOG_FILE: Final = cachefile.CATALOG_FILE
-JOURNAL_FILE: Final = f"{CACHE_DIR}/journal-v1.bin"
+JOURNAL_FILE: Final = cachefile.JOURNAL_FILE
 _RACY_NS: Final = 2_000_000_000
 _STRING_COLUMNS: Final = ("stable_ids", "ids", "urls", "normal_urls", "publications")
 _TUPLE_COLUMNS: Final = ("previous_urls", "tags", "cited_by")
@@ -222,24 +224,19 @@ def _depends_on_day(findings: Iterable[_EncodedFinding]) -> bool:
 
 
 def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRun | None:
-    """Results from the anchored cache and a re-check of the paths git says may differ
-    from the anchor (or their results in the journal, if unchanged since); None when
-    this cannot be done (the whole run then takes over)."""
-    anchor = base.meta.get("anchor")
-    if not anchor or not pending.changes_only or pending.anchor != anchor:
-        return None
+    """Results from the anchored cache (and the journal's overlay) and a re-check of the
+    paths git says may differ from the anchor (or their results in the journal, if
+    unchanged since); None when this cannot be done (the whole run then takes over)."""
+    journal = _Journal.read(run, base)
     try:  # all that can be done while git is still comparing files with the anchor
-        paths: list[str] = base.load("paths")
-        saved_strays: list[str] = base.load("strays")
-        known = set(saved_strays)
-        added = worktree.new_paths(
-            run.root,
-            base.load("folders"),
-            lambda path: path in known or _row_in(paths, path) >= 0,
-        )
-        unanchored: list[str] = base.load("unanchored")
+        anchor = journal.overlay.anchor if journal.overlay else _saved_anchor(base)
+        if not anchor.tree or not pending.changes_only or pending.anchor != anchor.tree:
+            return None
+        saved = _Saved(base, journal.overlay)
+        scanned: dict[str, int] = {}
+        added = worktree.new_paths(run.root, anchor.folders, saved.knows, scanned)
         digests = base.blob("digests")
-        saved_findings: dict[str, tuple[_EncodedFinding, ...]] = base.load("findings")
+        saved_findings = saved.findings()
         with _collector_paused():
             loaded = {name: base.load(name) for name in run.preload}
     except CorruptCacheError:
@@ -248,8 +245,9 @@ def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRu
     changed = pending.changes()
     if changed is None:
         return None
-    candidates = changed.union(unanchored, added)
-    if _saved_before(base.meta, run.today):
+    candidates = changed | anchor.unanchored | added
+    overlay_aged = journal.overlay is not None and _saved_before(journal.meta, run.today)
+    if overlay_aged or _saved_before(base.meta, run.today):
         candidates |= _day_dependent(saved_findings)
     if len(candidates) > FAST_LIMIT:
         return None
@@ -257,15 +255,80 @@ def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRu
     if classified is None:  # a nested repository: the whole listing decides
         return None
     resources, strays = classified
-    fresh = _journal_results(run, resources)
+    fresh = journal.results(resources)
     checked = run.check(sorted(resources.keys() - fresh))
     fresh.update((result.path, result) for result in checked)
-    if run.save and checked:
-        _save_journal(run, resources, fresh)
-    rows = {path: _row_in(paths, path) for path in candidates}
+    now = _Now(candidates, resources, fresh, saved.strays.difference(candidates).union(strays))
+    if run.save:
+        moved = _moved(run, anchor, journal.overlay, now, added, scanned)
+        if checked or moved is not None:
+            journal.save(run, base, now, moved or journal.overlay)
+    return _warm_result(run, base, saved, now, saved_findings, digests, loaded)
+
+
+@dataclass(frozen=True, slots=True)
+class _Now:
+    """What a warm run found: the paths it looked at (``candidates``), the resource files
+    among them with their stat signatures, their results, and every stray."""
+
+    candidates: set[str]
+    resources: dict[str, str]
+    fresh: dict[str, FileResult]
+    strays: set[str]
+
+
+class _Saved:
+    """The saved per-file results as a warm run sees them: the cache file's rows, with
+    the journal's overlay (the rows a later anchor changed) laid over them."""
+
+    def __init__(self, base: CacheFile, overlay: _Overlay | None) -> None:
+        self.paths: list[str] = base.load("paths")
+        self.overlay_rows = overlay.rows if overlay else {}
+        self.strays: set[str] = set(overlay.strays if overlay else base.load("strays"))
+        self._base = base
+
+    def knows(self, path: str) -> bool:
+        """Whether ``path`` is a resource file or a stray of the saved results."""
+        if path in self.strays:
+            return True
+        if path in self.overlay_rows:
+            return self.overlay_rows[path] is not None
+        return _row_in(self.paths, path) >= 0
+
+    def findings(self) -> dict[str, tuple[_EncodedFinding, ...]]:
+        found: dict[str, tuple[_EncodedFinding, ...]] = self._base.load("findings")
+        for path, row in self.overlay_rows.items():
+            found.pop(path, None)
+            if row is not None and row[1]:
+                found[path] = row[1]
+        return found
+
+    def overlay_results(self) -> dict[str, FileResult]:
+        """The overlay's rows that hold a file, as results."""
+        return {
+            path: _result(path, *row) for path, row in self.overlay_rows.items() if row is not None
+        }
+
+
+def _warm_result(
+    run: _Run,
+    base: CacheFile,
+    saved: _Saved,
+    now: _Now,
+    saved_findings: dict[str, tuple[_EncodedFinding, ...]],
+    digests: bytes,
+    loaded: dict[str, list[Any]],
+) -> CachedRun:
+    """The cache file's results with the overlay's rows and the re-checked files laid
+    over them."""
+    paths = saved.paths
+    overlaid = saved.overlay_results()
+    fresh = {path: overlaid[path] for path in overlaid.keys() - now.candidates} | now.fresh
+    touched = now.candidates | saved.overlay_rows.keys()
+    rows = {path: _row_in(paths, path) for path in touched}
     gone = {path for path, row in rows.items() if row >= 0 and path not in fresh}
     new = {path for path in fresh if rows[path] < 0}
-    findings = {path: found for path, found in saved_findings.items() if path not in candidates}
+    findings = {path: found for path, found in saved_findings.items() if path not in touched}
     findings.update(
         (path, tuple(map(_encode, result.findings)))
         for path, result in fresh.items()
@@ -300,7 +363,7 @@ def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRu
     return CachedRun(
         _decode_all(findings),
         len(paths) - len(gone) + len(new),
-        sorted(set(saved_strays).difference(candidates).union(strays)),
+        sorted(now.strays),
         lambda: KeyTable(**columns(_VALUE_COLUMNS)),
         identities=lambda: Identities(**columns(IDENTITY_COLUMNS)),
         probe=probe,
@@ -309,58 +372,169 @@ def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRu
     )
 
 
+def _saved_anchor(base: CacheFile) -> Anchor:
+    tree = str(base.meta.get("anchor") or "")
+    if not tree:
+        return _NO_ANCHOR
+    return Anchor(tree, frozenset(base.load("unanchored")), base.load("folders"))
+
+
+# --- the journal -----------------------------------------------------------------------
+#
+# Warm runs leave the cache file (tens of megabytes) as it is; what they learn goes to a
+# small journal instead:
+#
+# - the results of the files they checked, by stat signature, so that a change in
+#   progress is not checked again on every run;
+# - an *overlay* that moves the saved results onto a later anchor: the tree of the new
+#   HEAD after a commit, with the rows that differ from the cache file's, and the times
+#   of folders looked into since. Without it, every path committed since the last whole
+#   run, and every folder a file was added to, would be looked at by every warm run.
+
 # A journal entry: the file's stat signature, its identity and its findings.
 _JournalEntry = tuple[str, tuple[object, ...] | None, tuple[_EncodedFinding, ...]]
+# An overlay row: the identity and findings of a file, or None where the file is gone.
+_OverlayRow = tuple[tuple[object, ...] | None, tuple[_EncodedFinding, ...]] | None
+# Past this many overlay rows, the anchor stays until the next whole run rewrites the
+# cache file (warm runs lay every row over the saved ones).
+_OVERLAY_LIMIT: Final = 2000
 
 
-def _journal_results(run: _Run, resources: Mapping[str, str]) -> dict[str, FileResult]:
-    """Results from the journal for the files (path: stat signature) it holds unchanged.
+@dataclass(frozen=True, slots=True)
+class _Overlay:
+    anchor: Anchor
+    rows: dict[str, _OverlayRow]
+    strays: list[str]
 
-    Warm runs save nothing per file in the cache itself; the files they check (those
-    that differ from the anchor) are kept in a small journal instead, by stat signature,
-    so that a change in progress is not checked again on every run."""
-    try:
-        journal = cachefile.read(run.root / JOURNAL_FILE)
-        if journal is None or journal.meta.get("fingerprint") != _fingerprint():
-            return {}
-        if str(journal.meta.get("day")) > run.today.isoformat():
-            return {}
-        entries: dict[str, _JournalEntry] = journal.load("entries")
-    except CorruptCacheError:
-        return {}
-    stale: set[str] = set()
-    if _saved_before(journal.meta, run.today):
-        stale = _day_dependent({path: entry[2] for path, entry in entries.items()})
-    results = {}
-    for path, signature in resources.items():
-        entry = entries.get(path)
-        if entry is not None and entry[0] == signature and path not in stale:
-            key = ResourceKey._make(entry[1]) if entry[1] is not None else None
-            results[path] = FileResult(path, tuple(_decode(path, entry[2])), key)
-    return results
+    def encoded(self) -> bytes:
+        unanchored, folders = sorted(self.anchor.unanchored), self.anchor.folders
+        return marshal.dumps((unanchored, folders, self.rows, self.strays))
+
+    @classmethod
+    def decoded(cls, tree: str, parts: tuple[Any, ...]) -> _Overlay:
+        unanchored, folders, rows, strays = parts
+        return cls(Anchor(tree, frozenset(unanchored), folders), rows, strays)
 
 
-def _save_journal(
-    run: _Run, resources: Mapping[str, str], results: Mapping[str, FileResult]
-) -> None:
-    """Keep the results of the files checked (not those modified within the racy window:
-    they are checked again next time). A failure only costs the next run a check."""
-    entries: dict[str, _JournalEntry] = {
-        path: (
-            signature,
-            tuple(result.key) if result.key is not None else None,
-            tuple(map(_encode, result.findings)),
-        )
-        for path, signature in resources.items()
-        if (result := results[path]) and not _racy(run, path, signature)
-    }
-    with contextlib.suppress(OSError):
+@dataclass(frozen=True, slots=True)
+class _Journal:
+    meta: dict[str, Any]
+    entries: dict[str, _JournalEntry]
+    overlay: _Overlay | None
+    stale: set[str]  # entries whose result may differ today (see _day_dependent)
+
+    @classmethod
+    def read(cls, run: _Run, base: CacheFile) -> _Journal:
+        """The journal, if this code wrote it on this day or an earlier one; its overlay
+        only if it was laid over this very cache file. A damaged one is ignored."""
+        try:
+            journal = cachefile.read(run.root / JOURNAL_FILE)
+            if journal is None or journal.meta.get("fingerprint") != _fingerprint():
+                return _NO_JOURNAL
+            if str(journal.meta.get("day")) > run.today.isoformat():
+                return _NO_JOURNAL
+            entries: dict[str, _JournalEntry] = journal.load("entries")
+            overlay = None
+            laid_over = journal.meta.get("base")
+            if journal.meta.get("tree") and laid_over and laid_over == base.meta.get("generation"):
+                overlay = _Overlay.decoded(journal.meta["tree"], journal.load("overlay"))
+        except (CorruptCacheError, KeyError, TypeError, ValueError):
+            return _NO_JOURNAL
+        stale = set()
+        if _saved_before(journal.meta, run.today):
+            stale = _day_dependent({path: entry[2] for path, entry in entries.items()})
+        return cls(journal.meta, entries, overlay, stale)
+
+    def results(self, resources: Mapping[str, str]) -> dict[str, FileResult]:
+        """Results for the files (path: stat signature) the journal holds unchanged."""
+        results = {}
+        for path, signature in resources.items():
+            entry = self.entries.get(path)
+            if entry is not None and entry[0] == signature and path not in self.stale:
+                results[path] = _result(path, entry[1], entry[2])
+        return results
+
+    @staticmethod
+    def save(run: _Run, base: CacheFile, now: _Now, overlay: _Overlay | None) -> None:
+        """Keep the results of the files checked (not those modified within the racy
+        window: they are checked again next time), and the overlay. A failure only
+        costs the next run some work."""
+        entries: dict[str, _JournalEntry] = {
+            path: (signature, *_row(result))
+            for path, signature in now.resources.items()
+            if (result := now.fresh[path]) and not _racy(run, path, signature)
+        }
+        meta = {"fingerprint": _fingerprint(), "day": run.today.isoformat()}
         sections = {"entries": marshal.dumps(entries)}
-        cachefile.write(run.root / JOURNAL_FILE, _journal_meta(run.today), sections)
+        if overlay is not None and base.meta.get("generation"):
+            meta |= {"base": base.meta["generation"], "tree": overlay.anchor.tree}
+            sections["overlay"] = overlay.encoded()
+        with contextlib.suppress(OSError):
+            cachefile.write(run.root / JOURNAL_FILE, meta, sections)
 
 
-def _journal_meta(today: dt.date) -> dict[str, str]:
-    return {"fingerprint": _fingerprint(), "day": today.isoformat()}
+_NO_JOURNAL: Final = _Journal({}, {}, None, set())
+
+
+def _moved(
+    run: _Run,
+    anchor: Anchor,
+    overlay: _Overlay | None,
+    now: _Now,
+    added: set[str],
+    scanned: dict[str, int],
+) -> _Overlay | None:
+    """The overlay that anchors this run's results to the tree of HEAD and to the folder
+    times it saw; None when the anchor stays (nothing moved, or it cannot be moved)."""
+    trusted_before = run.started_ns - _RACY_NS
+    folders = anchor.folders | {
+        folder: modified if modified < trusted_before else -1
+        for folder, modified in scanned.items()
+    }
+    rows = dict(overlay.rows) if overlay else {}
+    head = worktree.head_tree(run.root)
+    if head is None or (head == anchor.tree and folders == anchor.folders):
+        return None
+    if head == anchor.tree:  # only folder times: the files added stay unanchored
+        return _Overlay(Anchor(head, anchor.unanchored | added, folders), rows, sorted(now.strays))
+    committed = worktree.tree_changes(run.root, anchor.tree, head)
+    if committed is None or len(rows) + len(now.candidates) > _OVERLAY_LIMIT:
+        return None
+    differing = worktree.differing(run.root, head, now.candidates | committed)
+    if differing is None:
+        return None
+    # a path committed since but not checked by this run holds its old result
+    unanchored = differing | (committed - now.candidates)
+    unanchored |= {
+        path for path, signature in now.resources.items() if _changed_since(run, path, signature)
+    }
+    for path in now.candidates - unanchored:
+        result = now.fresh.get(path)
+        rows[path] = _row(result) if result is not None else None
+    return _Overlay(Anchor(head, frozenset(unanchored), folders), rows, sorted(now.strays))
+
+
+def _changed_since(run: _Run, path: str, signature: str) -> bool:
+    """Whether the file may not hold what was checked: it was modified within the racy
+    window, or since it was looked at."""
+    try:
+        current = layout.stat_signature(os.lstat(run.root / path))
+    except OSError:
+        return True
+    return current != signature or _racy(run, path, signature)
+
+
+def _row(result: FileResult) -> tuple[tuple[object, ...] | None, tuple[_EncodedFinding, ...]]:
+    key = tuple(result.key) if result.key is not None else None
+    return key, tuple(map(_encode, result.findings))
+
+
+def _result(
+    path: str, key: tuple[object, ...] | None, findings: Iterable[_EncodedFinding]
+) -> FileResult:
+    return FileResult(
+        path, tuple(_decode(path, findings)), ResourceKey._make(key) if key is not None else None
+    )
 
 
 def _identity_changes(
@@ -630,6 +804,7 @@ def _save(run: _Run, stored: _Stored, racy: set[str], digest: str) -> bool:
     sections["probe"] = stored.unchanged_blobs.get("probe") or Probe.of(stored.table).encoded()
     meta = {"fingerprint": _fingerprint(), "day": run.today.isoformat(), "table": digest}
     meta["anchor"] = stored.anchor.tree
+    meta["generation"] = os.urandom(8).hex()  # what a journal's overlay is laid over
     try:
         cachefile.write(run.root / CACHE_FILE, meta, sections)
         _remove_older_versions(run.root)

@@ -31,6 +31,7 @@ from resource_registry.fsutil import atomic_write
 CACHE_DIR: Final = ".resreg-cache"
 RESULTS_FILE: Final = f"{CACHE_DIR}/validate-v5.bin"
 CATALOG_FILE: Final = f"{CACHE_DIR}/catalog-v2.bin"
+JOURNAL_FILE: Final = f"{CACHE_DIR}/journal-v2.bin"
 _MAGIC: Final = b"RESREG-CACHE-4\n"
 _LENGTH: Final = 4
 _DIGEST: Final = 32
@@ -117,10 +118,16 @@ def _header(data: bytes | memoryview) -> tuple[dict[str, Any], dict[str, Any], i
 
 
 def anchor(root: Path) -> str | None:
-    """The git tree the saved per-file results were taken from, if any: a command can
-    ask git what changed since, before it loads the rest of the package."""
+    """The git tree the saved per-file results were taken from, if any (the journal's,
+    when warm runs moved them onto a later one since): a command can ask git what
+    changed since, before it loads the rest of the package."""
     meta = read_meta(root / RESULTS_FILE)
-    found = meta.get("anchor") if meta is not None else None
+    if meta is None:
+        return None
+    found = meta.get("anchor")
+    journal = read_meta(root / JOURNAL_FILE) or {}
+    if journal.get("tree") and journal.get("base") == meta.get("generation"):
+        found = journal["tree"]
     return found if isinstance(found, str) and found else None
 
 

@@ -117,6 +117,59 @@ def begin(root: Path, *, signatures: bool, anchor: str | None = None) -> Pending
     return pending
 
 
+def head_tree(root: Path) -> str | None:
+    """The tree of the current commit (None before the first commit or outside git)."""
+    git = shutil.which("git")
+    return _head_tree(git, root) if git else None
+
+
+def tree_changes(root: Path, old: str, new: str) -> set[str] | None:
+    """The paths under ``data/resources`` that differ between two trees (None if git
+    cannot say)."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    command = [git, "-C", str(root), "diff-tree", "-r", *_NAMES_ONLY, old, new]
+    done = _run_quietly([*command, "--", RESOURCES_DIR])
+    return _split_names(done.stdout) if done.returncode == 0 else None
+
+
+def differing(root: Path, tree: str, paths: Iterable[str]) -> set[str] | None:
+    """Which of ``paths`` may not hold their content in ``tree`` now: tracked paths whose
+    index entry or working copy git reports as different from it, and untracked files.
+    None if git fails, or rewrites its index meanwhile (the two listings may then
+    disagree)."""
+    git = shutil.which("git")
+    asked = sorted(paths)
+    if git is None:
+        return None
+    if not asked:
+        return set()
+    index = _git_output(git, root, "rev-parse", "--git-path", "index")
+    if index is None:
+        return None
+    before = _stat_key(root / index)
+    git_here = [git, "--literal-pathspecs", "-C", str(root)]
+    diff = _run_quietly([*git_here, "diff-index", *_NAMES_ONLY, tree, "--", *asked])
+    tracked = _run_quietly([*git_here, "ls-files", "-z", "--", *asked])
+    if diff.returncode or tracked.returncode or _stat_key(root / index) != before:
+        return None
+    in_index = _split_names(tracked.stdout)
+    untracked = {path for path in asked if path not in in_index and os.path.lexists(root / path)}
+    return _split_names(diff.stdout) | untracked
+
+
+_NAMES_ONLY: Final = ["--name-only", "-z", "--no-renames", "--relative"]
+
+
+def _run_quietly(command: list[str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, check=False)
+
+
+def _split_names(listed: bytes) -> set[str]:
+    return {os.fsdecode(name) for name in listed.split(b"\0") if name}
+
+
 def _git_output(git: str, root: Path, *arguments: str) -> str | None:
     done = subprocess.run(
         [git, "-C", str(root), *arguments],
@@ -268,13 +321,20 @@ def folder_times(root: Path, listed_ns: int) -> dict[str, int]:
     return times
 
 
-def new_paths(root: Path, folders: dict[str, int], known: Callable[[str], bool]) -> set[str]:
+def new_paths(
+    root: Path,
+    folders: dict[str, int],
+    known: Callable[[str], bool],
+    scanned: dict[str, int] | None = None,
+) -> set[str]:
     """Every path under ``data/resources`` that ``known`` does not name, in the folders
     whose modification time is not the one in ``folders`` (which is how a file added,
     removed or renamed shows) and in folders that are not in it at all. A folder that
     is gone is skipped: its tracked files are in git's changes, and its untracked ones
-    were saved as unanchored."""
+    were saved as unanchored. Each folder looked into is put in ``scanned`` with its
+    modification time from just before it was listed."""
     found: set[str] = set()
+    seen = scanned if scanned is not None else {}
     for folder, recorded in folders.items():
         try:
             info = os.lstat(f"{root}/{folder}")
@@ -283,12 +343,17 @@ def new_paths(root: Path, folders: dict[str, int], known: Callable[[str], bool])
         if not stat.S_ISDIR(info.st_mode):
             found.add(folder)  # replaced by a file or a link: a stray
         elif info.st_mtime_ns != recorded or recorded < 0:
-            found.update(_unknown_entries(root, folder, folders, known))
+            seen[folder] = info.st_mtime_ns
+            found.update(_unknown_entries(root, folder, folders, known, seen))
     return found
 
 
 def _unknown_entries(
-    root: Path, folder: str, folders: dict[str, int], known: Callable[[str], bool]
+    root: Path,
+    folder: str,
+    folders: dict[str, int],
+    known: Callable[[str], bool],
+    scanned: dict[str, int],
 ) -> Iterator[str]:
     try:
         with os.scandir(f"{root}/{folder}") as listing:
@@ -300,7 +365,11 @@ def _unknown_entries(
         if name[0] == ".":
             continue
         if is_folder and path not in folders:  # a new folder: everything in it is new
-            yield from _unknown_entries(root, path, folders, lambda _: False)
+            try:
+                scanned[path] = os.lstat(f"{root}/{path}").st_mtime_ns
+            except OSError:  # removed meanwhile
+                continue
+            yield from _unknown_entries(root, path, folders, lambda _: False, scanned)
         elif not is_folder and not known(path):
             yield path
 
