@@ -565,6 +565,22 @@ def test_a_file_deleted_in_a_commit_then_made_again_is_found(anchored: Path) -> 
     _same_as_uncached(anchored)
 
 
+def test_rows_laid_over_keep_the_day_their_dates_were_judged_on(anchored: Path) -> None:
+    dated = "data/resources/fx/sid_Fx00000001.yaml"
+    (anchored / dated).parent.mkdir()
+    (anchored / dated).write_bytes((FIXTURES / "bad/future-date.yaml").read_bytes())
+    _commit_all(anchored, "a date in the future")
+    validate(anchored, _options())  # lays the file's row over the cache file
+    for later in (TODAY.replace(year=TODAY.year + 1), TODAY.replace(year=3001)):
+        _new_untracked_file(anchored)  # the overlay moves (folder times) on the later day
+        _age_checkout(anchored)
+        for _ in range(2):
+            report = validate(anchored, Options(today=later, jobs=1))
+            uncached = validate(anchored, Options(today=later, jobs=1, cache=False))
+            assert report.findings == uncached.findings
+        (anchored / "data/resources/aa/sid_AAAANEWAAA.yaml").unlink()
+
+
 def test_an_overlay_laid_over_another_cache_file_is_ignored(
     anchored: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -245,10 +245,7 @@ def _warm_run(run: _Run, base: CacheFile, pending: worktree.Pending) -> CachedRu
     changed = pending.changes()
     if changed is None:
         return None
-    candidates = changed | anchor.unanchored | added
-    overlay_aged = journal.overlay is not None and _saved_before(journal.meta, run.today)
-    if overlay_aged or _saved_before(base.meta, run.today):
-        candidates |= _day_dependent(saved_findings)
+    candidates = changed | anchor.unanchored | added | saved.taken_before(run.today)
     if len(candidates) > FAST_LIMIT:
         return None
     classified = worktree.classify(run.root, candidates)
@@ -286,6 +283,7 @@ class _Saved:
         self.overlay_rows = overlay.rows if overlay else {}
         self.strays: set[str] = set(overlay.strays if overlay else base.load("strays"))
         self._base = base
+        self._base_findings: dict[str, tuple[_EncodedFinding, ...]] = base.load("findings")
 
     def knows(self, path: str) -> bool:
         """Whether ``path`` is a resource file or a stray of the saved results."""
@@ -296,17 +294,32 @@ class _Saved:
         return _row_in(self.paths, path) >= 0
 
     def findings(self) -> dict[str, tuple[_EncodedFinding, ...]]:
-        found: dict[str, tuple[_EncodedFinding, ...]] = self._base.load("findings")
+        found = self._base_findings.copy()
         for path, row in self.overlay_rows.items():
             found.pop(path, None)
             if row is not None and row[1]:
                 found[path] = row[1]
         return found
 
+    def taken_before(self, today: dt.date) -> set[str]:
+        """The files whose saved result was taken on an earlier day and may differ today
+        (see :func:`_day_dependent`)."""
+        day = today.isoformat()
+        dated = {
+            path
+            for path, row in self.overlay_rows.items()
+            if row is not None and row[2] < day and _depends_on_day(row[1])
+        }
+        if _saved_before(self._base.meta, today):
+            dated |= _day_dependent(self._base_findings).difference(self.overlay_rows)
+        return dated
+
     def overlay_results(self) -> dict[str, FileResult]:
         """The overlay's rows that hold a file, as results."""
         return {
-            path: _result(path, *row) for path, row in self.overlay_rows.items() if row is not None
+            path: _result(path, row[0], row[1])
+            for path, row in self.overlay_rows.items()
+            if row is not None
         }
 
 
@@ -393,8 +406,9 @@ def _saved_anchor(base: CacheFile) -> Anchor:
 
 # A journal entry: the file's stat signature, its identity and its findings.
 _JournalEntry = tuple[str, tuple[object, ...] | None, tuple[_EncodedFinding, ...]]
-# An overlay row: the identity and findings of a file, or None where the file is gone.
-_OverlayRow = tuple[tuple[object, ...] | None, tuple[_EncodedFinding, ...]] | None
+# An overlay row: the identity and findings of a file and the day they were taken on,
+# or None where the file is gone.
+_OverlayRow = tuple[tuple[object, ...] | None, tuple[_EncodedFinding, ...], str] | None
 # Past this many overlay rows, the anchor stays until the next whole run rewrites the
 # cache file (warm runs lay every row over the saved ones).
 _OVERLAY_LIMIT: Final = 2000
@@ -460,7 +474,7 @@ class _Journal:
         window: they are checked again next time), and the overlay. A failure only
         costs the next run some work."""
         entries: dict[str, _JournalEntry] = {
-            path: (signature, *_row(result))
+            path: (signature, *_encoded(result))
             for path, signature in now.resources.items()
             if (result := now.fresh[path]) and not _racy(run, path, signature)
         }
@@ -510,7 +524,7 @@ def _moved(
     }
     for path in now.candidates - unanchored:
         result = now.fresh.get(path)
-        rows[path] = _row(result) if result is not None else None
+        rows[path] = _row(result, run.today) if result is not None else None
     return _Overlay(Anchor(head, frozenset(unanchored), folders), rows, sorted(now.strays))
 
 
@@ -524,9 +538,15 @@ def _changed_since(run: _Run, path: str, signature: str) -> bool:
     return current != signature or _racy(run, path, signature)
 
 
-def _row(result: FileResult) -> tuple[tuple[object, ...] | None, tuple[_EncodedFinding, ...]]:
+def _encoded(result: FileResult) -> tuple[tuple[object, ...] | None, tuple[_EncodedFinding, ...]]:
     key = tuple(result.key) if result.key is not None else None
     return key, tuple(map(_encode, result.findings))
+
+
+def _row(
+    result: FileResult, today: dt.date
+) -> tuple[tuple[object, ...] | None, tuple[_EncodedFinding, ...], str]:
+    return (*_encoded(result), today.isoformat())
 
 
 def _result(
