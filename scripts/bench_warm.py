@@ -8,7 +8,12 @@ alternates: edit and stage one file and run `resreg validate` (what the pre-comm
 runs), then `resreg new`; both sides, round after round. It reports medians, minima and
 the CPU time of each command's process tree, and the ratio of the medians.
 
+With ``--commit`` each round ends by committing its edit and its new file, as a
+contributor does: the hook then always runs after a commit, and the commits pile up
+since the last full run.
+
     .venv/bin/python scripts/bench_warm.py --baseline 5608de4 [--files 100000] [--rounds 9]
+        [--commit]
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ def main() -> None:
     parser.add_argument("--baseline", required=True, help="git revision to compare against")
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--commit", action="store_true", help="commit at the end of each round")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="resreg-bench-warm-"))
     try:
@@ -45,7 +51,7 @@ def main() -> None:
             root = registries[name]
             subprocess.run(["git", "-C", str(root), "update-index", "-q", "--refresh"], check=False)
             run([str(resreg), "validate", "--root", str(root)])  # fills the cache
-        times = rounds(sides, registries, files, args.rounds)
+        times = rounds(sides, registries, files, args.rounds, commit=args.commit)
         report(times, args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -69,7 +75,12 @@ def install(revision: str, workdir: Path) -> Path:
 
 
 def rounds(
-    sides: dict[str, Path], registries: dict[str, Path], files: list[Path], count: int
+    sides: dict[str, Path],
+    registries: dict[str, Path],
+    files: list[Path],
+    count: int,
+    *,
+    commit: bool,
 ) -> dict[str, dict[str, list[tuple[float, float]]]]:
     times: dict[str, dict[str, list[tuple[float, float]]]] = {
         name: {"hook": [], "new": []} for name in sides
@@ -87,6 +98,8 @@ def rounds(
             new = [str(resreg), "new", url, "--title", "New", "--root", str(root)]
             times[name]["new"].append(run(new))
             run([str(resreg), "validate", "--root", str(root)])  # as the next commit's hook
+            if commit:
+                commit_all(root, f"round {number}")
     return times
 
 
@@ -107,7 +120,9 @@ def report(
         "hook": "`resreg validate`, one file edited and staged (the hook)",
         "new": "`resreg new`",
     }
-    print(f"{args.files:,} files, {args.rounds} interleaved rounds, baseline {args.baseline}\n")
+    each = ", each ending with a commit" if args.commit else ""
+    print(f"{args.files:,} files, {args.rounds} interleaved rounds{each}", end="")
+    print(f", baseline {args.baseline}\n")
     print("| command | side | wall median | wall min | CPU median |\n|---|---|---|---|---|")
     for kind, label in labels.items():
         for name, runs in times.items():

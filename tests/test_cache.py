@@ -782,6 +782,19 @@ def test_new_refuses_urls_the_probe_cannot_rule_out(anchored: Path) -> None:
     authoring.new_resource(anchored, committed_url, title="Freed by the edit")
 
 
+def test_new_sees_urls_committed_after_the_cache_file_was_written(anchored: Path) -> None:
+    """A URL recorded in a commit after the last whole run is in a row laid over the
+    cache file by the journal: `new` refuses it, and accepts the URL the commit freed."""
+    edited, committed_url = _parsed_tracked_file(anchored)
+    edited.write_text(edited.read_text().replace(committed_url, "https://example.org/moved"))
+    _commit_all(anchored, "a URL changed")
+    validate(anchored, _options())  # moves the anchor: the row is laid over
+    assert cachefile.anchor(anchored) == _head_tree(anchored)
+    with pytest.raises(authoring.DuplicateError, match=edited.name):
+        authoring.new_resource(anchored, "https://example.org/moved", title="Again")
+    authoring.new_resource(anchored, committed_url, title="Freed by the commit")
+
+
 def test_a_probe_says_no_only_for_values_absent_from_its_columns() -> None:
     key = catalog.ResourceKey  # the row type
     rows = [
