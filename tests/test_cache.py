@@ -518,17 +518,17 @@ def test_a_commit_made_while_the_anchor_moves_is_not_trusted(
     was not checked by the run: it stays unanchored, so the next run checks it."""
     _staged_edit(anchored)
     _commit_all(anchored, "edit")
-    real = worktree.head_tree
+    real = worktree.head_changes
 
-    def commit_meanwhile(root: Path) -> str | None:
+    def commit_meanwhile(root: Path, *rest: Any) -> Any:
         other = "data/resources/zz/future-date.yaml"
         _edit(root, "type: paper", "type: papyrus", other)  # a finding more
         git(root, "commit", "-q", "-a", "-m", "meanwhile")
         _age_checkout(root)
-        return real(root)
+        return real(root, *rest)
 
     with monkeypatch.context() as patch:
-        patch.setattr(worktree, "head_tree", commit_meanwhile)
+        patch.setattr(worktree, "head_changes", commit_meanwhile)
         validate(anchored, _options())
     _same_as_uncached(anchored)
 
@@ -543,14 +543,14 @@ def test_a_file_changed_back_while_the_anchor_moves_is_not_trusted(
     _commit_all(anchored, "edit")
     _edit(anchored, "type: report", "type: papyrus")
     _age_checkout(anchored)
-    real = worktree.differing
+    real = worktree.head_changes
 
     def undone_meanwhile(root: Path, *rest: Any) -> Any:
         git(root, "checkout", "-q", "--", TARGET)  # which brings git's stat cache up to date
         return real(root, *rest)
 
     with monkeypatch.context() as patch:
-        patch.setattr(worktree, "differing", undone_meanwhile)
+        patch.setattr(worktree, "head_changes", undone_meanwhile)
         validate(anchored, _options())
     _same_as_uncached(anchored)
 

@@ -506,26 +506,23 @@ def _moved(
         for folder, modified in scanned.items()
     }
     rows = dict(overlay.rows) if overlay else {}
-    head = worktree.head_tree(run.root)
-    if head is None or (head == anchor.tree and folders == anchor.folders):
+    head = worktree.head_changes(run.root, anchor.tree, now.candidates)
+    if head is None or (head.tree == anchor.tree and folders == anchor.folders):
         return None
-    if head == anchor.tree:  # only folder times: the files added stay unanchored
-        return _Overlay(Anchor(head, anchor.unanchored | added, folders), rows, sorted(now.strays))
-    committed = worktree.tree_changes(run.root, anchor.tree, head)
-    if committed is None or len(rows) + len(now.candidates) > _OVERLAY_LIMIT:
-        return None
-    differing = worktree.differing(run.root, head, now.candidates | committed)
-    if differing is None:
+    if head.tree == anchor.tree:  # only folder times: the files added stay unanchored
+        moved = Anchor(anchor.tree, anchor.unanchored | added, folders)
+        return _Overlay(moved, rows, sorted(now.strays))
+    if len(rows) + len(now.candidates) > _OVERLAY_LIMIT:
         return None
     # a path committed since but not checked by this run holds its old result
-    unanchored = differing | (committed - now.candidates)
+    unanchored = head.differing | (head.committed - now.candidates)
     unanchored |= {
         path for path, signature in now.resources.items() if _changed_since(run, path, signature)
     }
     for path in now.candidates - unanchored:
         result = now.fresh.get(path)
         rows[path] = _row(result, run.today) if result is not None else None
-    return _Overlay(Anchor(head, frozenset(unanchored), folders), rows, sorted(now.strays))
+    return _Overlay(Anchor(head.tree, frozenset(unanchored), folders), rows, sorted(now.strays))
 
 
 def _changed_since(run: _Run, path: str, signature: str) -> bool:

@@ -117,53 +117,60 @@ def begin(root: Path, *, signatures: bool, anchor: str | None = None) -> Pending
     return pending
 
 
-def head_tree(root: Path) -> str | None:
-    """The tree of the current commit (None before the first commit or outside git)."""
-    git = shutil.which("git")
-    return _head_tree(git, root) if git else None
+@dataclass(frozen=True, slots=True)
+class HeadChanges:
+    """Where HEAD is now, against a tree the cache's results were anchored to."""
+
+    tree: str  # HEAD's tree
+    committed: set[str]  # the paths under data/resources that differ between the two trees
+    differing: set[str]  # of the paths asked about, those that may not hold HEAD's content
 
 
-def tree_changes(root: Path, old: str, new: str) -> set[str] | None:
-    """The paths under ``data/resources`` that differ between two trees (None if git
-    cannot say)."""
+def head_changes(root: Path, tree: str, paths: Iterable[str]) -> HeadChanges | None:
+    """HEAD's tree; if it is not ``tree``, the paths that differ between the two, and
+    which of ``paths`` may not hold their content in HEAD's tree now (tracked paths whose
+    index entry or working copy git reports as different from it, and untracked files).
+    None if git fails, or rewrites its index meanwhile (the listings may then disagree)."""
     git = shutil.which("git")
     if git is None:
         return None
-    command = [git, "-C", str(root), "diff-tree", "-r", *_NAMES_ONLY, old, new]
-    done = _run_quietly([*command, "--", RESOURCES_DIR])
-    return _split_names(done.stdout) if done.returncode == 0 else None
-
-
-def differing(root: Path, tree: str, paths: Iterable[str]) -> set[str] | None:
-    """Which of ``paths`` may not hold their content in ``tree`` now: tracked paths whose
-    index entry or working copy git reports as different from it, and untracked files.
-    None if git fails, or rewrites its index meanwhile (the two listings may then
-    disagree)."""
-    git = shutil.which("git")
-    asked = sorted(paths)
-    if git is None:
+    found = _git_output(git, root, "rev-parse", "--git-path", "index", "HEAD^{tree}")
+    if found is None:
         return None
-    if not asked:
-        return set()
-    index = _git_output(git, root, "rev-parse", "--git-path", "index")
-    if index is None:
-        return None
+    index, head = found.split("\n")
+    if head == tree:
+        return HeadChanges(head, set(), set())
     before = _stat_key(root / index)
-    git_here = [git, "--literal-pathspecs", "-C", str(root)]
-    diff = _run_quietly([*git_here, "diff-index", *_NAMES_ONLY, tree, "--", *asked])
-    tracked = _run_quietly([*git_here, "ls-files", "-z", "--", *asked])
-    if diff.returncode or tracked.returncode or _stat_key(root / index) != before:
+    asked = sorted(paths)
+    here = [git, "--literal-pathspecs", "-C", str(root)]
+    commands = {
+        "committed": [*here, "diff-tree", "-r", *_NAMES_ONLY, tree, head, "--", RESOURCES_DIR]
+    }
+    if asked:
+        commands["differing"] = [*here, "diff-index", *_NAMES_ONLY, head, "--", *asked]
+        commands["tracked"] = [*here, "ls-files", "-z", "--", *asked]
+    listed = _outputs_of(commands)  # at once: each reads the whole index
+    if listed is None or _stat_key(root / index) != before:
         return None
-    in_index = _split_names(tracked.stdout)
+    in_index = _split_names(listed.get("tracked", b""))
     untracked = {path for path in asked if path not in in_index and os.path.lexists(root / path)}
-    return _split_names(diff.stdout) | untracked
+    differing = _split_names(listed.get("differing", b"")) | untracked
+    return HeadChanges(head, _split_names(listed["committed"]), differing)
+
+
+def _outputs_of(commands: dict[str, list[str]]) -> dict[str, bytes] | None:
+    """The output of each command, run side by side; None if one fails."""
+    running = {
+        name: subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+        )
+        for name, command in commands.items()
+    }
+    outputs = {name: process.communicate()[0] for name, process in running.items()}
+    return None if any(process.returncode for process in running.values()) else outputs
 
 
 _NAMES_ONLY: Final = ["--name-only", "-z", "--no-renames", "--relative"]
-
-
-def _run_quietly(command: list[str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, check=False)
 
 
 def _split_names(listed: bytes) -> set[str]:
