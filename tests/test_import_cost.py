@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from conftest import PROJECT_ROOT, MakeRegistry, git, resource_text
+from resource_registry.cache import CATALOG_FILE
 from resource_registry.records import shard_path
 
 _PROBE = """
@@ -42,11 +43,13 @@ def test_validating_a_small_registry_skips_workers_and_other_tools() -> None:
     }
 
 
-def test_a_warm_validation_loads_neither_pydantic_nor_the_models(
+def test_validation_loads_neither_pydantic_nor_the_models(
     make_registry: MakeRegistry,
 ) -> None:
-    """The core schema is generated for the installed pydantic-core (else see
-    test_schemas), and the whole-catalog results are reused after a plain edit."""
+    """The core schemas are generated for the installed pydantic-core (else see
+    test_schemas): a warm validation needs neither, whether it reuses the whole-catalog
+    results (a plain edit) or checks the catalog again (a resource added), vocabulary
+    files included."""
     root = make_registry(
         dict(resource_text(f"sid_WARMAAAAA{n}", f"https://e.org/{n}") for n in range(3))
     )
@@ -58,6 +61,11 @@ def test_a_warm_validation_loads_neither_pydantic_nor_the_models(
     edited.write_text(edited.read_text().replace("title:", "title: Warm", 1))
     loaded = _modules_after("validate", "--root", str(root))
     assert "resource_registry.cache" in loaded
+    assert not loaded & {"pydantic", "resource_registry.models"}
+    catalog_results = (root / CATALOG_FILE).read_bytes()
+    _modules_after("new", "https://e.org/added", "--title", "Added", "--root", str(root))
+    loaded = _modules_after("validate", "--root", str(root))
+    assert (root / CATALOG_FILE).read_bytes() != catalog_results  # checked again
     assert not loaded & {"pydantic", "resource_registry.models"}
 
 

@@ -275,14 +275,23 @@ TAGS_ADAPTER: Final[TypeAdapter[list[Tag]]] = TypeAdapter(list[Tag])
 TOMBSTONES_ADAPTER: Final[TypeAdapter[list[Tombstone]]] = TypeAdapter(list[Tombstone])
 
 
-def resource_core_schema() -> dict[str, Any]:
-    """The pydantic-core schema of :class:`Resource`, as plain data: what
+# What each file is validated as: a resource file, or a vocabulary file's list.
+ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
+    "resource": RESOURCE_ADAPTER,
+    "publications": PUBLICATIONS_ADAPTER,
+    "pages": PAGES_ADAPTER,
+    "tags": TAGS_ADAPTER,
+    "tombstones": TOMBSTONES_ADAPTER,
+}
+
+
+def core_schemas() -> dict[str, dict[str, Any]]:
+    """The pydantic-core schema of each of :data:`ADAPTERS`, as plain data: what
     ``resource_registry._derived`` holds (``scripts/generate-derived`` writes it).
     Left out: ``cls`` (the TypedDict classes themselves) and ``metadata`` (what the JSON
     Schema is made from), which pydantic-core does not use to validate; references lose
     the ``:<object id>`` pydantic appends, which changes from one process to the next."""
-    schema: dict[str, Any] = _validation_only(RESOURCE_ADAPTER.core_schema)
-    return schema
+    return {name: _validation_only(adapter.core_schema) for name, adapter in ADAPTERS.items()}
 
 
 def field_orders() -> dict[str, tuple[str, ...]]:

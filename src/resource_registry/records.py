@@ -139,13 +139,20 @@ def _resource_schema() -> _Schema:
     # identities never load it
     import pydantic_core  # noqa: PLC0415 - reason: see above
 
-    if pydantic_core.__version__ == _derived.PYDANTIC_CORE_VERSION:
-        validator = pydantic_core.SchemaValidator(_derived.RESOURCE_CORE_SCHEMA)
-    else:
-        from resource_registry.models import RESOURCE_ADAPTER  # noqa: PLC0415 - reason: pydantic
+    return _Schema(core_validator("resource"), pydantic_core.ValidationError)
 
-        validator = pydantic_core.SchemaValidator(RESOURCE_ADAPTER.core_schema)
-    return _Schema(validator, pydantic_core.ValidationError)
+
+def core_validator(name: str) -> SchemaValidator:
+    """The validator of one of ``models.ADAPTERS`` (``"resource"``, ``"tags"``...): from
+    the generated core schema when it was made with the installed pydantic-core (then
+    pydantic itself is never loaded), else built by pydantic from the models."""
+    import pydantic_core  # noqa: PLC0415 - reason: imported on first use, as above
+
+    if pydantic_core.__version__ == _derived.PYDANTIC_CORE_VERSION:
+        return pydantic_core.SchemaValidator(_derived.CORE_SCHEMAS[name])
+    from resource_registry.models import ADAPTERS  # noqa: PLC0415 - reason: pydantic
+
+    return pydantic_core.SchemaValidator(ADAPTERS[name].core_schema)
 
 
 class Locator:

@@ -8,13 +8,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from resource_registry import layout
 from resource_registry.findings import Finding
 from resource_registry.loading import Document, read_document
 from resource_registry.records import (
     Locator,
+    core_validator,
     date_problems,
     finding,
     from_problem,
@@ -22,24 +23,25 @@ from resource_registry.records import (
 )
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic_core import SchemaValidator, ValidationError
+
+# What each vocabulary file is validated as (one of ``models.ADAPTERS``).
+_VALIDATED_AS: Final = {
+    layout.PUBLICATIONS: "publications",
+    layout.PAGES: "pages",
+    layout.TAGS: "tags",
+    layout.TOMBSTONES: "tombstones",
+}
 
 
 @cache
-def _schemas() -> tuple[dict[str, TypeAdapter[Any]], type[ValidationError]]:
-    # imported on first use: a warm validation reuses the vocabulary's results and so
-    # never loads pydantic (a tenth of a second)
-    from pydantic import ValidationError  # noqa: PLC0415 - reason: as above
+def _schemas() -> tuple[dict[str, SchemaValidator], type[ValidationError]]:
+    # pydantic-core is imported on first use: a warm validation that reuses the
+    # vocabulary's results never loads it
+    import pydantic_core  # noqa: PLC0415 - reason: as above
 
-    from resource_registry import models  # noqa: PLC0415 - reason: as above
-
-    adapters: dict[str, TypeAdapter[Any]] = {
-        layout.PUBLICATIONS: models.PUBLICATIONS_ADAPTER,
-        layout.PAGES: models.PAGES_ADAPTER,
-        layout.TAGS: models.TAGS_ADAPTER,
-        layout.TOMBSTONES: models.TOMBSTONES_ADAPTER,
-    }
-    return adapters, ValidationError
+    validators = {path: core_validator(name) for path, name in _VALIDATED_AS.items()}
+    return validators, pydantic_core.ValidationError
 
 
 @dataclass(slots=True)
@@ -96,9 +98,9 @@ def _load_list(
     if not isinstance(parsed.data, list):
         findings.append(located.at("P010", (), f"`{path}` must be a YAML list of entries"))
         return []
-    adapters, validation_error = _schemas()
+    validators, validation_error = _schemas()
     try:
-        adapters[path].validate_python(parsed.data)
+        validators[path].validate_python(parsed.data)
     except validation_error as error:
         findings.extend(schema_findings(located, error))
     entries = [entry for entry in parsed.data if isinstance(entry, dict)]
