@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, TODAY
-from resource_registry import dataset
+from resource_registry import catalog, dataset
 from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.export import export
 from resource_registry.loading import Document, read_document
@@ -120,3 +120,15 @@ def test_export_then_load_gives_the_records_back(records: list[dict[str, object]
         assert dataset.load(out) == [
             dict(sorted(r.items(), key=lambda kv: RESOURCE_ORDER.index(kv[0]))) for r in expected
         ]
+
+
+@given(st.lists(st.sampled_from(["", "a", "b", "c", "A", "d\0e"]), max_size=12))
+def test_values_shared_by_rows_are_found_as_by_counting_each(column: list[str]) -> None:
+    """The catalog's duplicate finder (a set first, counting only when some value
+    repeats) names exactly the non-empty values held by several rows, with their rows."""
+    expected = {
+        value: [row for row, held in enumerate(column) if held == value]
+        for value in set(column)
+        if value and column.count(value) > 1
+    }
+    assert dict(catalog._shared(column)) == expected

@@ -294,8 +294,11 @@ def _collisions(
 
 
 def _shared(column: Sequence[str]) -> dict[str, list[int]]:
-    """Values held by more than one row, with those rows. Counting first keeps the common
-    case (every value unique) to one pass in C."""
+    """Values held by more than one row, with those rows (empty values are no value).
+    The common case, every value distinct, is told by a set in one pass in C; counting
+    (a loop in Python over every value) is left to the case where some value repeats."""
+    if len(set(column)) + max(column.count("") - 1, 0) == len(column):
+        return {}
     repeated = {value for value, count in Counter(column).items() if count > 1 and value}
     groups: dict[str, list[int]] = defaultdict(list)
     for row in _rows_with(column, repeated):
