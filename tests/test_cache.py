@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, TODAY, MakeRegistry, git
+from conftest import FIXTURES, TODAY, MakeRegistry, git, resource_text
 from resource_registry import (
     Options,
     authoring,
@@ -604,6 +604,72 @@ def test_past_the_overlay_limit_the_anchor_stays(
     _commit_all(anchored, "edit")
     _same_as_uncached(anchored)
     assert cachefile.anchor(anchored) == before != _head_tree(anchored)
+
+
+def _add(root: Path, stable_id: str, url: str, **fields: object) -> None:
+    path, text = resource_text(stable_id, url, **fields)
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / path).write_text(text)
+
+
+def test_a_resource_added_extends_the_saved_whole_catalog_results(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows that provably share no identity with any other bring only their own issues:
+    the saved whole-catalog results stand, the catalog is not checked again."""
+    _add(anchored, "sid_AddedAAAA1", "https://example.org/added-1", tags=["no-such-tag"])
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_catalog", _must_not_run)
+        warm = validate(anchored, _options())
+    assert ("R002", "data/resources/ad/sid_AddedAAAA1.yaml") in {
+        (f.code, f.path) for f in warm.findings
+    }
+    _same_as_uncached(anchored, warm)
+    _add(anchored, "sid_AddedAAAA2", "https://example.org/added-2")  # a second one since
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_catalog", _must_not_run)
+        warm = validate(anchored, _options())
+    _same_as_uncached(anchored, warm)
+
+
+ADDITIONS: dict[str, Callable[[Path], None]] = {
+    "a URL already recorded": lambda root: _add(
+        root, "sid_AddedBBBB1", _parsed_tracked_file(root)[1]
+    ),
+    "a URL recorded after normalization": lambda root: _add(
+        root, "sid_AddedBBBB1", _parsed_tracked_file(root)[1].replace("https://", "http://www.")
+    ),
+    "a stable ID recorded, in other case": lambda root: _add(
+        root, "sid_aaaaaaaaaa", "https://example.org/case"
+    ),
+    "two added files with one URL": lambda root: [
+        _add(root, f"sid_AddedCCCC{n}", "https://example.org/twice") for n in (1, 2)
+    ],
+    "a retired stable ID": lambda root: _add(root, "sid_RetiredAAA", "https://example.org/r"),
+    "a retired URL": lambda root: _add(root, "sid_AddedDDDD1", "https://example.org/retired"),
+    "the end of a dangling redirect": lambda root: _add(
+        root, "sid_TargetAAA1", "https://example.org/target"
+    ),
+    "a file that does not parse": lambda root: (
+        (root / "data/resources/ad/sid_AddedEEEE1.yaml").parent.mkdir(parents=True, exist_ok=True)
+        or (root / "data/resources/ad/sid_AddedEEEE1.yaml").write_text("url: [unclosed\n")
+    ),
+}
+
+
+@pytest.mark.parametrize("addition", ADDITIONS.values(), ids=ADDITIONS)
+def test_resources_added_give_what_an_uncached_run_gives(
+    anchored: Path, addition: Callable[[Path], None]
+) -> None:
+    tombstones = anchored / "data/tombstones.yaml"
+    tombstones.write_text(tombstones.read_text() + "  replaced_by: sid_TargetAAA1\n")
+    _age_checkout(anchored)
+    _same_as_uncached(anchored)  # the vocabulary changed: the catalog is checked again
+    addition(anchored)
+    _age_checkout(anchored)
+    _same_as_uncached(anchored)
+    _add(anchored, "sid_AddedZZZZ9", "https://example.org/one-more")
+    _same_as_uncached(anchored)
 
 
 def test_a_damaged_identity_column_is_noticed_when_needed(anchored: Path) -> None:

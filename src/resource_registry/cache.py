@@ -70,7 +70,7 @@ from resource_registry.findings import Finding, Severity
 from resource_registry.layout import Anchor, Discovered
 from resource_registry.records import IN_THE_FUTURE, FileResult, ResourceKey
 
-__all__ = ["CACHE_DIR", "CACHE_FILE", "CATALOG_FILE", "CachedRun", "cached_catalog"]
+__all__ = ["CACHE_DIR", "CACHE_FILE", "CATALOG_FILE", "CachedRun", "Growth", "cached_catalog"]
 
 CACHE_FILE: Final = cachefile.RESULTS_FILE
 CATALOG_FILE: Final = cachefile.CATALOG_FILE
@@ -87,6 +87,15 @@ _CORRUPT_NOTE: Final = "cache was corrupt and has been rebuilt"
 _NO_ANCHOR: Final = Anchor("", frozenset(), {})  # results not taken from a git checkout
 
 _EncodedFinding = tuple[int, int, str, str, str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """How a warm run's identity table differs from the saved one (``saved_digest``):
+    by the ``added`` rows alone, or (None) by rows changed or gone too."""
+
+    saved_digest: str
+    added: KeyTable | None
 
 
 class CachedRun:
@@ -106,6 +115,7 @@ class CachedRun:
         probe: Callable[[], Probe] | None = None,
         notes: list[str] | None = None,
         table_digest: str | None = None,
+        growth: Growth | None = None,
     ) -> None:
         self.findings = findings
         self.files = files
@@ -113,6 +123,7 @@ class CachedRun:
         self.notes = notes if notes is not None else []
         # identifies the table's rows for :func:`cached_catalog`; None when unknown
         self.table_digest = table_digest
+        self.growth = growth  # from a warm run whose identities changed
         self._table = table
         self._identities = identities
         self._probe = probe
@@ -348,8 +359,9 @@ def _warm_result(
         if result.findings
     )
     delta = _identity_changes(rows, digests, fresh)
-    digest = str(base.meta["table"])
+    digest, growth = str(base.meta["table"]), None
     if delta:  # an identity changed: a digest of the saved rows and of what replaced them
+        growth = Growth(digest, _added_only(delta, rows, fresh))
         digest = hashlib.sha256(digest.encode() + repr(delta).encode()).hexdigest()
 
     def columns(names: Sequence[str]) -> dict[str, list[Any]]:
@@ -382,7 +394,18 @@ def _warm_result(
         probe=probe,
         notes=run.notes,
         table_digest=digest,
+        growth=growth,
     )
+
+
+def _added_only(
+    delta: Sequence[tuple[str, bytes]], rows: Mapping[str, int], fresh: Mapping[str, FileResult]
+) -> KeyTable | None:
+    """The rows of the files added since the saved table, if its identities changed by
+    those alone."""
+    if any(rows[path] >= 0 or path not in fresh for path, _ in delta):
+        return None
+    return KeyTable.from_results(fresh[path] for path, _ in delta)
 
 
 def _saved_anchor(base: CacheFile) -> Anchor:
@@ -848,28 +871,63 @@ def cached_catalog(
     table_digest: str,
     vocabulary_files: bytes,
     compute: Callable[[], tuple[list[Finding], list[Issue]]],
+    *,
+    saved: tuple[str, Callable[[], list[Issue] | None]] | None = None,
 ) -> tuple[list[Finding], list[Issue]]:
     """``compute()`` (the vocabulary's findings and the whole-catalog issues), or its
     stored result when the identity table (by digest), the vocabulary files (by content)
     and the code are the same as when it was stored, on the same day or, if no date was
-    in the future then, an earlier one (see :func:`_day_dependent`)."""
-    key = hashlib.sha256(
-        "\0".join((_fingerprint(), table_digest)).encode() + vocabulary_files
-    ).hexdigest()
-    with contextlib.suppress(CorruptCacheError):  # then computed again
-        stored = cachefile.read(root / CATALOG_FILE)
-        if stored is not None and stored.meta.get("key") == key:
-            found, issues = stored.load("result")
-            if _still_holds(stored.meta, today, found):
-                findings = [f for path, encoded in found for f in _decode(path, encoded)]
-                return findings, [Issue(*issue) for issue in issues]
-    findings, issues = compute()
+    in the future then, an earlier one (see :func:`_day_dependent`).
+
+    ``saved`` names the digest of the saved table this one grew from, and what rows only
+    added to it bring (None when they may change more: see
+    :func:`catalog.problems_of_additions`). That table's result is kept alongside, and
+    the new one is, when it can be, that result and what the additions bring."""
+    key = _catalog_key(table_digest, vocabulary_files)
+    entries = _catalog_entries(root)
+    if (found := _usable(entries.get(key), today)) is not None:
+        return found
+    kept, result = {}, None
+    if saved is not None:
+        saved_key = _catalog_key(saved[0], vocabulary_files)
+        if (earlier := _usable(entries.get(saved_key), today)) is not None:
+            kept[saved_key] = entries[saved_key]
+            if (brought := saved[1]()) is not None:
+                result = earlier[0], earlier[1] + brought
+    findings, issues = result or compute()
     encoded = [(f.path, (_encode(f),)) for f in findings]
     plain = [(i.path, i.pointer, i.code, i.message, i.hint) for i in issues]
+    kept[key] = marshal.dumps((today.isoformat(), encoded, plain))
     with contextlib.suppress(OSError):  # results stand without it
-        meta = {"key": key, "day": today.isoformat()}
-        cachefile.write(root / CATALOG_FILE, meta, {"result": marshal.dumps((encoded, plain))})
+        cachefile.write(root / CATALOG_FILE, {"keys": list(kept)}, kept)
     return findings, issues
+
+
+def _catalog_key(table_digest: str, vocabulary_files: bytes) -> str:
+    return hashlib.sha256(
+        "\0".join((_fingerprint(), table_digest)).encode() + vocabulary_files
+    ).hexdigest()
+
+
+def _catalog_entries(root: Path) -> dict[str, bytes]:
+    """The stored whole-catalog results by key (marshalled); none if damaged."""
+    try:
+        stored = cachefile.read(root / CATALOG_FILE)
+        if stored is None:
+            return {}
+        return {key: stored.blob(key) for key in stored.meta.get("keys", ())}
+    except (CorruptCacheError, TypeError):
+        return {}
+
+
+def _usable(entry: bytes | None, today: dt.date) -> tuple[list[Finding], list[Issue]] | None:
+    if entry is None:
+        return None
+    day, found, issues = marshal.loads(entry)
+    if not _still_holds({"day": day}, today, found):
+        return None
+    findings = [f for path, encoded in found for f in _decode(path, encoded)]
+    return findings, [Issue(*issue) for issue in issues]
 
 
 def _still_holds(

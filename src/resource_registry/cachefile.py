@@ -30,7 +30,7 @@ from resource_registry.fsutil import atomic_write
 
 CACHE_DIR: Final = ".resreg-cache"
 RESULTS_FILE: Final = f"{CACHE_DIR}/validate-v5.bin"
-CATALOG_FILE: Final = f"{CACHE_DIR}/catalog-v2.bin"
+CATALOG_FILE: Final = f"{CACHE_DIR}/catalog-v3.bin"
 JOURNAL_FILE: Final = f"{CACHE_DIR}/journal-v2.bin"
 _MAGIC: Final = b"RESREG-CACHE-4\n"
 _LENGTH: Final = 4

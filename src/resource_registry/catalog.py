@@ -120,7 +120,7 @@ class Identities:
 
 
 IDENTITY_COLUMNS = ("stable_ids", "ids", "urls", "normal_urls", "previous_urls")
-PROBE_COLUMNS = ("stable_ids", "urls", "normal_urls", "previous_urls")
+PROBE_COLUMNS = ("stable_ids", "ids", "urls", "normal_urls", "previous_urls")
 
 
 class Probe:
@@ -154,8 +154,11 @@ class Probe:
         )
 
     def may_hold(self, column: str, value: str) -> bool:
-        if value in self._values.get(column, ()):
-            return True
+        return value in self._values.get(column, ()) or self.saved_may_hold(column, value)
+
+    def saved_may_hold(self, column: str, value: str) -> bool:
+        """Whether a row of the saved column may hold ``value`` (the values to check as
+        they are left aside)."""
         hashes, wanted = self._hashes[column], _crc(value)
         row = bisect.bisect_left(hashes, wanted)
         return row < len(hashes) and hashes[row] == wanted
@@ -167,6 +170,7 @@ def probe_values(key: ResourceKey | None) -> dict[str, set[str]]:
         return {}
     found = {
         "stable_ids": {key.stable_id.lower()} if key.stable_id else set(),
+        "ids": {key.id} if key.id else set(),
         "urls": {key.url} if key.url else set(),
         "normal_urls": {key.normal_url} if key.normal_url else set(),
         "previous_urls": set(key.previous_urls),
@@ -222,16 +226,48 @@ def identity(key: ResourceKey | None) -> Identity:
 
 
 def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
-    issues: list[Issue] = []
-    issues += _stable_id_problems(table, vocabulary)
-    issues += _id_problems(table, vocabulary)
+    issues = list(_row_problems(table, vocabulary))
+    issues += _collisions(
+        table, _lowered(table.stable_ids), "stable_id", "I003", "stable ID (ignoring case)"
+    )
+    issues += _collisions(table, table.ids, "id", "I005", "id")
     issues += _url_problems(table)
-    issues += _reference_problems(table, vocabulary)
     issues += _redirect_problems(table, vocabulary)
     return issues
 
 
-def _stable_id_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+def problems_of_additions(
+    added: KeyTable, vocabulary: Vocabulary, saved: Probe
+) -> list[Issue] | None:
+    """The whole-catalog issues that rows added to a checked catalog bring with them,
+    when they provably share no identity with any row (the saved ones, by their
+    ``saved`` probe, and one another) and lead no redirect anywhere new: then they are
+    only the added rows' own (references, retired IDs), and every other issue stays as
+    it was. None when this cannot be shown: the whole catalog must be checked again."""
+    columns = {
+        "stable_ids": _lowered(added.stable_ids),
+        "ids": added.ids,
+        "urls": added.urls,
+        "normal_urls": added.normal_urls,
+    }
+    for name, column in columns.items():
+        values = [value for value in column if value]
+        if len(set(values)) < len(values) or any(saved.saved_may_hold(name, v) for v in values):
+            return None
+    successors = {stone.get("replaced_by") for stone in vocabulary.tombstones}
+    if not successors.isdisjoint(added.stable_ids):  # a redirect would end here now
+        return None
+    return list(_row_problems(added, vocabulary))
+
+
+def _row_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+    """What each row's identity says on its own against the vocabulary: retired IDs and
+    unknown references."""
+    yield from _retired_problems(table, vocabulary)
+    yield from _reference_problems(table, vocabulary)
+
+
+def _retired_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
     lowered = _lowered(table.stable_ids)
     retired = {str(stone.get("stable_id", "")).lower() for stone in vocabulary.tombstones}
     for row in _rows_with(lowered, retired):
@@ -242,7 +278,15 @@ def _stable_id_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Iss
             f"stable_id `{table.stable_ids[row]}` belongs to a retired resource",
             "mint a new one with `resreg new`; retired IDs are never reused",
         )
-    yield from _collisions(table, lowered, "stable_id", "I003", "stable ID (ignoring case)")
+    retired_ids = {str(stone.get("id", "")) for stone in vocabulary.tombstones}
+    for row in _rows_with(table.ids, retired_ids):
+        yield Issue(
+            table.paths[row],
+            ("id",),
+            "I010",
+            f"id `{table.ids[row]}` belongs to a retired resource",
+            "a retired resource's URL cannot come back under a new stable ID",
+        )
 
 
 def _lowered(column: list[str]) -> list[str]:
@@ -251,19 +295,6 @@ def _lowered(column: list[str]) -> list[str]:
     if joined.count("\0") != max(len(column) - 1, 0):
         return [value.lower() for value in column]
     return joined.lower().split("\0") if column else []
-
-
-def _id_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
-    retired = {str(stone.get("id", "")) for stone in vocabulary.tombstones}
-    for row in _rows_with(table.ids, retired):
-        yield Issue(
-            table.paths[row],
-            ("id",),
-            "I010",
-            f"id `{table.ids[row]}` belongs to a retired resource",
-            "a retired resource's URL cannot come back under a new stable ID",
-        )
-    yield from _collisions(table, table.ids, "id", "I005", "id")
 
 
 def _url_problems(table: KeyTable) -> Iterator[Issue]:

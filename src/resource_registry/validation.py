@@ -17,7 +17,7 @@ from pathlib import Path
 
 from resource_registry import cachefile, layout, worktree
 from resource_registry.cache import CachedRun, cached_catalog, run_with_cache
-from resource_registry.catalog import Issue, KeyTable, check_catalog
+from resource_registry.catalog import Issue, KeyTable, check_catalog, problems_of_additions
 from resource_registry.codes import RULES
 from resource_registry.errors import UsageError
 from resource_registry.findings import Finding, Severity
@@ -89,6 +89,7 @@ def _catalog_results(
             run.table_digest,
             _vocabulary_files(root),
             lambda: _check_catalog(root, run.table, options.today),
+            saved=_saved_catalog(root, run, options.today),
         )
     vocabulary = load_vocabulary(root, options.today)
     catalog = check_catalog(run.table, vocabulary)
@@ -96,6 +97,22 @@ def _catalog_results(
         keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
         catalog += check_history(root, options.base, keys, vocabulary.tombstones)
     return vocabulary.findings, catalog
+
+
+def _saved_catalog(
+    root: Path, run: CachedRun, today: dt.date
+) -> tuple[str, Callable[[], list[Issue] | None]] | None:
+    """For :func:`cached_catalog`: the saved table this run's grew from, and what the
+    rows added since bring to the whole-catalog issues, if that can be known without
+    checking the whole catalog again."""
+    if run.growth is None:
+        return None
+    added = run.growth.added
+    if added is None:
+        return run.growth.saved_digest, lambda: None
+    return run.growth.saved_digest, lambda: problems_of_additions(
+        added, load_vocabulary(root, today), run.probe
+    )
 
 
 def _check_catalog(
