@@ -35,7 +35,9 @@ Two ways to use it:
   itself to the current commit.
 
 Whole-catalog results are cached too (:func:`cached_catalog`), under a digest of every
-row's identity: an edit that changes no identity reuses them.
+row's identity: an edit that changes no identity reuses them, and files only added
+extend them when they provably collide with no other
+(:func:`~resource_registry.catalog.problems_of_additions`).
 """
 
 from __future__ import annotations
