@@ -100,7 +100,7 @@ def rounds(
             new = [str(resreg), "new", url, "--title", "New", "--root", str(root)]
             times[name]["new"].append(run(new))
             subprocess.run(["git", "-C", str(root), "add", "data"], check=True)
-            # the hook of a commit that adds a resource: the whole-catalog checks run again
+            # the hook of a commit that adds a resource: an identity is new
             times[name]["added"].append(run([str(resreg), "validate", "--root", str(root)]))
             if commit:
                 commit_all(root, f"round {number}")
@@ -123,7 +123,7 @@ def report(
     labels = {
         "hook": "`resreg validate`, one file edited and staged (the hook)",
         "new": "`resreg new`",
-        "added": "`resreg validate`, the new file staged (the hook; the catalog is checked again)",
+        "added": "`resreg validate`, the new file staged (the hook of a commit adding a resource)",
     }
     each = ", each ending with a commit" if args.commit else ""
     print(f"{args.files:,} files, {args.rounds} interleaved rounds{each}", end="")
