@@ -632,6 +632,27 @@ def test_a_resource_added_extends_the_saved_whole_catalog_results(
     _same_as_uncached(anchored, warm)
 
 
+def test_a_resource_added_after_an_identity_edit_extends_the_latest_results(
+    anchored: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The saved results no longer fit once an identity was edited (the catalog is
+    checked again then), but the latest do: an addition after it extends those."""
+    _identity_edit(anchored)
+    _commit_all(anchored, "an identity edit")
+    _same_as_uncached(anchored)
+    for n in (1, 2):
+        _add(anchored, f"sid_AddedFFFF{n}", f"https://example.org/after-edit-{n}")
+        with monkeypatch.context() as patch:
+            patch.setattr(validation, "check_catalog", _must_not_run)
+            warm = validate(anchored, _options())
+        _same_as_uncached(anchored, warm)
+    target = read_document((anchored / TARGET).read_bytes())
+    assert isinstance(target, Document)
+    _add(anchored, "sid_AddedFFFF3", target.data["url"])  # held by the latest results only
+    _same_as_uncached(anchored)
+    assert "I007" in {f.code for f in validate(anchored, _options()).findings}
+
+
 ADDITIONS: dict[str, Callable[[Path], None]] = {
     "a URL already recorded": lambda root: _add(
         root, "sid_AddedBBBB1", _parsed_tracked_file(root)[1]
@@ -657,12 +678,15 @@ ADDITIONS: dict[str, Callable[[Path], None]] = {
 }
 
 
+@pytest.mark.parametrize("before", ["nothing", "an identity edit"])
 @pytest.mark.parametrize("addition", ADDITIONS.values(), ids=ADDITIONS)
 def test_resources_added_give_what_an_uncached_run_gives(
-    anchored: Path, addition: Callable[[Path], None]
+    anchored: Path, addition: Callable[[Path], None], before: str
 ) -> None:
     tombstones = anchored / "data/tombstones.yaml"
     tombstones.write_text(tombstones.read_text() + "  replaced_by: sid_TargetAAA1\n")
+    if before == "an identity edit":  # the latest results differ from the saved ones
+        _edit(anchored, "https://", "https://edited.")
     _age_checkout(anchored)
     _same_as_uncached(anchored)  # the vocabulary changed: the catalog is checked again
     addition(anchored)

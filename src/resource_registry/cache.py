@@ -93,11 +93,40 @@ _EncodedFinding = tuple[int, int, str, str, str, str | None]
 
 @dataclass(frozen=True, slots=True)
 class Growth:
-    """How a warm run's identity table differs from the saved one (``saved_digest``):
-    by the ``added`` rows alone, or (None) by rows changed or gone too."""
+    """How a warm run's identity table differs from the one saved in the cache file
+    (``saved_digest``): the identity digest of each path whose identity differs (empty
+    where the file is gone), with the current results of those present."""
 
     saved_digest: str
-    added: KeyTable | None
+    delta: dict[str, bytes]
+    results: dict[str, FileResult]
+    is_saved_row: Callable[[str], bool]
+
+    def added_since(
+        self, earlier: Mapping[str, bytes]
+    ) -> tuple[KeyTable, dict[str, set[str]]] | None:
+        """If this table differs from an earlier one (given by its own ``delta``) by
+        added rows alone: those rows, and the values of the rows the earlier table held
+        beyond the saved ones (for a probe of the saved table, which does not have
+        them). None when rows changed or went since."""
+        added = []
+        for path in self.delta.keys() | earlier.keys():
+            if self.delta.get(path) == earlier.get(path):
+                continue
+            if self._present(path, earlier) or not self._present(path, self.delta):
+                return None  # changed or gone since
+            if path not in self.results:
+                return None  # a saved row come back: its values are not at hand
+            added.append(self.results[path])
+        held: dict[str, set[str]] = {name: set() for name in PROBE_COLUMNS}
+        for path, digest in earlier.items():
+            if digest:  # unchanged since (else returned above): its result is current
+                for name, values in probe_values(self.results[path].key).items():
+                    held[name] |= values
+        return KeyTable.from_results(added), held
+
+    def _present(self, path: str, delta: Mapping[str, bytes]) -> bool:
+        return bool(delta[path]) if path in delta else self.is_saved_row(path)
 
 
 class CachedRun:
@@ -363,7 +392,9 @@ def _warm_result(
     delta = _identity_changes(rows, digests, fresh)
     digest, growth = str(base.meta["table"]), None
     if delta:  # an identity changed: a digest of the saved rows and of what replaced them
-        growth = Growth(digest, _added_only(delta, rows, fresh))
+        changed = dict(delta)
+        present = {path: fresh[path] for path in changed if path in fresh}
+        growth = Growth(digest, changed, present, lambda path: _row_in(paths, path) >= 0)
         digest = hashlib.sha256(digest.encode() + repr(delta).encode()).hexdigest()
 
     def columns(names: Sequence[str]) -> dict[str, list[Any]]:
@@ -398,16 +429,6 @@ def _warm_result(
         table_digest=digest,
         growth=growth,
     )
-
-
-def _added_only(
-    delta: Sequence[tuple[str, bytes]], rows: Mapping[str, int], fresh: Mapping[str, FileResult]
-) -> KeyTable | None:
-    """The rows of the files added since the saved table, if its identities changed by
-    those alone."""
-    if any(rows[path] >= 0 or path not in fresh for path, _ in delta):
-        return None
-    return KeyTable.from_results(fresh[path] for path, _ in delta)
 
 
 def _saved_anchor(base: CacheFile) -> Anchor:
@@ -874,35 +895,59 @@ def cached_catalog(
     vocabulary_files: bytes,
     compute: Callable[[], tuple[list[Finding], list[Issue]]],
     *,
-    saved: tuple[str, Callable[[], list[Issue] | None]] | None = None,
+    growth: Growth | None = None,
+    brought: Callable[[KeyTable, Mapping[str, set[str]]], list[Issue] | None] | None = None,
 ) -> tuple[list[Finding], list[Issue]]:
     """``compute()`` (the vocabulary's findings and the whole-catalog issues), or its
     stored result when the identity table (by digest), the vocabulary files (by content)
     and the code are the same as when it was stored, on the same day or, if no date was
     in the future then, an earlier one (see :func:`_day_dependent`).
 
-    ``saved`` names the digest of the saved table this one grew from, and what rows only
-    added to it bring (None when they may change more: see
-    :func:`catalog.problems_of_additions`). That table's result is kept alongside, and
-    the new one is, when it can be, that result and what the additions bring."""
+    Two results are kept: the saved table's and the latest. When this table differs
+    from one of theirs by added rows alone (``growth``), the result is that one's plus
+    what ``brought(added rows, values held beyond the saved table)`` says the rows bring,
+    unless it says None (see :func:`catalog.problems_of_additions`)."""
     key = _catalog_key(table_digest, vocabulary_files)
-    entries = _catalog_entries(root)
-    if (found := _usable(entries.get(key), today)) is not None:
-        return found
-    kept, result = {}, None
-    if saved is not None:
-        saved_key = _catalog_key(saved[0], vocabulary_files)
-        if (earlier := _usable(entries.get(saved_key), today)) is not None:
-            kept[saved_key] = entries[saved_key]
-            if (brought := saved[1]()) is not None:
-                result = earlier[0], earlier[1] + brought
+    entries = _catalog_entries(root, today)
+    if key in entries:
+        return entries[key].findings, entries[key].issues
+    saved_digest = growth.saved_digest if growth else table_digest
+    vocabulary = hashlib.sha256(vocabulary_files).hexdigest()
+    kept = {}
+    result = None
+    for other, entry in entries.items():  # the latest first: it is the closest
+        if (entry.saved_digest, entry.vocabulary) != (saved_digest, vocabulary):
+            continue
+        if not entry.delta:
+            kept[other] = entry
+        if result is None and growth is not None and brought is not None:
+            since = growth.added_since(entry.delta)
+            if since is not None and (more := brought(*since)) is not None:
+                result = entry.findings, entry.issues + more
     findings, issues = result or compute()
-    encoded = [(f.path, (_encode(f),)) for f in findings]
-    plain = [(i.path, i.pointer, i.code, i.message, i.hint) for i in issues]
-    kept[key] = marshal.dumps((today.isoformat(), encoded, plain))
+    delta = growth.delta if growth else {}
+    latest = _CatalogEntry(today, saved_digest, vocabulary, delta, findings, issues)
     with contextlib.suppress(OSError):  # results stand without it
-        cachefile.write(root / CATALOG_FILE, {"keys": list(kept)}, kept)
+        sections = {name: entry.encoded() for name, entry in {key: latest, **kept}.items()}
+        meta = {"fingerprint": _fingerprint(), "keys": list(sections)}
+        cachefile.write(root / CATALOG_FILE, meta, sections)
     return findings, issues
+
+
+@dataclass(frozen=True, slots=True)
+class _CatalogEntry:
+    day: dt.date
+    saved_digest: str  # of the saved table this one differs from by ``delta``
+    vocabulary: str  # digest of the vocabulary files
+    delta: Mapping[str, bytes]
+    findings: list[Finding]
+    issues: list[Issue]
+
+    def encoded(self) -> bytes:
+        found = [(f.path, (_encode(f),)) for f in self.findings]
+        plain = [(i.path, i.pointer, i.code, i.message, i.hint) for i in self.issues]
+        head = (self.day.isoformat(), self.saved_digest, self.vocabulary, dict(self.delta))
+        return marshal.dumps((*head, found, plain))
 
 
 def _catalog_key(table_digest: str, vocabulary_files: bytes) -> str:
@@ -911,25 +956,29 @@ def _catalog_key(table_digest: str, vocabulary_files: bytes) -> str:
     ).hexdigest()
 
 
-def _catalog_entries(root: Path) -> dict[str, bytes]:
-    """The stored whole-catalog results by key (marshalled); none if damaged."""
+def _catalog_entries(root: Path, today: dt.date) -> dict[str, _CatalogEntry]:
+    """The stored whole-catalog results that still hold today, by key, the latest
+    first; none if damaged."""
     try:
         stored = cachefile.read(root / CATALOG_FILE)
-        if stored is None:
+        if stored is None or stored.meta.get("fingerprint") != _fingerprint():
             return {}
-        return {key: stored.blob(key) for key in stored.meta.get("keys", ())}
-    except (CorruptCacheError, TypeError):
+        entries = {}
+        for key in stored.meta.get("keys", ()):
+            day, saved_digest, vocabulary, delta, found, issues = stored.load(key)
+            if _still_holds({"day": day}, today, found):
+                findings = [f for path, encoded in found for f in _decode(path, encoded)]
+                entries[key] = _CatalogEntry(
+                    dt.date.fromisoformat(day),
+                    saved_digest,
+                    vocabulary,
+                    delta,
+                    findings,
+                    [Issue(*issue) for issue in issues],
+                )
+    except (CorruptCacheError, TypeError, ValueError):
         return {}
-
-
-def _usable(entry: bytes | None, today: dt.date) -> tuple[list[Finding], list[Issue]] | None:
-    if entry is None:
-        return None
-    day, found, issues = marshal.loads(entry)
-    if not _still_holds({"day": day}, today, found):
-        return None
-    findings = [f for path, encoded in found for f in _decode(path, encoded)]
-    return findings, [Issue(*issue) for issue in issues]
+    return entries
 
 
 def _still_holds(

@@ -237,13 +237,17 @@ def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
 
 
 def problems_of_additions(
-    added: KeyTable, vocabulary: Vocabulary, saved: Probe
+    added: KeyTable,
+    vocabulary: Vocabulary,
+    saved: Probe,
+    held: Mapping[str, set[str]],
 ) -> list[Issue] | None:
     """The whole-catalog issues that rows added to a checked catalog bring with them,
-    when they provably share no identity with any row (the saved ones, by their
-    ``saved`` probe, and one another) and lead no redirect anywhere new: then they are
-    only the added rows' own (references, retired IDs), and every other issue stays as
-    it was. None when this cannot be shown: the whole catalog must be checked again."""
+    when they provably share no identity with any of its rows (the saved ones, by their
+    ``saved`` probe, and those holding the values in ``held``) or one another, and lead
+    no redirect anywhere new: then they are only the added rows' own (references,
+    retired IDs), and every other issue stays as it was. None when this cannot be shown:
+    the whole catalog must be checked again."""
     columns = {
         "stable_ids": _lowered(added.stable_ids),
         "ids": added.ids,
@@ -252,7 +256,9 @@ def problems_of_additions(
     }
     for name, column in columns.items():
         values = [value for value in column if value]
-        if len(set(values)) < len(values) or any(saved.saved_may_hold(name, v) for v in values):
+        if len(set(values)) < len(values):
+            return None
+        if any(v in held.get(name, ()) or saved.saved_may_hold(name, v) for v in values):
             return None
     successors = {stone.get("replaced_by") for stone in vocabulary.tombstones}
     if not successors.isdisjoint(added.stable_ids):  # a redirect would end here now

@@ -89,7 +89,10 @@ def _catalog_results(
             run.table_digest,
             _vocabulary_files(root),
             lambda: _check_catalog(root, run.table, options.today),
-            saved=_saved_catalog(root, run, options.today),
+            growth=run.growth,
+            brought=lambda added, held: problems_of_additions(
+                added, load_vocabulary(root, options.today), run.probe, held
+            ),
         )
     vocabulary = load_vocabulary(root, options.today)
     catalog = check_catalog(run.table, vocabulary)
@@ -97,22 +100,6 @@ def _catalog_results(
         keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
         catalog += check_history(root, options.base, keys, vocabulary.tombstones)
     return vocabulary.findings, catalog
-
-
-def _saved_catalog(
-    root: Path, run: CachedRun, today: dt.date
-) -> tuple[str, Callable[[], list[Issue] | None]] | None:
-    """For :func:`cached_catalog`: the saved table this run's grew from, and what the
-    rows added since bring to the whole-catalog issues, if that can be known without
-    checking the whole catalog again."""
-    if run.growth is None:
-        return None
-    added = run.growth.added
-    if added is None:
-        return run.growth.saved_digest, lambda: None
-    return run.growth.saved_digest, lambda: problems_of_additions(
-        added, load_vocabulary(root, today), run.probe
-    )
 
 
 def _check_catalog(
