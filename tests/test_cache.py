@@ -142,9 +142,7 @@ def test_catalog_results_are_reused_only_while_their_inputs_stay_the_same(
     resource = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
     resource.write_text(resource.read_text().replace("type: paper", "type: report", 1))
     _age(root)
-    with monkeypatch.context() as patch:
-        patch.setattr(validation, "check_catalog", _must_not_run)
-        reused = validate(root, _options()).findings
+    reused = _validate_without(root, monkeypatch, "check_catalog").findings
     assert reused == validate(root, _options(cache=False)).findings
     assert (root / CATALOG_FILE).read_bytes() == before
     tags = root / "data/tags.yaml"
@@ -173,18 +171,10 @@ def test_catalog_results_hold_on_a_later_day_unless_a_date_was_in_the_future(
     assert ("data/tombstones.yaml", "C002") in {(f.path, f.code) for f in dated}
     calls: list[object] = []
     with monkeypatch.context() as patch:
-        patch.setattr(validation, "check_catalog", _counting_calls(validation.check_catalog, calls))
+        patch.setattr(validation, "check_catalog", _counting(validation.check_catalog, calls))
         later = validate(root, Options(today=TODAY.replace(year=3001), jobs=1)).findings
     assert calls, "a result holding a date in the future was reused on a later day"
     assert ("data/tombstones.yaml", "C002") not in {(f.path, f.code) for f in later}
-
-
-def _counting_calls(function: Callable[..., Any], calls: list[object]) -> Callable[..., Any]:
-    def counted(*arguments: Any) -> Any:
-        calls.append(arguments)
-        return function(*arguments)
-
-    return counted
 
 
 def _must_not_run(*_: object) -> list[object]:
@@ -389,12 +379,21 @@ def test_a_warm_run_gives_what_an_uncached_run_gives(
     assert len(checked) <= 3, checked  # the changed files and the untracked one only
 
 
-def _counting(function: Callable[..., Any], calls: list[str]) -> Callable[..., Any]:
-    def counted(root: Path, path: str, *rest: Any) -> Any:
-        calls.append(path)
-        return function(root, path, *rest)
+def _counting(function: Callable[..., Any], calls: list[Any]) -> Callable[..., Any]:
+    """``function``, noting its second argument at each call (a path, for check_file)."""
+
+    def counted(*arguments: Any) -> Any:
+        calls.append(arguments[1])
+        return function(*arguments)
 
     return counted
+
+
+def _validate_without(root: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> Any:
+    """A validation during which ``validation.<name>`` must not be called."""
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, name, _must_not_run)
+        return validate(root, _options())
 
 
 def _must_not_list(*_: object) -> object:
@@ -461,10 +460,7 @@ def test_warm_runs_move_the_anchor_to_each_new_commit(
         _commit_all(anchored, "change")
         _same_as_uncached(anchored)  # the first run after the commit moves the anchor
         assert cachefile.anchor(anchored) == _head_tree(anchored)
-        with monkeypatch.context() as patch:
-            patch.setattr(validation, "check_file", _must_not_run)
-            warm = validate(anchored, _options())
-        _same_as_uncached(anchored, warm)
+        _same_as_uncached(anchored, _validate_without(anchored, monkeypatch, "check_file"))
 
 
 def test_uncommitted_changes_stay_unanchored_when_the_anchor_moves(
@@ -618,17 +614,13 @@ def test_a_resource_added_extends_the_saved_whole_catalog_results(
     """Rows that provably share no identity with any other bring only their own issues:
     the saved whole-catalog results stand, the catalog is not checked again."""
     _add(anchored, "sid_AddedAAAA1", "https://example.org/added-1", tags=["no-such-tag"])
-    with monkeypatch.context() as patch:
-        patch.setattr(validation, "check_catalog", _must_not_run)
-        warm = validate(anchored, _options())
+    warm = _validate_without(anchored, monkeypatch, "check_catalog")
     assert ("R002", "data/resources/ad/sid_AddedAAAA1.yaml") in {
         (f.code, f.path) for f in warm.findings
     }
     _same_as_uncached(anchored, warm)
     _add(anchored, "sid_AddedAAAA2", "https://example.org/added-2")  # a second one since
-    with monkeypatch.context() as patch:
-        patch.setattr(validation, "check_catalog", _must_not_run)
-        warm = validate(anchored, _options())
+    warm = _validate_without(anchored, monkeypatch, "check_catalog")
     _same_as_uncached(anchored, warm)
 
 
@@ -642,9 +634,7 @@ def test_a_resource_added_after_an_identity_edit_extends_the_latest_results(
     _same_as_uncached(anchored)
     for n in (1, 2):
         _add(anchored, f"sid_AddedFFFF{n}", f"https://example.org/after-edit-{n}")
-        with monkeypatch.context() as patch:
-            patch.setattr(validation, "check_catalog", _must_not_run)
-            warm = validate(anchored, _options())
+        warm = _validate_without(anchored, monkeypatch, "check_catalog")
         _same_as_uncached(anchored, warm)
     target = read_document((anchored / TARGET).read_bytes())
     assert isinstance(target, Document)
@@ -763,9 +753,7 @@ def test_files_checked_by_a_warm_run_are_not_checked_again_while_unchanged(
     _age_checkout(anchored)
     first = validate(anchored, _options())  # checks them and keeps them in the journal
     assert (anchored / cache.JOURNAL_FILE).exists()
-    with monkeypatch.context() as patch:
-        patch.setattr(validation, "check_file", _must_not_run)
-        again = validate(anchored, _options())
+    again = _validate_without(anchored, monkeypatch, "check_file")
     assert again.findings == first.findings == validate(anchored, _options(cache=False)).findings
     _edit(anchored, "type: report", "type: papyrus")  # changed since: checked again
     _age_checkout(anchored)

@@ -966,7 +966,7 @@ def _catalog_entries(root: Path, today: dt.date) -> dict[str, _CatalogEntry]:
         entries = {}
         for key in stored.meta.get("keys", ()):
             day, saved_digest, vocabulary, delta, found, issues = stored.load(key)
-            if _still_holds({"day": day}, today, found):
+            if _still_holds(day, today, found):
                 findings = [f for path, encoded in found for f in _decode(path, encoded)]
                 entries[key] = _CatalogEntry(
                     dt.date.fromisoformat(day),
@@ -982,11 +982,10 @@ def _catalog_entries(root: Path, today: dt.date) -> dict[str, _CatalogEntry]:
 
 
 def _still_holds(
-    meta: Mapping[str, object],
-    today: dt.date,
-    findings: Iterable[tuple[str, Iterable[_EncodedFinding]]],
+    day: str, today: dt.date, findings: Iterable[tuple[str, Iterable[_EncodedFinding]]]
 ) -> bool:
-    day = str(meta.get("day"))
+    """Whether whole-catalog results taken on ``day`` hold ``today`` (see
+    :func:`_day_dependent`)."""
     if day == today.isoformat():
         return True
     return day < today.isoformat() and not any(_depends_on_day(found) for _, found in findings)

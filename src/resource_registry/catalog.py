@@ -226,10 +226,9 @@ def identity(key: ResourceKey | None) -> Identity:
 
 
 def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
-    issues = list(_row_problems(table, vocabulary))
-    issues += _collisions(
-        table, _lowered(table.stable_ids), "stable_id", "I003", "stable ID (ignoring case)"
-    )
+    lowered = _lowered(table.stable_ids)
+    issues = list(_row_problems(table, vocabulary, lowered))
+    issues += _collisions(table, lowered, "stable_id", "I003", "stable ID (ignoring case)")
     issues += _collisions(table, table.ids, "id", "I005", "id")
     issues += _url_problems(table)
     issues += _redirect_problems(table, vocabulary)
@@ -248,8 +247,9 @@ def problems_of_additions(
     no redirect anywhere new: then they are only the added rows' own (references,
     retired IDs), and every other issue stays as it was. None when this cannot be shown:
     the whole catalog must be checked again."""
+    lowered = _lowered(added.stable_ids)
     columns = {
-        "stable_ids": _lowered(added.stable_ids),
+        "stable_ids": lowered,
         "ids": added.ids,
         "urls": added.urls,
         "normal_urls": added.normal_urls,
@@ -263,18 +263,19 @@ def problems_of_additions(
     successors = {stone.get("replaced_by") for stone in vocabulary.tombstones}
     if not successors.isdisjoint(added.stable_ids):  # a redirect would end here now
         return None
-    return list(_row_problems(added, vocabulary))
+    return list(_row_problems(added, vocabulary, lowered))
 
 
-def _row_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+def _row_problems(table: KeyTable, vocabulary: Vocabulary, lowered: list[str]) -> Iterator[Issue]:
     """What each row's identity says on its own against the vocabulary: retired IDs and
-    unknown references."""
-    yield from _retired_problems(table, vocabulary)
+    unknown references (``lowered``: the stable IDs in lower case)."""
+    yield from _retired_problems(table, vocabulary, lowered)
     yield from _reference_problems(table, vocabulary)
 
 
-def _retired_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
-    lowered = _lowered(table.stable_ids)
+def _retired_problems(
+    table: KeyTable, vocabulary: Vocabulary, lowered: list[str]
+) -> Iterator[Issue]:
     retired = {str(stone.get("stable_id", "")).lower() for stone in vocabulary.tombstones}
     for row in _rows_with(lowered, retired):
         yield Issue(
