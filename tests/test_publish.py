@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 from click.testing import CliRunner, Result
+from psycopg.conninfo import conninfo_to_dict
 
 from conftest import PROJECT_ROOT, resource_text
 from resource_registry import publish as publishing
@@ -201,3 +202,39 @@ def test_a_tampered_dataset_is_refused_before_connecting(registry: Path, tmp_pat
     )
     assert result.exit_code == 2
     assert "resources.jsonl does not match its size or sha256" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["a" * 64, "é" * 32, "ss" + "ü" * 31], ids=["64", "é", "33"])
+def test_a_schema_name_postgresql_would_cut_is_refused_before_connecting(
+    registry: Path, tmp_path: Path, name: str
+) -> None:
+    assert len(name.encode()) > publishing.MAX_IDENTIFIER_BYTES
+    out = export(registry, tmp_path / "ds").out
+    # port 1 refuses connections: reaching the database would be exit 1, "database error"
+    for extra in ((), ("--verify-only",)):
+        result = _publish_cli("host=127.0.0.1 port=1", name, out, *extra)
+        assert result.exit_code == 2, result.stderr
+        assert "bytes long in UTF-8; PostgreSQL allows 63" in result.stderr
+        assert "database error" not in result.stderr
+
+
+def test_the_longest_schema_name_is_kept_whole(server: str, registry: Path, tmp_path: Path) -> None:
+    name = "t_" + "x" * 61
+    out = export(registry, tmp_path / "ds").out
+    publishing.publish(out, server, schema=name)
+    assert _count(server, f"SELECT count(*) FROM {name}.resources") == 47
+    assert _count(server, f"SELECT count(*) FROM pg_namespace WHERE nspname = '{name}'") == 1
+
+
+def test_a_uri_with_an_encoded_password_publishes(
+    server: str, schema: str, registry: Path, tmp_path: Path
+) -> None:
+    params = conninfo_to_dict(server)
+    uri = (
+        f"postgresql://{params['user']}:Hunter2%40Secret%2F%20x@127.0.0.1:{params['port']}"
+        f"/{params.get('dbname', 'postgres')}?application_name=resreg-test"
+    )
+    result = _publish_cli(uri, schema, export(registry, tmp_path / "ds").out)
+    assert result.exit_code == 0, result.stderr
+    assert "Hunter2" not in result.stdout + result.stderr
+    assert _count(server, f"SELECT count(*) FROM {schema}.resources") == 47

@@ -26,7 +26,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except RegistryError as error:
-            click.echo(f"resreg: {error}", err=True)
+            click.echo(_redacted(ctx, f"resreg: {error}"), err=True)
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -35,14 +35,28 @@ class _Group(click.Group):
             ctx.exit(ExitCode.OK)
         except OSError as error:  # the environment refused: disk full, read-only, no access
             where = f" ({error.filename})" if error.filename else ""
-            click.echo(f"resreg: {error.strerror or error}{where}", err=True)
+            click.echo(_redacted(ctx, f"resreg: {error.strerror or error}{where}"), err=True)
             ctx.exit(ExitCode.USAGE)
         except Exception:
-            click.echo(traceback.format_exc(), err=True)
+            click.echo(_redacted(ctx, traceback.format_exc()), err=True)
             click.echo(
                 "resreg: internal error; please report it with the traceback above.", err=True
             )
             ctx.exit(ExitCode.INTERNAL_ERROR)
+
+
+_SECRETS = "resreg.secrets"  # in click's Context.meta, which nested commands share
+
+
+def _hide(ctx: click.Context, secrets: list[str]) -> None:
+    """Keep ``secrets`` out of every message and traceback this run prints."""
+    ctx.meta[_SECRETS] = [*ctx.meta.get(_SECRETS, ()), *secrets]
+
+
+def _redacted(ctx: click.Context, text: str) -> str:
+    from resource_registry.dsn import redact
+
+    return redact(text, ctx.meta.get(_SECRETS, ()))
 
 
 _root_option = click.option(
@@ -596,8 +610,11 @@ def publish_postgres(
 ) -> None:
     """Create or migrate the tables, load with COPY, apply inserts, updates and deletions in
     one transaction, then verify counts and per-row hashes against the dataset."""
+    from resource_registry import dsn as connection_string
     from resource_registry import publish as publishing
 
+    _hide(ctx, connection_string.secrets(dsn))
+    publishing.check_target(dsn, schema)  # before exporting, which takes a while
     with _dataset_folder(source, root, jobs=None) as folder:
         if verify_only:
             problems = publishing.verify_only(folder, dsn, schema=schema)

@@ -12,8 +12,10 @@ next to a generated ``db_hash`` of ``data`` as it is now. So:
 - after commit, counts, every ``source_hash``, every ``db_hash`` and the child tables are
   checked against the dataset, and any difference fails the command, naming rows.
 
-An advisory lock keeps two publishers from interleaving. Passwords never appear in
-output: messages name the database by host, port and name only.
+An advisory lock keeps two publishers from interleaving; schema names longer than
+PostgreSQL keeps (63 bytes) are refused, so that one schema never has two locks.
+Passwords never appear in output: the DSN is read by :mod:`resource_registry.dsn`
+before connecting, and messages name the database by host, port and name only.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from resource_registry import dataset
+from resource_registry import dataset, dsn
 from resource_registry.errors import RegistryError, UsageError
 
 _LOCK_NAMESPACE: Final = 0x5245_5352  # "RESR"
+MAX_IDENTIFIER_BYTES: Final = 63  # NAMEDATALEN - 1
 
 
 class PublishError(RegistryError):
@@ -180,10 +183,12 @@ def publish(
 ) -> Plan:
     """Bring ``schema`` in line with the dataset in ``folder``; return what was done."""
     import psycopg  # noqa: PLC0415 - reason: only this command needs a database driver
+    from psycopg.conninfo import make_conninfo  # noqa: PLC0415 - reason: as above
 
+    params = check_target(conninfo, schema)
     data = read_dataset(folder)
     try:
-        with psycopg.connect(conninfo, autocommit=False) as connection:
+        with psycopg.connect(make_conninfo(**params), autocommit=False) as connection:
             with _advisory_lock(connection, schema, wait):
                 connection.execute(_ddl(schema))
                 connection.commit()
@@ -202,19 +207,28 @@ def publish(
             return plan
     except psycopg.OperationalError as error:
         raise PublishError(
-            f"database error ({_where(conninfo)}): {_first_line(error)}; nothing was changed"
+            f"database error ({dsn.where(params)}): {_first_line(error)}; nothing was changed"
         ) from None
 
 
 def verify_only(folder: Path, conninfo: str, *, schema: str = "registry") -> list[str]:
     import psycopg  # noqa: PLC0415 - reason: as above
+    from psycopg.conninfo import make_conninfo  # noqa: PLC0415 - reason: as above
 
+    params = check_target(conninfo, schema)
     data = read_dataset(folder)
     try:
-        with psycopg.connect(conninfo) as connection:
+        with psycopg.connect(make_conninfo(**params)) as connection:
             return verify_database(connection, schema, data)
     except psycopg.OperationalError as error:
-        raise PublishError(f"database error ({_where(conninfo)}): {_first_line(error)}") from None
+        raise PublishError(f"database error ({dsn.where(params)}): {_first_line(error)}") from None
+
+
+def check_target(conninfo: str, schema: str) -> dict[str, str]:
+    """The DSN's parameters, once it and the schema name are known to be usable
+    (:class:`UsageError` otherwise, quoting no part of the DSN)."""
+    _ident(schema)
+    return dsn.parse(conninfo)
 
 
 def lock_key(schema: str) -> tuple[int, int]:
@@ -386,21 +400,13 @@ def _hash(record: Mapping[str, Any]) -> str:
 def _ident(name: str) -> str:
     if not name.replace("_", "").isalnum() or not name[0].isalpha():
         raise UsageError(f"`{name}` is not a plain schema name (letters, digits, `_`)")
+    if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+        # PostgreSQL would cut it, so two long names would share one schema under two locks
+        raise UsageError(
+            f"the schema name is {len(name.encode())} bytes long in UTF-8; "
+            f"PostgreSQL allows {MAX_IDENTIFIER_BYTES}"
+        )
     return f'"{name}"'
-
-
-def _where(conninfo: str) -> str:
-    """Host, port and database name only: never the password."""
-    from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415 - reason: as above
-
-    try:
-        parts = conninfo_to_dict(conninfo)
-    except Exception:  # a malformed DSN must not leak into the message, whatever it raises
-        return "the given DSN"
-    return (
-        " ".join(f"{k}={parts[k]}" for k in ("host", "port", "dbname") if parts.get(k))
-        or "PG* settings"
-    )
 
 
 def _first_line(error: BaseException) -> str:
