@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -185,17 +186,75 @@ def test_shallow_clone_without_the_base_says_how_to_fetch_it(repo: Path, tmp_pat
     git(
         tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo}", str(clone)
     )
-    result = CliRunner().invoke(
-        cli, ["validate", "--root", str(clone), "--base", "origin/main"], catch_exceptions=False
-    )
+    command = ["validate", "--root", str(clone), "--base", "origin/main"]
+    result = CliRunner().invoke(cli, command, catch_exceptions=False)
     assert result.exit_code == 2
     assert "shallow clone" in result.stderr
-    assert "git fetch --no-tags --depth=1 origin main" in result.stderr
+    assert "git fetch --no-tags --unshallow origin main" in result.stderr
+    # the tip of main alone is not enough: the merge base is not in the clone
     git(clone, "fetch", "-q", "--no-tags", "--depth=1", "origin", "main:refs/remotes/origin/main")
+    result = CliRunner().invoke(cli, command, catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "no common commit in this shallow clone" in result.stderr
+    assert "fetch-depth: 0" in result.stderr
+    git(clone, "fetch", "-q", "--no-tags", "--unshallow", "origin")
+    result = CliRunner().invoke(cli, command, catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout
+
+
+def test_history_compares_with_the_merge_base_not_the_tip(repo: Path) -> None:
+    """A branch retires B after main (since it branched) retired A: A's tombstone is not
+    the branch's business, and B's is its own, correct change."""
+    fork = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "checkout", "-q", "main")
+    retire(repo, IDS["A"], reason="Withdrawn.", today=TODAY)
+    git(repo, "commit", "-q", "-am", "main retires A")
+    git(repo, "checkout", "-q", "feature")
+    retire(repo, IDS["B"], reason="Spam.", today=TODAY)
+    git(repo, "commit", "-q", "-am", "feature retires B")
+    report = validate(repo, Options(today=TODAY, base="main", cache=False))
+    assert report.findings == []
+    assert report.history_base is not None
+    assert (report.history_base.ref, report.history_base.commit) == ("main", fork)
     result = CliRunner().invoke(
-        cli, ["validate", "--root", str(clone), "--base", "origin/main"], catch_exceptions=False
+        cli, ["validate", "--root", str(repo), "--base", "main"], catch_exceptions=False
     )
     assert result.exit_code == 0, result.stdout
+    lines = [line for line in result.stdout.splitlines() if fork[:12] in line]
+    assert lines == [f"History checked against {fork[:12]}, the merge base of main and HEAD."]
+    result = CliRunner().invoke(
+        cli,
+        ["validate", "--root", str(repo), "--base", "main", "--format", "json"],
+        catch_exceptions=False,
+    )
+    assert json.loads(result.stdout)["history_base"] == {"ref": "main", "commit": fork}
+    # what the branch itself does wrong is still caught against the merge base
+    (repo / _path("C")).unlink()
+    assert _history(repo) == {("H002", _path("C"))}
+
+
+def test_history_is_checked_only_on_request(repo: Path) -> None:
+    report = validate(repo, Options(today=TODAY, cache=False))
+    assert report.history_base is None
+    result = CliRunner().invoke(
+        cli, ["validate", "--root", str(repo), "--format", "json"], catch_exceptions=False
+    )
+    assert json.loads(result.stdout)["history_base"] is None
+    result = CliRunner().invoke(cli, ["validate", "--root", str(repo)], catch_exceptions=False)
+    assert "History checked" not in result.stdout
+
+
+def test_a_base_with_no_merge_base_is_a_usage_error(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--orphan", "unrelated")
+    git(repo, "commit", "-q", "-m", "a history of its own")
+    git(repo, "checkout", "-q", "main")
+    result = CliRunner().invoke(
+        cli, ["validate", "--root", str(repo), "--base", "unrelated"], catch_exceptions=False
+    )
+    assert result.exit_code == 2
+    assert "`unrelated` and HEAD share no history" in result.stderr
+    assert result.stdout == ""
 
 
 def test_unknown_ref_and_non_checkout_are_usage_errors(repo: Path, tmp_path: Path) -> None:

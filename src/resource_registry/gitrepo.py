@@ -20,14 +20,34 @@ def resolve(root: Path, ref: str) -> str:
     done = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
     if done.returncode == 0:
         return done.stdout.decode().strip()
-    shallow = _git(root, "rev-parse", "--is-shallow-repository").stdout.decode().strip() == "true"
-    if shallow:
+    if _is_shallow(root):
         raise UsageError(
-            f"`{ref}` is not in this shallow clone; fetch it first, e.g. "
-            f"`git fetch --no-tags --depth=1 origin {ref.removeprefix('origin/')}` "
+            f"`{ref}` is not in this shallow clone; fetch it with its history first, e.g. "
+            f"`git fetch --no-tags --unshallow origin {ref.removeprefix('origin/')}` "
             "(in GitHub Actions: actions/checkout with fetch-depth: 0)"
         )
     raise UsageError(f"`{ref}` is not a commit in this repository")
+
+
+def merge_base(root: Path, ref: str) -> str:
+    """The commit where HEAD's history left ``ref``'s: what ``git diff REF...HEAD``
+    compares with, so that changes made on ``ref`` since are not blamed on HEAD."""
+    commit = resolve(root, ref)
+    done = _git(root, "merge-base", commit, "HEAD", check=False)
+    if done.returncode == 0:
+        return done.stdout.decode().split()[0]
+    if done.returncode != 1 or done.stderr.strip():  # 1 and silent: git found none
+        message = done.stderr.decode(errors="replace").strip()
+        raise UsageError(f"git merge-base {ref} HEAD failed: {message}")
+    if _is_shallow(root):
+        raise UsageError(
+            f"`{ref}` and HEAD have no common commit in this shallow clone; fetch the "
+            "history first, e.g. `git fetch --no-tags --unshallow origin` "
+            "(in GitHub Actions: actions/checkout with fetch-depth: 0)"
+        )
+    raise UsageError(
+        f"`{ref}` and HEAD share no history, so there is no merge base to compare with"
+    )
 
 
 def list_files(root: Path, commit: str, folder: str) -> list[str]:
@@ -62,6 +82,10 @@ def read_files(root: Path, commit: str, paths: Sequence[str]) -> dict[str, bytes
         contents[path] = out[position : position + size]
         position += size + 1
     return contents
+
+
+def _is_shallow(root: Path) -> bool:
+    return _git(root, "rev-parse", "--is-shallow-repository").stdout.decode().strip() == "true"
 
 
 def _git(

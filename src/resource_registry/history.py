@@ -1,6 +1,8 @@
 """History checks against a base commit (``resreg validate --base REF``).
 
-Identifiers are permanent. Compared with the registry at REF, the working tree must not:
+Identifiers are permanent. Compared with the registry where HEAD's history left REF's
+(their merge base, as ``git diff REF...HEAD``, so that what REF changed since is not
+blamed on this branch; :func:`gitrepo.merge_base`), the working tree must not:
 change a file's `stable_id` or `id` (H001), lose a resource without a tombstone (H002),
 remove or edit a tombstone (H003), bring a retired identifier back (H004), move a
 resource to another file (H005), or change a URL without keeping the old one in
@@ -36,6 +38,7 @@ class _Old:
 def check_history(
     root: Path, base: str, keys: Sequence[ResourceKey], tombstones: Sequence[Mapping[str, Any]]
 ) -> list[Issue]:
+    """Issues of the working tree against commit ``base`` (validation passes the merge base)."""
     commit = gitrepo.resolve(root, base)
     base_paths = set(gitrepo.list_files(root, commit, RESOURCES_DIR))
     current = {key.path: key for key in keys}

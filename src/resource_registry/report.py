@@ -30,6 +30,7 @@ def render_text(report: Report) -> str:
         lines.append(f"{_where(item)}: {item.code} {_label(item)}{item.message}")
         if item.hint:
             lines.append(f"    hint: {item.hint}")
+    lines += _history_base(report)
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
 
@@ -44,6 +45,11 @@ def render_json(report: Report) -> str:
             "warnings": report.count(Severity.WARNING),
         },
         "findings": [item.as_dict() for item in report.findings],
+        "history_base": (
+            {"ref": report.history_base.ref, "commit": report.history_base.commit}
+            if report.history_base
+            else None
+        ),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -65,13 +71,14 @@ def render_github(report: Report) -> str:
                 f"{len(of_severity) - GITHUB_ANNOTATIONS_PER_SEVERITY} more "
                 f"{severity.value}s are listed in the job summary"
             )
+    lines += (_data(line) for line in _history_base(report))
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
 
 
 def render_markdown_summary(report: Report) -> str:
     """Every finding as a Markdown table, for ``$GITHUB_STEP_SUMMARY``."""
-    lines = ["## Registry validation", "", _summary(report), ""]
+    lines = ["## Registry validation", "", *_history_base(report), _summary(report), ""]
     if report.findings:
         lines += ["| Severity | Code | Location | Message |", "|---|---|---|---|"]
         lines += [
@@ -94,6 +101,14 @@ def _where(item: Finding) -> str:
 
 def _label(item: Finding) -> str:
     return "warning: " if item.severity is Severity.WARNING else ""
+
+
+def _history_base(report: Report) -> list[str]:
+    """One line naming the commit that the history checks compared with, if any."""
+    if report.history_base is None:
+        return []
+    base = report.history_base
+    return [f"History checked against {base.commit[:12]}, the merge base of {base.ref} and HEAD."]
 
 
 def _summary(report: Report) -> str:

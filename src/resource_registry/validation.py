@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from resource_registry import cachefile, layout, worktree
+from resource_registry import cachefile, gitrepo, layout, worktree
 from resource_registry.cache import CachedRun, cached_catalog, run_with_cache
 from resource_registry.catalog import Issue, KeyTable, check_catalog, problems_of_additions
 from resource_registry.codes import RULES
@@ -42,10 +42,19 @@ class Options:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryBase:
+    """What the history checks compared with: the merge base of ``ref`` and HEAD."""
+
+    ref: str
+    commit: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     findings: list[Finding]
     files_checked: int
     notes: list[str] = field(default_factory=list, compare=False)
+    history_base: HistoryBase | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for item in self.findings if item.severity is severity)
@@ -56,8 +65,11 @@ def validate(root: Path, options: Options | None = None) -> Report:
     options = options or Options()
     _check_codes(options.select + options.ignore)
     wanted = _path_filter(root, options.paths)
+    history_base = None
+    if options.base is not None:  # before the work: a bad ref is a usage error
+        history_base = HistoryBase(options.base, gitrepo.merge_base(root, options.base))
     run = file_results(root, options)
-    vocabulary_findings, catalog = _catalog_results(root, run, options)
+    vocabulary_findings, catalog = _catalog_results(root, run, options, history_base)
     found = list(run.findings)
     found += (
         finding(
@@ -74,15 +86,15 @@ def validate(root: Path, options: Options | None = None) -> Report:
     ]
     selected += _locate_issues(root, issues)
     files = run.files + len(layout.VOCABULARY_FILES)
-    return Report(sorted(selected), files, run.notes)
+    return Report(sorted(selected), files, run.notes, history_base)
 
 
 def _catalog_results(
-    root: Path, run: CachedRun, options: Options
+    root: Path, run: CachedRun, options: Options, history_base: HistoryBase | None
 ) -> tuple[list[Finding], list[Issue]]:
     """The vocabulary files' findings and the whole-catalog (and history) issues; from
     the cache when neither the identity table nor the vocabulary files changed."""
-    if options.base is None and run.table_digest is not None:
+    if history_base is None and run.table_digest is not None:
         return cached_catalog(
             root,
             options.today,
@@ -96,9 +108,9 @@ def _catalog_results(
         )
     vocabulary = load_vocabulary(root, options.today)
     catalog = check_catalog(run.table, vocabulary)
-    if options.base is not None:
+    if history_base is not None:
         keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
-        catalog += check_history(root, options.base, keys, vocabulary.tombstones)
+        catalog += check_history(root, history_base.commit, keys, vocabulary.tombstones)
     return vocabulary.findings, catalog
 
 
