@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from resource_registry import lookup, urls
+from resource_registry import lookup, tombstones, urls
 from resource_registry._derived import RESOURCE_TYPES
 from resource_registry.cachefile import registry_lock
-from resource_registry.canonical import RESOURCE_ORDER, extract_comments, order_for, render
+from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.catalog import Probe
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.formatting import tag_aliases
 from resource_registry.fsutil import atomic_write
-from resource_registry.layout import TOMBSTONES, read_capped
+from resource_registry.layout import read_capped
 from resource_registry.loading import Document, read_document
 from resource_registry.records import shard_path
 from resource_registry.vocabulary import vocabulary_ids
@@ -263,16 +263,9 @@ def _append_tombstone(
 ) -> None:
     if not reason.strip():
         raise UsageError("a reason is required")
-    path = root / TOMBSTONES
-    text = path.read_text(encoding="utf-8") if path.is_file() else "[]\n"
-    parsed = read_document(text.encode())
-    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
-        raise UsageError(f"{TOMBSTONES} does not parse as a list; fix it first")
     stone: dict[str, object] = {key: record[key] for key in ("stable_id", "id", "url", "title")}
     stone["retired"] = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     stone["reason"] = reason.strip()
     if replaced_by:
         stone["replaced_by"] = replaced_by
-    entries = [*parsed.data, stone]
-    comments = extract_comments(parsed.root, text)
-    atomic_write(path, render(entries, order_for(TOMBSTONES), comments).encode())
+    tombstones.write(root, stone)

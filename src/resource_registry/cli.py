@@ -337,15 +337,27 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
 @click.option("--reason", required=True, help="Why it is retired (kept in the tombstone).")
 @_root_option
 def retire(stable_id: str, reason: str, root: Path | None) -> None:
-    """Remove a resource and append its tombstone to data/tombstones.yaml."""
+    """Remove a resource and write its tombstone, data/tombstones/<xx>/STABLE_ID.yaml."""
     from resource_registry.authoring import retire as retire_resource
+    from resource_registry.tombstones import tombstone_path
 
     registry = _resolve_root(root)
     removed = retire_resource(registry, stable_id, reason=reason)
     click.echo(
         f"retired {stable_id}: removed {removed.relative_to(registry).as_posix()}, "
-        "tombstone added to data/tombstones.yaml"
+        f"tombstone written to {tombstone_path(stable_id)}"
     )
+
+
+@cli.command(name="migrate-tombstones")
+@_root_option
+def migrate_tombstones(root: Path | None) -> None:
+    """Split the old data/tombstones.yaml into one file per tombstone, then remove it."""
+    from resource_registry.tombstones import LEGACY_FILE, migrate
+
+    registry = _resolve_root(root)
+    written = migrate(registry)
+    click.echo(f"wrote {len(written):,} tombstone files in data/tombstones/, removed {LEGACY_FILE}")
 
 
 @cli.command()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from resource_registry import layout
+from resource_registry import layout, tombstones
 from resource_registry.canonical import canonical_text
 from resource_registry.errors import UsageError
 from resource_registry.findings import Finding
@@ -38,8 +38,12 @@ class Formatted:
 def targets(root: Path, paths: Sequence[str]) -> list[str]:
     """Data files to format: everything by default, or the YAML files under ``paths``."""
     if not paths:
-        existing = [path for path in layout.VOCABULARY_FILES if (root / path).is_file()]
-        return existing + layout.discover(root).resources
+        existing = [
+            path
+            for path in (*layout.VOCABULARY_FILES, layout.LEGACY_TOMBSTONES)
+            if (root / path).is_file()
+        ]
+        return existing + layout.discover(root).resources + tombstones.discover(root).resources
     found: list[str] = []
     for raw in paths:
         target = Path(raw).resolve()

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from resource_registry import gitrepo, layout
+from resource_registry import tombstones as tombstone_files
 from resource_registry.catalog import Issue
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
-from resource_registry.records import ResourceKey
+from resource_registry.records import Pointer, ResourceKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,22 +35,61 @@ class _Old:
 
 
 def check_history(
-    root: Path, base: str, keys: Sequence[ResourceKey], tombstones: Sequence[Mapping[str, Any]]
+    root: Path,
+    base: str,
+    keys: Sequence[ResourceKey],
+    tombstones: Sequence[Mapping[str, Any]],
+    places: Sequence[tuple[str, Pointer]] = (),
 ) -> list[Issue]:
+    """``places`` says where each of ``tombstones`` is (its file and pointer)."""
+    places = places or _no_places(tombstones)
     commit = gitrepo.resolve(root, base)
     base_paths = set(gitrepo.list_files(root, commit, RESOURCES_DIR))
     current = {key.path: key for key in keys}
     touched = set(gitrepo.changed_files(root, commit, RESOURCES_DIR)) & base_paths
     removed = base_paths - current.keys()
-    old_files = gitrepo.read_files(root, commit, sorted(touched | removed | {layout.TOMBSTONES}))
-    old_tombstones = _entries(old_files.pop(layout.TOMBSTONES, b"[]\n"))
+    stone_files = _tombstone_files(root, commit, tombstones, places)
+    old_files = gitrepo.read_files(root, commit, sorted(touched | removed | stone_files.read))
+    old_tombstones = stone_files.kept + tombstone_files.entries_of(
+        {path: old_files.pop(path) for path in stone_files.read if path in old_files}
+    )
     old = {path: _old(path, data) for path, data in old_files.items()}
     issues: list[Issue] = []
     issues += _changed_identity(old, current)
     issues += _removed(old, removed, current, tombstones)
-    issues += _tombstones_kept(old_tombstones, tombstones)
+    issues += _tombstones_kept(old_tombstones, tombstones, places)
     issues += _retired_back(old_tombstones, keys)
     return issues
+
+
+@dataclass(frozen=True, slots=True)
+class _StoneFiles:
+    """The base's tombstones: those whose file is unchanged since (``kept``, as they are
+    now), and the files to read from git (changed, removed, and the old single file)."""
+
+    kept: list[Mapping[str, Any]]
+    read: set[str]
+
+
+def _tombstone_files(
+    root: Path,
+    commit: str,
+    tombstones: Sequence[Mapping[str, Any]],
+    places: Sequence[tuple[str, Pointer]],
+) -> _StoneFiles:
+    at_base = set(gitrepo.list_files(root, commit, layout.TOMBSTONES_DIR))
+    changed = set(gitrepo.changed_files(root, commit, layout.TOMBSTONES_DIR))
+    now = {path: stone for stone, (path, _) in zip(tombstones, places, strict=True)}
+    unchanged = {path for path in at_base - changed if path in now}
+    kept = [now[path] for path in sorted(unchanged)]
+    return _StoneFiles(kept, (at_base - unchanged) | {layout.LEGACY_TOMBSTONES})
+
+
+def _no_places(tombstones: Sequence[Mapping[str, Any]]) -> list[tuple[str, Pointer]]:
+    return [
+        (tombstone_files.tombstone_path(str(stone.get("stable_id", ""))), ())
+        for stone in tombstones
+    ]
 
 
 def _changed_identity(
@@ -109,28 +149,31 @@ def _removed(
 
 
 def _tombstones_kept(
-    old: Sequence[Mapping[str, Any]], now: Sequence[Mapping[str, Any]]
+    old: Sequence[Mapping[str, Any]],
+    now: Sequence[Mapping[str, Any]],
+    places: Sequence[tuple[str, Pointer]],
 ) -> Iterator[Issue]:
-    current = {str(stone.get("stable_id")): (index, stone) for index, stone in enumerate(now)}
+    current = {
+        str(stone.get("stable_id")): (place, stone)
+        for stone, place in zip(now, places, strict=True)
+    }
     for stone in old:
         stable_id = str(stone.get("stable_id"))
         if stable_id not in current:
             yield Issue(
-                layout.TOMBSTONES,
+                tombstone_files.tombstone_path(stable_id),
                 (),
                 "H003",
                 f"the tombstone of {stable_id} was removed",
-                "tombstones are forever",
+                "tombstones are forever; restore its file",
             )
-        elif dict(current[stable_id][1]) != dict(stone):
-            changed = sorted(
-                k
-                for k in {*stone, *current[stable_id][1]}
-                if stone.get(k) != current[stable_id][1].get(k)
-            )
+            continue
+        (path, pointer), kept = current[stable_id]
+        if dict(kept) != dict(stone):
+            changed = sorted(k for k in {*stone, *kept} if stone.get(k) != kept.get(k))
             yield Issue(
-                layout.TOMBSTONES,
-                (current[stable_id][0],),
+                path,
+                pointer,
                 "H003",
                 f"the tombstone of {stable_id} was edited ({', '.join(changed)})",
                 "tombstones are forever; restore it",
@@ -159,10 +202,3 @@ def _old(path: str, data: bytes) -> _Old:
     record = parsed.data if isinstance(parsed, Document) and isinstance(parsed.data, dict) else {}
     values = {k: v if isinstance(v, str) else None for k, v in record.items() if isinstance(k, str)}
     return _Old(path, values.get("stable_id"), values.get("id"), values.get("url"))
-
-
-def _entries(data: bytes) -> list[dict[str, Any]]:
-    parsed = read_document(data)
-    if isinstance(parsed, Document) and isinstance(parsed.data, list):
-        return [entry for entry in parsed.data if isinstance(entry, dict)]
-    return []

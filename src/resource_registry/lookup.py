@@ -9,10 +9,10 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Final
 
-from resource_registry import layout, urls
+from resource_registry import tombstones as tombstone_files
+from resource_registry import urls
 from resource_registry.cache import CachedRun
 from resource_registry.catalog import IDENTITY_COLUMNS, Identities
-from resource_registry.loading import Document, read_document
 from resource_registry.redirects import resolve_all
 from resource_registry.validation import Options, file_results
 
@@ -46,14 +46,8 @@ def known(root: Path) -> CachedRun:
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:
-    """The entries of ``data/tombstones.yaml`` that are mappings (validation checks the rest)."""
-    try:
-        parsed = read_document(layout.read_capped(root / layout.TOMBSTONES))
-    except FileNotFoundError:
-        return []
-    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
-        return []
-    return [entry for entry in parsed.data if isinstance(entry, dict)]
+    """Every tombstone that is a mapping (validation checks the rest)."""
+    return tombstone_files.read_all(root)
 
 
 def find(query: str, table: Identities, retired: Sequence[dict[str, Any]]) -> list[Match]:

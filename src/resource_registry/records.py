@@ -179,10 +179,13 @@ class Locator:
             yield self.at(code, pointer, message, hint)
 
 
-def schema_findings(located: Locator, error: ValidationError) -> Iterator[Finding]:
-    """One finding per schema error, located at the offending node."""
+def schema_findings(
+    located: Locator, error: ValidationError, *, drop: int = 0
+) -> Iterator[Finding]:
+    """One finding per schema error, located at the offending node; ``drop`` leading
+    parts of each error's location are left out (a file validated as a list of one)."""
     for detail in error.errors(include_url=False, include_context=True, include_input=False):
-        pointer: Pointer = tuple(detail["loc"])
+        pointer: Pointer = tuple(detail["loc"])[drop:]
         kind = detail["type"]
         code = _SCHEMA_CODES.get(kind, "S003")
         where = pointer_text(pointer)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from resource_registry import cachefile, layout, worktree
+from resource_registry import cachefile, layout, tombstones, worktree
 from resource_registry.cache import CachedRun, cached_catalog, run_with_cache
 from resource_registry.catalog import Issue, KeyTable, check_catalog, problems_of_additions
 from resource_registry.codes import RULES
@@ -59,22 +59,25 @@ def validate(root: Path, options: Options | None = None) -> Report:
     run = file_results(root, options)
     vocabulary_findings, catalog = _catalog_results(root, run, options)
     found = list(run.findings)
-    found += (
-        finding(
-            path,
-            "I009",
-            "not a resource file (resource files are `<stable_id>.yaml`, regular files, not links)",
-        )
-        for path in run.strays
-    )
+    found += (_stray_finding(root, path) for path in run.strays)
     found += vocabulary_findings
     selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
     issues = [
         issue for issue in catalog if _is_selected(issue.code, options) and wanted(issue.path)
     ]
     selected += _locate_issues(root, issues)
-    files = run.files + len(layout.VOCABULARY_FILES)
+    files = run.files + len(layout.VOCABULARY_FILES) + len(tombstones.discover(root).resources)
     return Report(sorted(selected), files, run.notes)
+
+
+def _stray_finding(root: Path, path: str) -> Finding:
+    if layout.linked_part(root, path):
+        return layout.link_finding(root, path)
+    return finding(
+        path,
+        "I009",
+        "not a resource file (resource files are `<stable_id>.yaml`, regular files, not links)",
+    )
 
 
 def _catalog_results(
@@ -98,7 +101,9 @@ def _catalog_results(
     catalog = check_catalog(run.table, vocabulary)
     if options.base is not None:
         keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
-        catalog += check_history(root, options.base, keys, vocabulary.tombstones)
+        catalog += check_history(
+            root, options.base, keys, vocabulary.tombstones, vocabulary.tombstone_places
+        )
     return vocabulary.findings, catalog
 
 
@@ -116,11 +121,11 @@ def _vocabulary_files(root: Path) -> bytes:
     parts = []
     for path in layout.VOCABULARY_FILES:
         try:
-            content = (root / path).read_bytes()
+            content = b"link" if layout.linked_part(root, path) else layout.read_capped(root / path)
         except OSError as error:
             content = f"unreadable: {error.errno}".encode()
         parts.append(len(content).to_bytes(8, "big") + content)
-    return b"".join(parts)
+    return b"".join(parts) + tombstones.snapshot(root)
 
 
 def file_results(
@@ -141,6 +146,9 @@ def file_results(
         check = partial(read_keys, root)
     else:
         check = partial(check_files, root, today=options.today, jobs=options.jobs)
+    if linked := layout.linked_part(root, layout.RESOURCES_DIR):
+        # a linked `data` or `data/resources` is never read, nor listed by git
+        return CachedRun([], 0, [linked], KeyTable.empty([]))
     if not options.cache:
         discovered = layout.discover(root)
         results = check(discovered.resources)
