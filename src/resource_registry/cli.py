@@ -323,7 +323,8 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     matches = lookup.find(query, table, retired)
     for match in matches:
         if match.path is not None:
-            click.echo(f"# {match.path} ({match.how} match)")
+            broken = "" if lookup.parses(registry, match.path) else "; it does not parse"
+            click.echo(f"# {match.path} ({match.how} match{broken})")
             click.echo((registry / match.path).read_text(encoding="utf-8"), nl=False)
         elif match.tombstone is not None:
             click.echo(lookup.describe_retired(match.tombstone, table, retired))

@@ -24,7 +24,14 @@ from resource_registry.findings import Finding, Severity
 from resource_registry.history import check_history
 from resource_registry.loading import Document, Problem, locate, read_document
 from resource_registry.parallel import map_chunks
-from resource_registry.records import FileResult, check_resource, finding, from_problem, key_of
+from resource_registry.records import (
+    FileResult,
+    check_resource,
+    finding,
+    from_problem,
+    key_of,
+    salvaged_key,
+)
 from resource_registry.vocabulary import load_vocabulary
 
 
@@ -165,13 +172,16 @@ def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
     try:
         data = layout.read_capped(os.path.join(root, path))
     except OSError as error:
-        return FileResult(
-            path, (finding(path, "P001", f"cannot read file: {error.strerror}"),), None
-        )
+        unread = finding(path, "P001", f"cannot read file: {error.strerror}")
+        return FileResult(path, (unread,), salvaged_key(path, b""))
     parsed = read_document(data)
     if not isinstance(parsed, Document):
-        return FileResult(path, tuple(from_problem(path, problem) for problem in parsed), None)
-    return check_resource(path, parsed, today)
+        problems = tuple(from_problem(path, problem) for problem in parsed)
+        return FileResult(path, problems, salvaged_key(path, data))
+    result = check_resource(path, parsed, today)
+    if result.key is None:  # not a mapping: its name still holds its stable ID
+        return FileResult(path, result.findings, salvaged_key(path, data))
+    return result
 
 
 def read_keys(root: Path, paths: Sequence[str]) -> list[FileResult]:
@@ -179,11 +189,12 @@ def read_keys(root: Path, paths: Sequence[str]) -> list[FileResult]:
     results = []
     for path in paths:
         try:
-            parsed = read_document(layout.read_capped(os.path.join(root, path)))
+            raw = layout.read_capped(os.path.join(root, path))
         except OSError:
-            parsed = []
+            raw = b""
+        parsed = read_document(raw) if raw else []
         data = parsed.data if isinstance(parsed, Document) else None
-        key = key_of(path, data) if isinstance(data, dict) else None
+        key = key_of(path, data) if isinstance(data, dict) else salvaged_key(path, raw)
         results.append(FileResult(path, (), key))
     return results
 
