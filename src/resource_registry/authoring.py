@@ -22,7 +22,7 @@ from resource_registry.catalog import Probe
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.formatting import tag_aliases
 from resource_registry.fsutil import atomic_write
-from resource_registry.layout import read_capped
+from resource_registry.layout import read_capped, refuse_links
 from resource_registry.loading import Document, read_document
 from resource_registry.records import shard_path
 from resource_registry.vocabulary import vocabulary_ids
@@ -93,6 +93,7 @@ def new_resource(
                 record["tags"] = sorted({aliases.get(tag, tag) for tag in tags})
             if cited_by:
                 record["cited_by"] = sorted(set(cited_by))
+            refuse_links(root, shard_path(stable_id))  # never write through a link
             path = root / shard_path(stable_id)
             try:
                 atomic_write(path, render(record, RESOURCE_ORDER).encode(), exclusive=True)
@@ -188,6 +189,7 @@ def merge(root: Path, duplicate: str, keep: str, *, today: dt.date | None = None
             raise UsageError(f"{duplicate} is already retired")
         kept_path, kept = _live_record(root, keep, "merge into")
         removed_path, gone = _live_record(root, duplicate, "merge")
+        refuse_links(root, tombstones.tombstone_path(duplicate))  # before changing anything
         conflicts = _fold(kept, gone)
         atomic_write(kept_path, render(kept, RESOURCE_ORDER).encode())
         _append_tombstone(root, gone, reason=f"Merged into {keep}.", today=today, replaced_by=keep)
@@ -232,6 +234,7 @@ def _fold(kept: dict[str, Any], gone: Mapping[str, Any]) -> list[str]:
 
 
 def _live_record(root: Path, stable_id: str, verb: str) -> tuple[Path, dict[str, Any]]:
+    refuse_links(root, shard_path(stable_id))  # read, rewrite or remove nothing through one
     path = root / shard_path(stable_id)
     if not path.is_file():
         raise UsageError(f"cannot {verb} {stable_id}: no file {shard_path(stable_id)}")

@@ -313,7 +313,7 @@ def new(
 @click.pass_context
 def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     """Find a resource by URL (exact or normalized), id or stable ID; exit 1 when absent."""
-    from resource_registry import worktree
+    from resource_registry import layout, worktree
 
     registry = _resolve_root(root)
     with worktree.listing_started(registry):
@@ -325,7 +325,8 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
         if match.path is not None:
             broken = "" if lookup.parses(registry, match.path) else "; it does not parse"
             click.echo(f"# {match.path} ({match.how} match{broken})")
-            click.echo((registry / match.path).read_text(encoding="utf-8"), nl=False)
+            text = layout.read_capped(registry / match.path)  # never through a link
+            click.echo(text.decode("utf-8", "replace"), nl=False)
         elif match.tombstone is not None:
             click.echo(lookup.describe_retired(match.tombstone, table, retired))
     if not matches:

@@ -73,6 +73,7 @@ def validate(root: Path, options: Options | None = None) -> Report:
         issue for issue in catalog if _is_selected(issue.code, options) and wanted(issue.path)
     ]
     selected += _locate_issues(root, issues)
+    selected = list(dict.fromkeys(selected))  # a linked `data` stands in the way of every file
     files = run.files + len(layout.VOCABULARY_FILES) + len(tombstones.discover(root).resources)
     return Report(sorted(selected), files, run.notes)
 
