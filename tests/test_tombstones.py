@@ -152,7 +152,7 @@ def test_the_old_single_file_is_read_with_a_warning_then_migrated(repo: Path) ->
 def test_dropping_the_old_file_without_migrating_is_h003(repo: Path) -> None:
     _legacy_repo(repo)
     (repo / LEGACY).unlink()
-    assert _findings(repo, base="main") == {("H003", BASE_STONE, 0)}
+    assert _findings(repo, base="main") == {("H003", LEGACY, 0)}
 
 
 def test_tombstone_layout_problems(repo: Path) -> None:
@@ -189,3 +189,33 @@ def test_a_tombstone_file_is_checked_against_the_schema(repo: Path) -> None:
         ("S001", 1, "missing required field `reason`"),
         ("S002", 6, "unknown field `extra`"),
     ]
+
+
+def test_written_tombstones_are_canonical(repo: Path) -> None:
+    retire(repo, IDS["C"], reason="Spam.", today=TODAY)
+    merge(repo, IDS["A"], IDS["B"], today=TODAY)
+    result = CliRunner().invoke(cli, ["fmt", "--check", "--root", str(repo)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("0 of 8 files would be reformatted.\n")
+
+
+def test_a_stable_id_retired_under_another_case_is_not_retired_twice(repo: Path) -> None:
+    stone = (repo / BASE_STONE).read_text()
+    (repo / _path("C")).write_text(_record("C").replace(IDS["C"], "sid_retiredaaa"))
+    moved = repo / "data/resources/re/sid_retiredaaa.yaml"
+    moved.parent.mkdir()
+    (repo / _path("C")).rename(moved)
+    with pytest.raises(UsageError, match="sid_retiredaaa is already retired"):
+        retire(repo, "sid_retiredaaa", reason="Again.", today=TODAY)
+    assert moved.exists()
+    assert (repo / BASE_STONE).read_text() == stone
+
+
+def test_migration_refuses_to_overwrite_a_different_tombstone_file(repo: Path) -> None:
+    _legacy_repo(repo)
+    (repo / BASE_STONE).parent.mkdir(parents=True, exist_ok=True)
+    (repo / BASE_STONE).write_text("stable_id: sid_RetiredAAA\n")
+    result = CliRunner().invoke(cli, ["migrate-tombstones", "--root", str(repo)])
+    assert result.exit_code == 2
+    assert "already exists with other content" in result.stderr
+    assert (repo / LEGACY).exists()

@@ -411,15 +411,13 @@ def _redirect_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issu
     if not vocabulary.tombstones:
         return
     redirects = resolve_all(vocabulary.tombstones, set(table.stable_ids) - {""})
-    for (path, pointer), stone in zip(
-        vocabulary.tombstone_places, vocabulary.tombstones, strict=True
-    ):
-        redirect = redirects.get(str(stone.get("stable_id")))
+    for stone in vocabulary.stones:
+        redirect = redirects.get(str(stone.entry.get("stable_id")))
         if redirect is not None and redirect.broken:
             what = "a cycle" if redirect.broken == "cycle" else "an unknown or retired resource"
             yield Issue(
-                path,
-                (*pointer, "replaced_by"),
+                stone.path,
+                (*stone.pointer, "replaced_by"),
                 "R006",
                 f"`replaced_by` of {redirect.stable_id} leads to {what}: "
                 + " → ".join((redirect.stable_id, *redirect.chain)),

@@ -21,7 +21,8 @@ from resource_registry import tombstones as tombstone_files
 from resource_registry.catalog import Issue
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
-from resource_registry.records import Pointer, ResourceKey
+from resource_registry.records import ResourceKey
+from resource_registry.tombstones import Stone
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,61 +36,41 @@ class _Old:
 
 
 def check_history(
-    root: Path,
-    base: str,
-    keys: Sequence[ResourceKey],
-    tombstones: Sequence[Mapping[str, Any]],
-    places: Sequence[tuple[str, Pointer]] = (),
+    root: Path, base: str, keys: Sequence[ResourceKey], stones: Sequence[Stone]
 ) -> list[Issue]:
-    """``places`` says where each of ``tombstones`` is (its file and pointer)."""
-    places = places or _no_places(tombstones)
+    """``stones``: the tombstones of the working tree, where they are."""
     commit = gitrepo.resolve(root, base)
     base_paths = set(gitrepo.list_files(root, commit, RESOURCES_DIR))
     current = {key.path: key for key in keys}
     touched = set(gitrepo.changed_files(root, commit, RESOURCES_DIR)) & base_paths
     removed = base_paths - current.keys()
-    stone_files = _tombstone_files(root, commit, tombstones, places)
-    old_files = gitrepo.read_files(root, commit, sorted(touched | removed | stone_files.read))
-    old_tombstones = stone_files.kept + tombstone_files.entries_of(
-        {path: old_files.pop(path) for path in stone_files.read if path in old_files}
+    kept, unread = _base_tombstones(root, commit, stones)
+    old_files = gitrepo.read_files(root, commit, sorted(touched | removed | unread))
+    old_stones = kept + tombstone_files.stones_of(
+        {path: old_files.pop(path) for path in unread if path in old_files}
     )
+    old_tombstones = [stone.entry for stone in old_stones]
     old = {path: _old(path, data) for path, data in old_files.items()}
     issues: list[Issue] = []
     issues += _changed_identity(old, current)
-    issues += _removed(old, removed, current, tombstones)
-    issues += _tombstones_kept(old_tombstones, tombstones, places)
+    issues += _removed(old, removed, current, [stone.entry for stone in stones])
+    issues += _tombstones_kept(old_stones, stones)
     issues += _retired_back(old_tombstones, keys)
     return issues
 
 
-@dataclass(frozen=True, slots=True)
-class _StoneFiles:
-    """The base's tombstones: those whose file is unchanged since (``kept``, as they are
-    now), and the files to read from git (changed, removed, and the old single file)."""
-
-    kept: list[Mapping[str, Any]]
-    read: set[str]
-
-
-def _tombstone_files(
-    root: Path,
-    commit: str,
-    tombstones: Sequence[Mapping[str, Any]],
-    places: Sequence[tuple[str, Pointer]],
-) -> _StoneFiles:
+def _base_tombstones(
+    root: Path, commit: str, stones: Sequence[Stone]
+) -> tuple[list[Stone], set[str]]:
+    """The base's tombstones in files unchanged since (as they are now), and the files
+    to read from git for the others: changed or removed ones, and the old single file.
+    Unchanged tombstone files are not read again: the cost follows the change."""
     at_base = set(gitrepo.list_files(root, commit, layout.TOMBSTONES_DIR))
     changed = set(gitrepo.changed_files(root, commit, layout.TOMBSTONES_DIR))
-    now = {path: stone for stone, (path, _) in zip(tombstones, places, strict=True)}
+    now = {stone.path: stone for stone in stones if stone.path != layout.LEGACY_TOMBSTONES}
     unchanged = {path for path in at_base - changed if path in now}
     kept = [now[path] for path in sorted(unchanged)]
-    return _StoneFiles(kept, (at_base - unchanged) | {layout.LEGACY_TOMBSTONES})
-
-
-def _no_places(tombstones: Sequence[Mapping[str, Any]]) -> list[tuple[str, Pointer]]:
-    return [
-        (tombstone_files.tombstone_path(str(stone.get("stable_id", ""))), ())
-        for stone in tombstones
-    ]
+    return kept, (at_base - unchanged) | {layout.LEGACY_TOMBSTONES}
 
 
 def _changed_identity(
@@ -148,32 +129,28 @@ def _removed(
             )
 
 
-def _tombstones_kept(
-    old: Sequence[Mapping[str, Any]],
-    now: Sequence[Mapping[str, Any]],
-    places: Sequence[tuple[str, Pointer]],
-) -> Iterator[Issue]:
-    current = {
-        str(stone.get("stable_id")): (place, stone)
-        for stone, place in zip(now, places, strict=True)
-    }
-    for stone in old:
-        stable_id = str(stone.get("stable_id"))
-        if stable_id not in current:
+def _tombstones_kept(old: Sequence[Stone], now: Sequence[Stone]) -> Iterator[Issue]:
+    current = {str(stone.entry.get("stable_id")): stone for stone in now}
+    for before in old:
+        stable_id = str(before.entry.get("stable_id"))
+        stone = current.get(stable_id)
+        if stone is None:
             yield Issue(
-                tombstone_files.tombstone_path(stable_id),
+                before.path,
                 (),
                 "H003",
                 f"the tombstone of {stable_id} was removed",
-                "tombstones are forever; restore its file",
+                "tombstones are forever; restore it",
             )
-            continue
-        (path, pointer), kept = current[stable_id]
-        if dict(kept) != dict(stone):
-            changed = sorted(k for k in {*stone, *kept} if stone.get(k) != kept.get(k))
+        elif dict(stone.entry) != dict(before.entry):
+            changed = sorted(
+                key
+                for key in {*before.entry, *stone.entry}
+                if before.entry.get(key) != stone.entry.get(key)
+            )
             yield Issue(
-                path,
-                pointer,
+                stone.path,
+                stone.pointer,
                 "H003",
                 f"the tombstone of {stable_id} was edited ({', '.join(changed)})",
                 "tombstones are forever; restore it",

@@ -12,10 +12,12 @@ validation warns (I014) until ``resreg migrate-tombstones`` has split it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from yaml.nodes import Node
 
@@ -34,6 +36,9 @@ from resource_registry.records import (
     from_problem,
     schema_findings,
 )
+
+if TYPE_CHECKING:
+    from pydantic_core import SchemaValidator, ValidationError
 
 FOLDER: Final = layout.TOMBSTONES_DIR
 LEGACY_FILE: Final = layout.LEGACY_TOMBSTONES
@@ -102,19 +107,23 @@ def _parse(root: Path, path: str) -> Document | list[Any]:
         return []
 
 
-def entries_of(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
+def stones_of(files: Mapping[str, bytes]) -> list[Stone]:
     """The tombstones held by some files' contents (tombstone files, or the old single
     file), as :func:`read_all` reads them: for history checks, which read a commit."""
-    entries: list[dict[str, Any]] = []
+    stones: list[Stone] = []
     for path, data in sorted(files.items()):
         parsed = read_document(data)
         if not isinstance(parsed, Document):
             continue
         if path == LEGACY_FILE and isinstance(parsed.data, list):
-            entries += [entry for entry in parsed.data if isinstance(entry, dict)]
+            stones += [
+                Stone(path, (index,), entry)
+                for index, entry in enumerate(parsed.data)
+                if isinstance(entry, dict)
+            ]
         elif path != LEGACY_FILE and isinstance(parsed.data, dict):
-            entries.append(parsed.data)
-    return entries
+            stones.append(Stone(path, (), parsed.data))
+    return stones
 
 
 def snapshot(root: Path) -> bytes:
@@ -214,23 +223,21 @@ def _load_legacy(root: Path, today: dt.date, findings: list[Finding]) -> list[St
 
 
 def _schema_findings(located: Locator, entries: list[object], *, drop: int) -> Iterator[Finding]:
-    validator = _validator()
-    import pydantic_core  # noqa: PLC0415 - reason: imported on first use, as in records.py
-
+    """Schema findings of a list of tombstones; a tombstone file is checked as a list of
+    one, its findings without the leading index (``drop=1``)."""
+    validator, validation_error = _schema()
     try:
         validator.validate_python(entries)
-    except pydantic_core.ValidationError as error:
+    except validation_error as error:
         yield from schema_findings(located, error, drop=drop)
 
 
-_VALIDATORS: dict[str, Any] = {}
+@cache
+def _schema() -> tuple[SchemaValidator, type[ValidationError]]:
+    # pydantic-core is imported on first use, as in records.py
+    import pydantic_core  # noqa: PLC0415 - reason: as above
 
-
-def _validator() -> Any:
-    # one list validator for both layouts: a tombstone file is checked as a list of one
-    if "tombstones" not in _VALIDATORS:
-        _VALIDATORS["tombstones"] = core_validator("tombstones")
-    return _VALIDATORS["tombstones"]
+    return core_validator("tombstones"), pydantic_core.ValidationError
 
 
 def _placement_problems(
@@ -299,13 +306,27 @@ def write(root: Path, stone: Mapping[str, object]) -> str:
     stable_id = str(stone["stable_id"])
     path = tombstone_path(stable_id)
     layout.refuse_links(root, path)
-    if any(str(old.get("stable_id", "")).lower() == stable_id.lower() for old in read_all(root)):
+    if _already_retired(root, stable_id):
         raise UsageError(f"{stable_id} is already retired")
     try:
         atomic_write(root / path, render(stone, order_for(path)).encode(), exclusive=True)
     except FileExistsError:
         raise UsageError(f"{stable_id} is already retired: `{path}` exists") from None
     return path
+
+
+def _already_retired(root: Path, stable_id: str) -> bool:
+    """Whether a tombstone holds ``stable_id`` (ignoring case): its shard folder holds
+    every file that may (the shard is lowercased), and the old single file the rest."""
+    wanted = f"{stable_id}.yaml".lower()
+    shard = root / tombstone_path(stable_id).rpartition("/")[0]
+    names = os.listdir(shard) if shard.is_dir() else []
+    if any(name.lower() == wanted for name in names):
+        return True
+    stones = _legacy_stones(root)
+    return any(
+        str(stone.entry.get("stable_id", "")).lower() == stable_id.lower() for stone in stones
+    )
 
 
 def migrate(root: Path) -> list[str]:

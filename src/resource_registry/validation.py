@@ -109,9 +109,7 @@ def _catalog_results(
     catalog = check_catalog(run.table, vocabulary)
     if options.base is not None:
         keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
-        catalog += check_history(
-            root, options.base, keys, vocabulary.tombstones, vocabulary.tombstone_places
-        )
+        catalog += check_history(root, options.base, keys, vocabulary.stones)
     return vocabulary.findings, catalog
 
 

@@ -16,12 +16,12 @@ from resource_registry.findings import Finding
 from resource_registry.loading import Document, Problem, read_document
 from resource_registry.records import (
     Locator,
-    Pointer,
     core_validator,
     finding,
     from_problem,
     schema_findings,
 )
+from resource_registry.tombstones import Stone
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
@@ -53,8 +53,7 @@ class Vocabulary:
     tags: set[str] = field(default_factory=set)
     tag_aliases: dict[str, str] = field(default_factory=dict)
     tombstones: list[dict[str, Any]] = field(default_factory=list)
-    # where each of ``tombstones`` is: its file, and its pointer in that file
-    tombstone_places: list[tuple[str, Pointer]] = field(default_factory=list)
+    stones: list[Stone] = field(default_factory=list)  # the same, where they are
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -71,9 +70,8 @@ def load_vocabulary(root: Path, today: dt.date) -> Vocabulary:
         for entry in entries[layout.TAGS]
         for alias in entry.get("aliases", ())
     }
-    stones = tombstones.load(root, today, vocabulary.findings)
-    vocabulary.tombstones = [stone.entry for stone in stones]
-    vocabulary.tombstone_places = [(stone.path, stone.pointer) for stone in stones]
+    vocabulary.stones = tombstones.load(root, today, vocabulary.findings)
+    vocabulary.tombstones = [stone.entry for stone in vocabulary.stones]
     return vocabulary
 
 
