@@ -382,7 +382,6 @@ def generate(root: Path, count: int) -> list[Path]:
     (data / "publications.yaml").write_text(
         "".join(f"- id: {p}\n  name: Venue {p}\n  type: news\n" for p in publications)
     )
-    (data / "tombstones.yaml").write_text("[]\n")
     alphabet = string.digits + string.ascii_letters
     paths, seen = [], set()
     for index in range(count):

@@ -30,6 +30,8 @@ from resource_registry.cache import CACHE_DIR, CACHE_FILE, CATALOG_FILE
 from resource_registry.loading import Document, read_document
 from resource_registry.records import FileResult
 
+_STONE = "data/tombstones/re/sid_RetiredAAA.yaml"  # the fixture base's one tombstone
+
 
 @pytest.fixture(params=["folder", "git checkout"])
 def root(request: pytest.FixtureRequest, make_registry: MakeRegistry) -> Path:
@@ -165,16 +167,16 @@ def test_catalog_results_hold_on_a_later_day_unless_a_date_was_in_the_future(
         patch.setattr(validation, "check_catalog", _must_not_run)
         reused = validate(root, Options(today=next_year, jobs=1)).findings
     assert reused == validate(root, Options(today=next_year, jobs=1, cache=False)).findings
-    tombstones = root / "data/tombstones.yaml"
+    tombstones = root / _STONE
     tombstones.write_text(tombstones.read_text().replace("'2025-01-01'", "'2999-01-01'"))
     dated = validate(root, Options(today=next_year, jobs=1)).findings
-    assert ("data/tombstones.yaml", "C002") in {(f.path, f.code) for f in dated}
+    assert (_STONE, "C002") in {(f.path, f.code) for f in dated}
     calls: list[object] = []
     with monkeypatch.context() as patch:
         patch.setattr(validation, "check_catalog", _counting(validation.check_catalog, calls))
         later = validate(root, Options(today=TODAY.replace(year=3001), jobs=1)).findings
     assert calls, "a result holding a date in the future was reused on a later day"
-    assert ("data/tombstones.yaml", "C002") not in {(f.path, f.code) for f in later}
+    assert (_STONE, "C002") not in {(f.path, f.code) for f in later}
 
 
 def _must_not_run(*_: object) -> list[object]:
@@ -673,8 +675,8 @@ ADDITIONS: dict[str, Callable[[Path], None]] = {
 def test_resources_added_give_what_an_uncached_run_gives(
     anchored: Path, addition: Callable[[Path], None], before: str
 ) -> None:
-    tombstones = anchored / "data/tombstones.yaml"
-    tombstones.write_text(tombstones.read_text() + "  replaced_by: sid_TargetAAA1\n")
+    tombstones = anchored / _STONE
+    tombstones.write_text(tombstones.read_text() + "replaced_by: sid_TargetAAA1\n")
     if before == "an identity edit":  # the latest results differ from the saved ones
         _edit(anchored, "https://", "https://edited.")
     _age_checkout(anchored)

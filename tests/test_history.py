@@ -17,6 +17,7 @@ from resource_registry.errors import UsageError
 from resource_registry.urls import resource_id
 
 IDS = {"A": "sid_AAAAAAAAAA", "B": "sid_BBBBBBBBBB", "C": "sid_CCCCCCCCCC", "D": "sid_DDDDDDDDDD"}
+STONE = "data/tombstones/re/sid_RetiredAAA.yaml"  # the fixture base's one tombstone
 
 
 def _path(name: str) -> str:
@@ -77,23 +78,25 @@ def test_retire_leaves_a_tombstone_and_a_clean_history(repo: Path) -> None:
     removed = retire(repo, IDS["C"], reason="Not a real resource.", today=TODAY)
     assert not removed.exists()
     assert _history(repo) == set()
-    tombstones = (repo / "data/tombstones.yaml").read_text()
-    assert f"- stable_id: {IDS['C']}\n" in tombstones
-    assert "  reason: Not a real resource.\n" in tombstones
-    assert "  retired: '2026-01-15'\n" in tombstones
+    tombstone = (repo / f"data/tombstones/cc/{IDS['C']}.yaml").read_text()
+    assert tombstone.startswith(f"stable_id: {IDS['C']}\n")
+    assert "reason: Not a real resource.\n" in tombstone
+    assert "retired: '2026-01-15'\n" in tombstone
+    assert not (repo / "data/tombstones.yaml").exists()
 
 
 def test_removing_or_editing_a_tombstone_is_h003(repo: Path) -> None:
-    stones = repo / "data/tombstones.yaml"
-    stones.write_text(stones.read_text().replace("Duplicate of another resource.", "Edited."))
-    assert ("H003", "data/tombstones.yaml") in _history(repo)
-    stones.write_text("[]\n")
-    assert _history(repo) == {("H003", "data/tombstones.yaml")}
+    stone = repo / STONE
+    stone.write_text(stone.read_text().replace("Duplicate of another resource.", "Edited."))
+    assert _history(repo) == {("H003", STONE)}
+    stone.unlink()
+    assert _history(repo) == {("H003", STONE)}
 
 
 def test_a_retired_id_coming_back_is_h004(repo: Path) -> None:
     retire(repo, IDS["D"], reason="Withdrawn.", today=TODAY)
-    git(repo, "commit", "-q", "-am", "retire D")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "retire D")
     (repo / _path("D")).write_text(_record("D"))
     found = _history(repo)
     assert ("H004", _path("D")) in found
@@ -170,10 +173,10 @@ def test_merge_refusals(repo: Path, duplicate: str, keep: str, message: str) -> 
 
 
 def test_broken_redirect_chains_are_r006(repo: Path) -> None:
-    stones = repo / "data/tombstones.yaml"
-    stones.write_text(stones.read_text() + "  replaced_by: sid_Nowhere000\n")
+    stones = repo / STONE
+    stones.write_text(stones.read_text() + "replaced_by: sid_Nowhere000\n")
     report = validate(repo, Options(today=TODAY))
-    assert [(f.code, f.line) for f in report.findings] == [("R006", 7)]
+    assert [(f.code, f.path, f.line) for f in report.findings] == [("R006", STONE, 7)]
     stones.write_text(stones.read_text().replace("sid_Nowhere000", "sid_RetiredAAA"))
     assert "a cycle" in validate(repo, Options(today=TODAY)).findings[0].message
 
@@ -292,7 +295,8 @@ def test_retire_and_merge_from_the_command_line(repo: Path) -> None:
     )
     assert result.exit_code == 0
     assert result.stdout == (
-        f"retired {IDS['D']}: removed {_path('D')}, tombstone added to data/tombstones.yaml\n"
+        f"retired {IDS['D']}: removed {_path('D')}, "
+        f"tombstone written to data/tombstones/dd/{IDS['D']}.yaml\n"
     )
     result = runner.invoke(
         cli, ["merge", IDS["A"], IDS["B"], "--root", str(repo)], catch_exceptions=False

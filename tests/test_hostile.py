@@ -144,9 +144,9 @@ def test_links_are_not_followed(make_registry: MakeRegistry, tmp_path: Path) -> 
     (folder / "sid_Fx00000002.yaml").symlink_to(folder / "sid_Fx00000001.yaml")
     (root / "data/resources/linked").symlink_to(tmp_path, target_is_directory=True)
     found = _codes(root)
-    assert ("I009", "data/resources/fx/sid_Fx00000001.yaml", 0) in found
-    assert ("I009", "data/resources/fx/sid_Fx00000002.yaml", 0) in found
-    assert ("I009", "data/resources/linked", 0) in found
+    assert ("P018", "data/resources/fx/sid_Fx00000001.yaml", 0) in found
+    assert ("P018", "data/resources/fx/sid_Fx00000002.yaml", 0) in found
+    assert ("P019", "data/resources/linked", 0) in found
     assert all(code != "S001" for code, _, _ in found)  # the linked content was never read
 
 

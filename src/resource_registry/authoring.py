@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from resource_registry import lookup, urls
+from resource_registry import lookup, tombstones, urls
 from resource_registry._derived import RESOURCE_TYPES
 from resource_registry.cachefile import registry_lock
-from resource_registry.canonical import RESOURCE_ORDER, extract_comments, order_for, render
+from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.catalog import Probe
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.formatting import tag_aliases
 from resource_registry.fsutil import atomic_write
-from resource_registry.layout import TOMBSTONES, read_capped
+from resource_registry.layout import read_capped, refuse_links
 from resource_registry.loading import Document, read_document
 from resource_registry.records import shard_path
 from resource_registry.vocabulary import vocabulary_ids
@@ -93,6 +93,7 @@ def new_resource(
                 record["tags"] = sorted({aliases.get(tag, tag) for tag in tags})
             if cited_by:
                 record["cited_by"] = sorted(set(cited_by))
+            refuse_links(root, shard_path(stable_id))  # never write through a link
             path = root / shard_path(stable_id)
             try:
                 atomic_write(path, render(record, RESOURCE_ORDER).encode(), exclusive=True)
@@ -188,6 +189,7 @@ def merge(root: Path, duplicate: str, keep: str, *, today: dt.date | None = None
             raise UsageError(f"{duplicate} is already retired")
         kept_path, kept = _live_record(root, keep, "merge into")
         removed_path, gone = _live_record(root, duplicate, "merge")
+        refuse_links(root, tombstones.tombstone_path(duplicate))  # before changing anything
         conflicts = _fold(kept, gone)
         atomic_write(kept_path, render(kept, RESOURCE_ORDER).encode())
         _append_tombstone(root, gone, reason=f"Merged into {keep}.", today=today, replaced_by=keep)
@@ -232,6 +234,7 @@ def _fold(kept: dict[str, Any], gone: Mapping[str, Any]) -> list[str]:
 
 
 def _live_record(root: Path, stable_id: str, verb: str) -> tuple[Path, dict[str, Any]]:
+    refuse_links(root, shard_path(stable_id))  # read, rewrite or remove nothing through one
     path = root / shard_path(stable_id)
     if not path.is_file():
         raise UsageError(f"cannot {verb} {stable_id}: no file {shard_path(stable_id)}")
@@ -263,16 +266,9 @@ def _append_tombstone(
 ) -> None:
     if not reason.strip():
         raise UsageError("a reason is required")
-    path = root / TOMBSTONES
-    text = path.read_text(encoding="utf-8") if path.is_file() else "[]\n"
-    parsed = read_document(text.encode())
-    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
-        raise UsageError(f"{TOMBSTONES} does not parse as a list; fix it first")
     stone: dict[str, object] = {key: record[key] for key in ("stable_id", "id", "url", "title")}
     stone["retired"] = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     stone["reason"] = reason.strip()
     if replaced_by:
         stone["replaced_by"] = replaced_by
-    entries = [*parsed.data, stone]
-    comments = extract_comments(parsed.root, text)
-    atomic_write(path, render(entries, order_for(TOMBSTONES), comments).encode())
+    tombstones.write(root, stone)

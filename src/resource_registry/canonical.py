@@ -77,6 +77,8 @@ def render(data: object, order: Sequence[str], comments: Comments | None = None)
 
 
 def order_for(path: str) -> Sequence[str]:
+    if path.startswith("data/tombstones/"):  # one tombstone per file
+        return FIELD_ORDER["Tombstone"]
     return VOCABULARY_ORDER.get(path, RESOURCE_ORDER)
 
 

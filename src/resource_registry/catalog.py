@@ -22,7 +22,6 @@ from itertools import chain
 from sys import intern
 from typing import Any
 
-from resource_registry.layout import TOMBSTONES
 from resource_registry.records import FileResult, Pointer, ResourceKey
 from resource_registry.redirects import resolve_all
 from resource_registry.vocabulary import Vocabulary
@@ -412,13 +411,13 @@ def _redirect_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issu
     if not vocabulary.tombstones:
         return
     redirects = resolve_all(vocabulary.tombstones, set(table.stable_ids) - {""})
-    for index, stone in enumerate(vocabulary.tombstones):
-        redirect = redirects.get(str(stone.get("stable_id")))
+    for stone in vocabulary.stones:
+        redirect = redirects.get(str(stone.entry.get("stable_id")))
         if redirect is not None and redirect.broken:
             what = "a cycle" if redirect.broken == "cycle" else "an unknown or retired resource"
             yield Issue(
-                TOMBSTONES,
-                (index, "replaced_by"),
+                stone.path,
+                (*stone.pointer, "replaced_by"),
                 "R006",
                 f"`replaced_by` of {redirect.stable_id} leads to {what}: "
                 + " → ".join((redirect.stable_id, *redirect.chain)),

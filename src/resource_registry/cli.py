@@ -327,7 +327,7 @@ def new(
 @click.pass_context
 def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     """Find a resource by URL (exact or normalized), id or stable ID; exit 1 when absent."""
-    from resource_registry import worktree
+    from resource_registry import layout, worktree
 
     registry = _resolve_root(root)
     with worktree.listing_started(registry):
@@ -337,8 +337,10 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     matches = lookup.find(query, table, retired)
     for match in matches:
         if match.path is not None:
-            click.echo(f"# {match.path} ({match.how} match)")
-            click.echo((registry / match.path).read_text(encoding="utf-8"), nl=False)
+            broken = "" if lookup.parses(registry, match.path) else "; it does not parse"
+            click.echo(f"# {match.path} ({match.how} match{broken})")
+            text = layout.read_capped(registry / match.path)  # never through a link
+            click.echo(text.decode("utf-8", "replace"), nl=False)
         elif match.tombstone is not None:
             click.echo(lookup.describe_retired(match.tombstone, table, retired))
     if not matches:
@@ -351,15 +353,27 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
 @click.option("--reason", required=True, help="Why it is retired (kept in the tombstone).")
 @_root_option
 def retire(stable_id: str, reason: str, root: Path | None) -> None:
-    """Remove a resource and append its tombstone to data/tombstones.yaml."""
+    """Remove a resource and write its tombstone, data/tombstones/<xx>/STABLE_ID.yaml."""
     from resource_registry.authoring import retire as retire_resource
+    from resource_registry.tombstones import tombstone_path
 
     registry = _resolve_root(root)
     removed = retire_resource(registry, stable_id, reason=reason)
     click.echo(
         f"retired {stable_id}: removed {removed.relative_to(registry).as_posix()}, "
-        "tombstone added to data/tombstones.yaml"
+        f"tombstone written to {tombstone_path(stable_id)}"
     )
+
+
+@cli.command(name="migrate-tombstones")
+@_root_option
+def migrate_tombstones(root: Path | None) -> None:
+    """Split the old data/tombstones.yaml into one file per tombstone, then remove it."""
+    from resource_registry.tombstones import LEGACY_FILE, migrate
+
+    registry = _resolve_root(root)
+    written = migrate(registry)
+    click.echo(f"wrote {len(written):,} tombstone files in data/tombstones/, removed {LEGACY_FILE}")
 
 
 @cli.command()

@@ -42,6 +42,13 @@ RULES: dict[str, Rule] = {
         Rule("P011", _E, "Collections are nested deeper than the limit."),
         Rule("P012", _E, "The file is empty."),
         Rule("P013", _E, "A required registry file is missing."),
+        Rule("P018", _E, "A registry file is a symbolic link; it is not read."),
+        Rule(
+            "P019",
+            _E,
+            "A registry folder (`data/`, a data folder or a shard) is a symbolic link; "
+            "nothing in it is read.",
+        ),
         Rule("S001", _E, "A required field is missing."),
         Rule("S002", _E, "A field that the schema does not define."),
         Rule("S003", _E, "A value has the wrong type."),
@@ -59,6 +66,15 @@ RULES: dict[str, Rule] = {
         Rule("I008", _W, "Two resources have URLs that are the same after normalization."),
         Rule("I009", _E, "A file under `data/resources/` that is not a resource file."),
         Rule("I010", _E, "The `id` belongs to a retired resource (see tombstones)."),
+        Rule("I011", _E, "A tombstone file's name is not `<stable_id>.yaml` of its tombstone."),
+        Rule("I012", _E, "A tombstone file is not in its shard folder `data/tombstones/<xx>/`."),
+        Rule("I013", _E, "A file under `data/tombstones/` that is not a tombstone file."),
+        Rule(
+            "I014",
+            _W,
+            "The old single tombstone file `data/tombstones.yaml` is still present; "
+            "`resreg migrate-tombstones` splits it.",
+        ),
         Rule("R001", _E, "`publication` is not in `data/publications.yaml`."),
         Rule("R002", _E, "A tag is not in `data/tags.yaml`."),
         Rule("R003", _E, "A `cited_by` page is not in `data/pages.yaml`."),

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from resource_registry import formats, layout, schemas
+from resource_registry import formats, layout, schemas, tombstones
 from resource_registry.changes import compare, render_markdown
 from resource_registry.dataset import MANIFEST, SUMS
 from resource_registry.errors import RegistryError, UsageError
@@ -68,9 +68,11 @@ def export(
             ("publications", layout.PUBLICATIONS),
             ("pages", layout.PAGES),
             ("tags", layout.TAGS),
-            ("tombstones", layout.TOMBSTONES),
         )
     }
+    vocabularies["tombstones"] = sorted(
+        tombstones.read_all(root), key=lambda stone: str(stone["stable_id"])
+    )
     commit, committed_at = _source(root)
     meta = {
         "dataset_version": version or (committed_at or "unversioned")[:10],

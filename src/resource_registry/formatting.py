@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from resource_registry import layout
+from resource_registry import layout, tombstones
 from resource_registry.canonical import canonical_text
 from resource_registry.errors import UsageError
 from resource_registry.findings import Finding
@@ -36,26 +36,63 @@ class Formatted:
 
 
 def targets(root: Path, paths: Sequence[str]) -> list[str]:
-    """Data files to format: everything by default, or the YAML files under ``paths``."""
+    """Data files to format: everything by default, or the YAML files under ``paths``.
+    A link met on the way is kept as a target, to be reported (never followed)."""
     if not paths:
-        existing = [path for path in layout.VOCABULARY_FILES if (root / path).is_file()]
-        return existing + layout.discover(root).resources
-    found: list[str] = []
+        existing = [
+            path
+            for path in (*layout.VOCABULARY_FILES, layout.LEGACY_TOMBSTONES)
+            if os.path.lexists(root / path)
+        ]
+        found = [layout.discover(root), tombstones.discover(root)]
+        links = [path for listing in found for path in listing.strays if _is_link(root, path)]
+        return existing + [path for listing in found for path in listing.resources] + links
+    selected: list[str] = []
     for raw in paths:
-        target = Path(raw).resolve()
+        relative = _relative(root, raw)
+        if linked := layout.linked_part(root, relative):
+            selected.append(linked)
+        elif (root / relative).is_dir():
+            selected += _yaml_files_below(root, relative)
+        elif (root / relative).is_file():
+            selected.append(relative)
+        else:
+            raise UsageError(f"`{raw}` does not exist")
+    return [
+        path
+        for path in dict.fromkeys(selected)
+        if _is_link(root, path) or (path.endswith(".yaml") and path.startswith("data/"))
+    ]
+
+
+def _relative(root: Path, raw: str) -> str:
+    """``raw`` relative to the root, links in it not followed (then resolved, for a path
+    that reaches the registry through a link outside it)."""
+    for target in (Path(os.path.abspath(raw)), Path(raw).resolve()):
         try:
             relative = target.relative_to(root.resolve()).as_posix()
         except ValueError:
-            raise UsageError(f"`{raw}` is outside the registry at {root}") from None
-        if target.is_dir():
-            found += sorted(
-                path.relative_to(root.resolve()).as_posix() for path in target.rglob("*.yaml")
-            )
-        elif target.is_file():
-            found.append(relative)
-        else:
-            raise UsageError(f"`{raw}` does not exist")
-    return [path for path in found if path.endswith(".yaml") and path.startswith("data/")]
+            continue
+        return "" if relative == "." else relative
+    raise UsageError(f"`{raw}` is outside the registry at {root}")
+
+
+def _yaml_files_below(root: Path, relative: str) -> list[str]:
+    """The YAML files below a folder, and the links there, walked without following any."""
+    found: list[str] = []
+    start = os.path.join(root, relative) if relative else os.fspath(root)
+    for folder, folders, files in os.walk(start):
+        base = Path(folder).relative_to(root).as_posix()
+        prefix = "" if base == "." else base + "/"
+        links = [name for name in folders if os.path.islink(os.path.join(folder, name))]
+        found += [prefix + name for name in links]
+        folders[:] = sorted(name for name in folders if name not in links)
+        found += [prefix + name for name in files]
+    return sorted(found)
+
+
+def _is_link(root: Path, path: str) -> bool:
+    return layout.linked_part(root, path) is not None
 
 
 def format_files(
@@ -69,6 +106,7 @@ def write_changes(root: Path, results: Sequence[Formatted]) -> list[str]:
     written = []
     for result in results:
         if result.text is not None:
+            layout.refuse_links(root, result.path)  # never write through one
             atomic_write(root / result.path, result.text.encode("utf-8"))
             written.append(result.path)
     return written
@@ -123,6 +161,9 @@ def _format_chunk(
 ) -> list[Formatted]:
     results = []
     for path in paths:
+        if layout.linked_part(root, path):
+            results.append(Formatted(path, None, problems=(layout.link_finding(root, path),)))
+            continue
         try:
             data = layout.read_capped(os.path.join(root, path))
         except OSError as error:

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from resource_registry import gitrepo, layout
+from resource_registry import tombstones as tombstone_files
 from resource_registry.catalog import Issue
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
 from resource_registry.records import ResourceKey
+from resource_registry.tombstones import Stone
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,23 +38,44 @@ class _Old:
 
 
 def check_history(
-    root: Path, base: str, keys: Sequence[ResourceKey], tombstones: Sequence[Mapping[str, Any]]
+    root: Path, base: str, keys: Sequence[ResourceKey], stones: Sequence[Stone]
 ) -> list[Issue]:
-    """Issues of the working tree against commit ``base`` (validation passes the merge base)."""
+    """Issues of the working tree against commit ``base`` (validation passes the merge base).
+
+    ``stones``: the tombstones of the working tree, where they are.
+    """
     commit = gitrepo.resolve(root, base)
     base_paths = set(gitrepo.list_files(root, commit, RESOURCES_DIR))
     current = {key.path: key for key in keys}
     touched = set(gitrepo.changed_files(root, commit, RESOURCES_DIR)) & base_paths
     removed = base_paths - current.keys()
-    old_files = gitrepo.read_files(root, commit, sorted(touched | removed | {layout.TOMBSTONES}))
-    old_tombstones = _entries(old_files.pop(layout.TOMBSTONES, b"[]\n"))
+    kept, unread = _base_tombstones(root, commit, stones)
+    old_files = gitrepo.read_files(root, commit, sorted(touched | removed | unread))
+    old_stones = kept + tombstone_files.stones_of(
+        {path: old_files.pop(path) for path in unread if path in old_files}
+    )
+    old_tombstones = [stone.entry for stone in old_stones]
     old = {path: _old(path, data) for path, data in old_files.items()}
     issues: list[Issue] = []
     issues += _changed_identity(old, current)
-    issues += _removed(old, removed, current, tombstones)
-    issues += _tombstones_kept(old_tombstones, tombstones)
+    issues += _removed(old, removed, current, [stone.entry for stone in stones])
+    issues += _tombstones_kept(old_stones, stones)
     issues += _retired_back(old_tombstones, keys)
     return issues
+
+
+def _base_tombstones(
+    root: Path, commit: str, stones: Sequence[Stone]
+) -> tuple[list[Stone], set[str]]:
+    """The base's tombstones in files unchanged since (as they are now), and the files
+    to read from git for the others: changed or removed ones, and the old single file.
+    Unchanged tombstone files are not read again: the cost follows the change."""
+    at_base = set(gitrepo.list_files(root, commit, layout.TOMBSTONES_DIR))
+    changed = set(gitrepo.changed_files(root, commit, layout.TOMBSTONES_DIR))
+    now = {stone.path: stone for stone in stones if stone.path != layout.LEGACY_TOMBSTONES}
+    unchanged = {path for path in at_base - changed if path in now}
+    kept = [now[path] for path in sorted(unchanged)]
+    return kept, (at_base - unchanged) | {layout.LEGACY_TOMBSTONES}
 
 
 def _changed_identity(
@@ -111,29 +134,28 @@ def _removed(
             )
 
 
-def _tombstones_kept(
-    old: Sequence[Mapping[str, Any]], now: Sequence[Mapping[str, Any]]
-) -> Iterator[Issue]:
-    current = {str(stone.get("stable_id")): (index, stone) for index, stone in enumerate(now)}
-    for stone in old:
-        stable_id = str(stone.get("stable_id"))
-        if stable_id not in current:
+def _tombstones_kept(old: Sequence[Stone], now: Sequence[Stone]) -> Iterator[Issue]:
+    current = {str(stone.entry.get("stable_id")): stone for stone in now}
+    for before in old:
+        stable_id = str(before.entry.get("stable_id"))
+        stone = current.get(stable_id)
+        if stone is None:
             yield Issue(
-                layout.TOMBSTONES,
+                before.path,
                 (),
                 "H003",
                 f"the tombstone of {stable_id} was removed",
-                "tombstones are forever",
+                "tombstones are forever; restore it",
             )
-        elif dict(current[stable_id][1]) != dict(stone):
+        elif dict(stone.entry) != dict(before.entry):
             changed = sorted(
-                k
-                for k in {*stone, *current[stable_id][1]}
-                if stone.get(k) != current[stable_id][1].get(k)
+                key
+                for key in {*before.entry, *stone.entry}
+                if before.entry.get(key) != stone.entry.get(key)
             )
             yield Issue(
-                layout.TOMBSTONES,
-                (current[stable_id][0],),
+                stone.path,
+                stone.pointer,
                 "H003",
                 f"the tombstone of {stable_id} was edited ({', '.join(changed)})",
                 "tombstones are forever; restore it",
@@ -162,10 +184,3 @@ def _old(path: str, data: bytes) -> _Old:
     record = parsed.data if isinstance(parsed, Document) and isinstance(parsed.data, dict) else {}
     values = {k: v if isinstance(v, str) else None for k, v in record.items() if isinstance(k, str)}
     return _Old(path, values.get("stable_id"), values.get("id"), values.get("url"))
-
-
-def _entries(data: bytes) -> list[dict[str, Any]]:
-    parsed = read_document(data)
-    if isinstance(parsed, Document) and isinstance(parsed.data, list):
-        return [entry for entry in parsed.data if isinstance(entry, dict)]
-    return []

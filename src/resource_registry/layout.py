@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from resource_registry.errors import UsageError
+from resource_registry.errors import RegistryError, UsageError
+from resource_registry.findings import Finding, Severity
 
 RESOURCES_DIR: Final = "data/resources"
 PUBLICATIONS: Final = "data/publications.yaml"
 PAGES: Final = "data/pages.yaml"
 TAGS: Final = "data/tags.yaml"
-TOMBSTONES: Final = "data/tombstones.yaml"
-VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS, TOMBSTONES)
+TOMBSTONES_DIR: Final = "data/tombstones"  # one file per tombstone: see tombstones.py
+LEGACY_TOMBSTONES: Final = "data/tombstones.yaml"  # the old single file, read for one release
+VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS)
+DATA_FOLDERS: Final = ("data", RESOURCES_DIR, TOMBSTONES_DIR)
 MAX_FILE_BYTES: Final = 1024 * 1024  # larger files are refused, unparsed
 
 
@@ -57,17 +61,21 @@ def find_root(start: Path) -> Path:
     )
 
 
-def discover(root: Path, *, signatures: bool = False) -> Discovered:
-    """Every file under ``data/resources``, as sorted POSIX paths relative to ``root``.
+def discover(root: Path, folder: str = RESOURCES_DIR, *, signatures: bool = False) -> Discovered:
+    """Every file under ``folder`` (``data/resources``), as sorted POSIX paths relative
+    to ``root``.
 
-    Resource files are regular ``.yaml`` files; links, other extensions and anything else
+    Data files are regular ``.yaml`` files; links, other extensions and anything else
     are strays (reported, never silently skipped). Hidden files such as ``.gitkeep`` are
-    ignored.
+    ignored. A folder that is a link, or lies behind one, is not read: it is the only
+    stray.
     """
+    if linked := linked_part(root, folder):
+        return Discovered([], [linked])
     resources: list[str] = []
     strays: list[str] = []
     stats: dict[str, str] = {}
-    pending = [(os.path.join(root, RESOURCES_DIR), RESOURCES_DIR)]
+    pending = [(os.path.join(root, folder), folder)]
     while pending:
         folder, relative_folder = pending.pop()
         with os.scandir(folder) as entries:
@@ -97,8 +105,62 @@ def read_capped(path: str | Path) -> bytes:
 
     Unbuffered ``os.read`` on purpose: this runs once per file on the hot path.
     """
-    descriptor = os.open(path, os.O_RDONLY)
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # a link is never read
     try:
         return os.read(descriptor, MAX_FILE_BYTES + 1)
     finally:
         os.close(descriptor)
+
+
+def linked_part(root: Path | str, relative: str) -> str | None:
+    """The first part of ``relative`` (a POSIX path under ``root``) that is a symbolic
+    link, or None. Parts that do not exist end the search: nothing is behind them."""
+    current = os.fspath(root)
+    parts = relative.split("/")
+    for index, part in enumerate(parts):
+        current = f"{current}/{part}"
+        try:
+            info = os.lstat(current)
+        except OSError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            return "/".join(parts[: index + 1])
+        if not stat.S_ISDIR(info.st_mode):
+            return None
+    return None
+
+
+def is_folder_link(linked: str) -> bool:
+    """Whether a linked path stands where the registry keeps a folder: ``data``, a data
+    folder, or a shard folder in one (a name without ``.yaml``)."""
+    parent = linked.rpartition("/")[0]
+    shard = parent in (RESOURCES_DIR, TOMBSTONES_DIR) and not linked.endswith(".yaml")
+    return linked in DATA_FOLDERS or shard
+
+
+def link_finding(root: Path | str, relative: str) -> Finding:
+    """P018 (a file) or P019 (a folder): ``relative``, or a folder on its way, is a link."""
+    linked = linked_part(root, relative) or relative
+    folder = is_folder_link(linked) or linked != relative
+    code, what = ("P019", "folder") if folder else ("P018", "file")
+    return Finding(
+        linked,
+        0,
+        0,
+        code,
+        Severity.ERROR,
+        f"registry {what} `{linked}` is a symbolic link; nothing was read through it",
+        f"replace the link with the real {what}: registry data must live in the checkout",
+    )
+
+
+class LinkError(RegistryError):
+    """A path the command would read or write is, or lies behind, a symbolic link."""
+
+
+def refuse_links(root: Path | str, relative: str) -> None:
+    """Raise :class:`LinkError` when ``relative`` is or lies behind a link: a command
+    that writes there would write outside the checkout, or read through the link."""
+    if linked_part(root, relative):
+        problem = link_finding(root, relative)
+        raise LinkError(f"refusing `{relative}`: {problem.message} ({problem.code})")

@@ -100,7 +100,6 @@ def import_legacy(
         layout.PUBLICATIONS: _read_list(publications) if publications else [],
         layout.PAGES: _read_list(pages) if pages else [],
         layout.TAGS: [{"id": tag} for tag in sorted(_all_tags(records))],
-        layout.TOMBSTONES: [],
     }
     summary.publications = len(vocabularies[layout.PUBLICATIONS])
     summary.pages = len(vocabularies[layout.PAGES])

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from resource_registry import layout, urls
+from resource_registry import tombstones as tombstone_files
 from resource_registry.cache import CachedRun
 from resource_registry.catalog import IDENTITY_COLUMNS, Identities
 from resource_registry.loading import Document, read_document
@@ -46,14 +47,18 @@ def known(root: Path) -> CachedRun:
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:
-    """The entries of ``data/tombstones.yaml`` that are mappings (validation checks the rest)."""
+    """Every tombstone that is a mapping (validation checks the rest)."""
+    return tombstone_files.read_all(root)
+
+
+def parses(root: Path, path: str) -> bool:
+    """Whether a matched resource file parses as a mapping: one that does not is still
+    found by the identity read from its name and lines, and should say so."""
     try:
-        parsed = read_document(layout.read_capped(root / layout.TOMBSTONES))
-    except FileNotFoundError:
-        return []
-    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
-        return []
-    return [entry for entry in parsed.data if isinstance(entry, dict)]
+        parsed = read_document(layout.read_capped(root / path))
+    except OSError:
+        return False
+    return isinstance(parsed, Document) and isinstance(parsed.data, dict)
 
 
 def find(query: str, table: Identities, retired: Sequence[dict[str, Any]]) -> list[Match]:

@@ -21,7 +21,7 @@ from resource_registry import _derived, urls
 from resource_registry.codes import RULES
 from resource_registry.findings import Finding
 from resource_registry.layout import RESOURCES_DIR
-from resource_registry.loading import Document, Problem, locate
+from resource_registry.loading import Document, Problem, locate, salvage_identity
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
@@ -179,10 +179,13 @@ class Locator:
             yield self.at(code, pointer, message, hint)
 
 
-def schema_findings(located: Locator, error: ValidationError) -> Iterator[Finding]:
-    """One finding per schema error, located at the offending node."""
+def schema_findings(
+    located: Locator, error: ValidationError, *, drop: int = 0
+) -> Iterator[Finding]:
+    """One finding per schema error, located at the offending node; ``drop`` leading
+    parts of each error's location are left out (a file validated as a list of one)."""
     for detail in error.errors(include_url=False, include_context=True, include_input=False):
-        pointer: Pointer = tuple(detail["loc"])
+        pointer: Pointer = tuple(detail["loc"])[drop:]
         kind = detail["type"]
         code = _SCHEMA_CODES.get(kind, "S003")
         where = pointer_text(pointer)
@@ -390,6 +393,33 @@ def _strings(value: object) -> list[str]:
 
 def _string(value: object) -> str | None:
     return value if isinstance(value, str) else None
+
+
+_STABLE_ID_FILE_NAME: Final = re.compile(r"(sid_[0-9A-Za-z]{10})\.yaml")
+
+
+def salvaged_key(path: str, data: bytes) -> ResourceKey | None:
+    """The identity still readable from a file that does not parse (or is not a
+    mapping): the stable ID from its name, and `url` and `id` from their own lines
+    (:func:`loading.salvage_identity`). It keeps the file's identifiers taken: lookups find
+    it, `new` refuses its URL, and no redirect to it looks broken. None when nothing can
+    be read."""
+    named = _STABLE_ID_FILE_NAME.fullmatch(path.rpartition("/")[2])
+    lines = salvage_identity(data)
+    if named is None and not lines:
+        return None
+    url = lines.get("url")
+    return ResourceKey(
+        path=path,
+        stable_id=named.group(1) if named else None,
+        id=lines.get("id"),
+        url=url,
+        normal_url=urls.normalize(url) if url else None,
+        previous_urls=(),
+        publication=None,
+        tags=(),
+        cited_by=(),
+    )
 
 
 def _key(path: str, data: Mapping[object, object], *, with_references: bool) -> ResourceKey:

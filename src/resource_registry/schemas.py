@@ -56,7 +56,8 @@ SCHEMA_FILES: Final = (
     SchemaFile(
         "tombstones.schema.json",
         "Tombstones",
-        "Every retired resource, forever: `data/tombstones.yaml`.",
+        "Every retired resource, forever (`tombstones.json` in a dataset; in the registry, "
+        "each is its own file, `data/tombstones/<xx>/<stable_id>.yaml`).",
         models.TOMBSTONES_ADAPTER,
     ),
 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from resource_registry import cachefile, gitrepo, layout, worktree
+from resource_registry import cachefile, gitrepo, layout, tombstones, worktree
 from resource_registry.cache import CachedRun, cached_catalog, run_with_cache
 from resource_registry.catalog import Issue, KeyTable, check_catalog, problems_of_additions
 from resource_registry.codes import RULES
@@ -24,7 +24,14 @@ from resource_registry.findings import Finding, Severity
 from resource_registry.history import check_history
 from resource_registry.loading import Document, Problem, locate, read_document
 from resource_registry.parallel import map_chunks
-from resource_registry.records import FileResult, check_resource, finding, from_problem, key_of
+from resource_registry.records import (
+    FileResult,
+    check_resource,
+    finding,
+    from_problem,
+    key_of,
+    salvaged_key,
+)
 from resource_registry.vocabulary import load_vocabulary
 
 
@@ -71,22 +78,26 @@ def validate(root: Path, options: Options | None = None) -> Report:
     run = file_results(root, options)
     vocabulary_findings, catalog = _catalog_results(root, run, options, history_base)
     found = list(run.findings)
-    found += (
-        finding(
-            path,
-            "I009",
-            "not a resource file (resource files are `<stable_id>.yaml`, regular files, not links)",
-        )
-        for path in run.strays
-    )
+    found += (_stray_finding(root, path) for path in run.strays)
     found += vocabulary_findings
     selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
     issues = [
         issue for issue in catalog if _is_selected(issue.code, options) and wanted(issue.path)
     ]
     selected += _locate_issues(root, issues)
-    files = run.files + len(layout.VOCABULARY_FILES)
+    selected = list(dict.fromkeys(selected))  # a linked `data` stands in the way of every file
+    files = run.files + len(layout.VOCABULARY_FILES) + len(tombstones.discover(root).resources)
     return Report(sorted(selected), files, run.notes, history_base)
+
+
+def _stray_finding(root: Path, path: str) -> Finding:
+    if layout.linked_part(root, path):
+        return layout.link_finding(root, path)
+    return finding(
+        path,
+        "I009",
+        "not a resource file (resource files are `<stable_id>.yaml`, regular files, not links)",
+    )
 
 
 def _catalog_results(
@@ -110,7 +121,7 @@ def _catalog_results(
     catalog = check_catalog(run.table, vocabulary)
     if history_base is not None:
         keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
-        catalog += check_history(root, history_base.commit, keys, vocabulary.tombstones)
+        catalog += check_history(root, history_base.commit, keys, vocabulary.stones)
     return vocabulary.findings, catalog
 
 
@@ -128,11 +139,11 @@ def _vocabulary_files(root: Path) -> bytes:
     parts = []
     for path in layout.VOCABULARY_FILES:
         try:
-            content = (root / path).read_bytes()
+            content = b"link" if layout.linked_part(root, path) else layout.read_capped(root / path)
         except OSError as error:
             content = f"unreadable: {error.errno}".encode()
         parts.append(len(content).to_bytes(8, "big") + content)
-    return b"".join(parts)
+    return b"".join(parts) + tombstones.snapshot(root)
 
 
 def file_results(
@@ -153,6 +164,9 @@ def file_results(
         check = partial(read_keys, root)
     else:
         check = partial(check_files, root, today=options.today, jobs=options.jobs)
+    if linked := layout.linked_part(root, layout.RESOURCES_DIR):
+        # a linked `data` or `data/resources` is never read, nor listed by git
+        return CachedRun([], 0, [linked], KeyTable.empty([]))
     if not options.cache:
         discovered = layout.discover(root)
         results = check(discovered.resources)
@@ -169,13 +183,16 @@ def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
     try:
         data = layout.read_capped(os.path.join(root, path))
     except OSError as error:
-        return FileResult(
-            path, (finding(path, "P001", f"cannot read file: {error.strerror}"),), None
-        )
+        unread = finding(path, "P001", f"cannot read file: {error.strerror}")
+        return FileResult(path, (unread,), salvaged_key(path, b""))
     parsed = read_document(data)
     if not isinstance(parsed, Document):
-        return FileResult(path, tuple(from_problem(path, problem) for problem in parsed), None)
-    return check_resource(path, parsed, today)
+        problems = tuple(from_problem(path, problem) for problem in parsed)
+        return FileResult(path, problems, salvaged_key(path, data))
+    result = check_resource(path, parsed, today)
+    if result.key is None:  # not a mapping: its name still holds its stable ID
+        return FileResult(path, result.findings, salvaged_key(path, data))
+    return result
 
 
 def read_keys(root: Path, paths: Sequence[str]) -> list[FileResult]:
@@ -183,11 +200,12 @@ def read_keys(root: Path, paths: Sequence[str]) -> list[FileResult]:
     results = []
     for path in paths:
         try:
-            parsed = read_document(layout.read_capped(os.path.join(root, path)))
+            raw = layout.read_capped(os.path.join(root, path))
         except OSError:
-            parsed = []
+            raw = b""
+        parsed = read_document(raw) if raw else []
         data = parsed.data if isinstance(parsed, Document) else None
-        key = key_of(path, data) if isinstance(data, dict) else None
+        key = key_of(path, data) if isinstance(data, dict) else salvaged_key(path, raw)
         results.append(FileResult(path, (), key))
     return results
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -10,17 +11,17 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from resource_registry import layout
+from resource_registry import layout, tombstones
 from resource_registry.findings import Finding
-from resource_registry.loading import Document, read_document
+from resource_registry.loading import Document, Problem, read_document
 from resource_registry.records import (
     Locator,
     core_validator,
-    date_problems,
     finding,
     from_problem,
     schema_findings,
 )
+from resource_registry.tombstones import Stone
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
@@ -30,7 +31,6 @@ _VALIDATED_AS: Final = {
     layout.PUBLICATIONS: "publications",
     layout.PAGES: "pages",
     layout.TAGS: "tags",
-    layout.TOMBSTONES: "tombstones",
 }
 
 
@@ -53,6 +53,7 @@ class Vocabulary:
     tags: set[str] = field(default_factory=set)
     tag_aliases: dict[str, str] = field(default_factory=dict)
     tombstones: list[dict[str, Any]] = field(default_factory=list)
+    stones: list[Stone] = field(default_factory=list)  # the same, where they are
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -69,7 +70,8 @@ def load_vocabulary(root: Path, today: dt.date) -> Vocabulary:
         for entry in entries[layout.TAGS]
         for alias in entry.get("aliases", ())
     }
-    vocabulary.tombstones = entries[layout.TOMBSTONES]
+    vocabulary.stones = tombstones.load(root, today, vocabulary.findings)
+    vocabulary.tombstones = [stone.entry for stone in vocabulary.stones]
     return vocabulary
 
 
@@ -79,6 +81,9 @@ def _load_list(
     """Load one vocabulary file; its problems go to ``findings``; bad entries are dropped
     from the returned list only after being reported."""
     file = root / path
+    if layout.linked_part(root, path):
+        findings.append(layout.link_finding(root, path))
+        return []
     if not file.is_file():
         findings.append(
             finding(
@@ -111,16 +116,11 @@ def _load_list(
 def _entry_problems(
     path: str, entries: Sequence[object], today: dt.date
 ) -> Iterator[tuple[str, tuple[str | int, ...], str, str | None]]:
-    key = "stable_id" if path == layout.TOMBSTONES else "id"
-    counts = Counter(_field(entry, key).lower() for entry in entries if _field(entry, key))
+    counts = Counter(_field(entry, "id").lower() for entry in entries if _field(entry, "id"))
     for index, entry in enumerate(entries):
-        value = _field(entry, key)
+        value = _field(entry, "id")
         if value and counts[value.lower()] > 1:
-            yield ("R004", (index, key), f"`{value}` appears more than once in `{path}`", None)
-    if path == layout.TOMBSTONES:
-        for index, entry in enumerate(entries):
-            if retired := _field(entry, "retired"):
-                yield from date_problems((index, "retired"), retired, today)
+            yield ("R004", (index, "id"), f"`{value}` appears more than once in `{path}`", None)
     if path == layout.TAGS:
         yield from _alias_problems(entries)
 
@@ -155,10 +155,10 @@ def vocabulary_ids(root: Path) -> dict[str, set[str]]:
         ("pages", layout.PAGES),
         ("tags", layout.TAGS),
     ):
-        try:
-            parsed = read_document(layout.read_capped(root / path))
-        except FileNotFoundError:
-            parsed = []
+        parsed: Document | list[Problem] = []
+        if not layout.linked_part(root, path):
+            with contextlib.suppress(FileNotFoundError):
+                parsed = read_document(layout.read_capped(root / path))
         entries = parsed.data if isinstance(parsed, Document) else []
         ids[name] = (
             {_field(entry, "id") for entry in entries if _field(entry, "id")}
