@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -25,13 +25,17 @@ GITHUB_ANNOTATIONS_PER_SEVERITY: Final = 10
 
 def render_text(report: Report) -> str:
     """``path:line:col: CODE message``, a hint line where there is one, then a summary."""
+    return render_findings(report.findings) + _summary(report) + "\n"
+
+
+def render_findings(findings: Iterable[Finding]) -> str:
+    """``path:line:col: CODE message`` and a hint line where there is one, per finding."""
     lines: list[str] = []
-    for item in report.findings:
+    for item in findings:
         lines.append(f"{_where(item)}: {item.code} {_label(item)}{item.message}")
         if item.hint:
             lines.append(f"    hint: {item.hint}")
-    lines.append(_summary(report))
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
 
 
 def render_json(report: Report) -> str:
