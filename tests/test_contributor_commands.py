@@ -289,3 +289,17 @@ def test_lookup_of_something_absent_exits_1(make_registry: MakeRegistry, tmp_pat
     code, _, err = _run("lookup", "https://nowhere.example/", "--root", str(root))
     assert code == 1
     assert "nothing in the registry matches" in err
+
+
+def test_fmt_does_not_turn_a_cut_value_into_an_ordinary_comment(
+    make_registry: MakeRegistry,
+) -> None:
+    """`summary: A # b` reads as "A"; rewritten as `A  # b` it would look deliberate."""
+    cut = TIDY + "summary: Fewer than 3 # of the 5 labs agreed\n"
+    root = make_registry({MESSY_PATH: cut})
+    code, _, err = _run("fmt", "--root", str(root))
+    assert code == 1
+    assert f"{MESSY_PATH}:8:23: P017 `summary` ends where ` #` starts a comment" in err
+    assert (root / MESSY_PATH).read_text() == cut
+    [warning] = validate(root, Options(today=TODAY)).findings
+    assert (warning.code, warning.severity.value) == ("P017", "warning")

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from resource_registry import _derived, urls
 from resource_registry.codes import RULES
@@ -101,6 +101,7 @@ def from_problem(path: str, problem: Problem) -> Finding:
 def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
     """Run every per-file check on a parsed resource file whose path is ``path``."""
     found = [from_problem(path, warning) for warning in document.warnings]
+    found += (from_problem(path, problem) for problem in cut_by_comments(document))
     data = document.data
     located = Locator(path, document.root)
     if not isinstance(data, dict):
@@ -114,6 +115,46 @@ def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
         return FileResult(path, tuple(found), _key(path, data, with_references=False))
     found.extend(located.each(_record_problems(path, data, today)))
     return FileResult(path, tuple(found), _key(path, data, with_references=True))
+
+
+_PROSE_FIELDS: Final = frozenset(ONE_LINE_FIELDS + MULTI_LINE_FIELDS)
+_PROSE_LISTS: Final = frozenset(ONE_LINE_LISTS + MULTI_LINE_LISTS)
+
+
+def cut_by_comments(document: Document) -> Iterator[Problem]:
+    """P017: a text field (or an item of a text list) written as a plain value and
+    followed, after a single space, by a comment on its line (`summary: A # b` is "A").
+    In prose a lone ` #` is more often text than a note. A note written as one is set
+    off by two spaces or more (as `fmt` writes comments, and as linters ask), or sits
+    on its own line; comments after any other field (ids, URLs, numbers, dates, tags),
+    and after quoted or block values, are ordinary."""
+    root = document.root
+    if " #" not in document.text and "\t#" not in document.text:
+        return
+    if not isinstance(root, MappingNode):
+        return
+    for key, value in root.value:
+        name = key.value if isinstance(key, ScalarNode) else None
+        if name in _PROSE_FIELDS:
+            nodes = [(str(name), value)]
+        elif name in _PROSE_LISTS and isinstance(value, SequenceNode) and not value.flow_style:
+            nodes = [(f"{name}[{index}]", item) for index, item in enumerate(value.value)]
+        else:
+            continue
+        for where, node in nodes:
+            if not isinstance(node, ScalarNode) or node.style:  # quoted or block: uncut
+                continue
+            rest = document.rest_of_line(node)
+            if rest[:2] in (" #", "\t#"):
+                yield Problem(
+                    "P017",
+                    f"`{where}` ends where ` #` starts a comment: the rest of the line is "
+                    "not part of the value",
+                    node.end_mark.line + 1,
+                    node.end_mark.column + 2,
+                    "if the `#` belongs to the text, quote the whole value; if it is a "
+                    "note, set it off with two spaces or put it on its own line",
+                )
 
 
 def key_of(path: str, data: Mapping[object, object]) -> ResourceKey:
