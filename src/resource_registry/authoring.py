@@ -194,10 +194,17 @@ def _check_arguments(title: str, type_: str) -> None:
 def retire(root: Path, stable_id: str, *, reason: str, today: dt.date | None = None) -> Path:
     """Remove a resource and leave its tombstone; return the path that was removed."""
     with registry_lock(root):
+        if stable_id in {str(stone.get("stable_id")) for stone in lookup.tombstones(root)}:
+            raise UsageError(already_retired(stable_id))
         path, record = _live_record(root, stable_id, "retire")
         _append_tombstone(root, record, reason=reason, today=today)
         path.unlink()
         return path
+
+
+def already_retired(stable_id: str) -> str:
+    """What `retire` and `merge` say of a stable ID that is retired already."""
+    return f"{stable_id} is already retired; `resreg lookup {stable_id}` shows its tombstone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +228,7 @@ def merge(root: Path, duplicate: str, keep: str, *, today: dt.date | None = None
                 f"(`resreg lookup {keep}` names it)"
             )
         if duplicate in retired:
-            raise UsageError(f"{duplicate} is already retired")
+            raise UsageError(already_retired(duplicate))
         kept_path, kept = _live_record(root, keep, "merge into")
         removed_path, gone = _live_record(root, duplicate, "merge")
         conflicts = _fold(kept, gone)

@@ -115,7 +115,7 @@ def format_text(path: str, data: bytes, aliases: Mapping[str, str], *, fix: bool
     # the one warning the rewrite itself fixes; the others are validation's to report
     fixes = [warning.message for warning in parsed.warnings if warning.code == "P004"]
     if fix and path.startswith(RESOURCES_DIR + "/") and isinstance(parsed.data, dict):
-        fixes += fix_resource(parsed.data, aliases)
+        fixes += fix_resource(parsed.data, aliases, parsed.root)
     original = data.decode("utf-8-sig")
     text = canonical_text(path, parsed, original)
     return Formatted(path, None if text.encode() == data else text, tuple(fixes))

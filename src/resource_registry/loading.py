@@ -181,6 +181,14 @@ def locate(root: Node, pointer: tuple[str | int, ...], *, on_key: bool = False) 
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def node_at(root: Node, pointer: tuple[str | int, ...]) -> Node | None:
+    """The node at ``pointer``, or None where the document does not reach it."""
+    node: Node | None = root
+    for part in pointer:
+        node = _child(node, part, on_key=False) if node is not None else None
+    return node
+
+
 def _child(node: Node, part: str | int, *, on_key: bool) -> Node | None:
     if isinstance(node, MappingNode):
         for key, value in node.value:
