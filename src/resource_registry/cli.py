@@ -187,6 +187,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     type=click.Choice(["text", "markdown"]),
     default="text",
     show_default=True,
+    help="A plain list, or the Markdown table the README embeds.",
 )
 def rules(output_format: str) -> None:
     """List every finding code with its severity and meaning."""
@@ -502,8 +503,20 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     show_default=True,
     help="Re-check only entries checked more than this many days ago.",
 )
-@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True)
-@click.option("--per-host", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Requests in flight at most.",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Requests in flight to one host at most.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -523,6 +536,7 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="How to print the summary.",
 )
 def check_links_command(
     paths: tuple[str, ...],
