@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from yaml.nodes import Node, ScalarNode
 
@@ -31,7 +31,7 @@ _TEXT_LISTS: Final = ONE_LINE_LISTS + MULTI_LINE_LISTS
 
 
 def fix_resource(
-    record: dict[object, object], tag_aliases: Mapping[str, str], root: Node | None = None
+    record: dict[Any, Any], tag_aliases: Mapping[str, str], root: Node | None = None
 ) -> list[str]:
     """Apply every certain fix to a resource record in place; describe each one. ``root``
     is the record's parsed document, where the value as written is read."""
@@ -76,7 +76,7 @@ _YEAR: Final = re.compile(r"[0-9]{4}")
 _WHOLE_NUMBER: Final = re.compile(r"[-+]?[0-9]+")
 
 
-def fix_types(record: dict[object, object], root: Node) -> list[str]:
+def fix_types(record: dict[Any, Any], root: Node) -> list[str]:
     """Values whose intended type is certain from how they are written (see above)."""
     fixed: list[str] = []
     for field in (*_TEXT_FIELDS, "published_date"):

@@ -149,6 +149,9 @@ def render_import_summary(into: Path, summary: ImportSummary, report: Report) ->
             f"{name} ({count:,})" for name, count in summary.empty_lists.most_common()
         )
         lines.append(f"empty lists left out (the same as no value): {empty}")
+    if summary.fixes:
+        fixed = ", ".join(f"{fix} ({count:,})" for fix, count in summary.fixes.most_common())
+        lines.append(f"certain fixes applied, as `resreg fmt` makes them: {fixed}")
     lines.append(f"timestamps without a time zone, kept as written: {summary.unzoned_timestamps:,}")
     dates = summary.partial_dates
     lines.append(
