@@ -846,8 +846,9 @@ def test_new_rules_out_a_fresh_url_without_loading_identity_columns(
 ) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(cache, "_patched_columns", _must_not_run)
-        path = authoring.new_resource(anchored, "https://example.org/certainly-new", title="N")
-    assert path.exists()
+        made = authoring.new_resource(anchored, "https://example.org/certainly-new", title="N")
+    assert made.path is not None
+    assert made.path.exists()
 
 
 def test_new_refuses_urls_the_probe_cannot_rule_out(anchored: Path) -> None:

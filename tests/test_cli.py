@@ -64,7 +64,10 @@ def test_text_output_is_file_line_col_code_message(make_registry: MakeRegistry) 
 def test_hint_is_printed_under_the_finding(make_registry: MakeRegistry) -> None:
     root = make_registry({GOOD_PATH: GOOD + "title: x\ntype: paper\ntags: [governanse]\n"})
     _, out, _ = _run("validate", "--root", str(root))
-    assert "    hint: did you mean `governance`?" in out.splitlines()
+    assert (
+        "    hint: did you mean `governance`? Otherwise add it to `data/tags.yaml` first"
+        in out.splitlines()
+    )
 
 
 def test_json_output_has_the_documented_shape(make_registry: MakeRegistry) -> None:

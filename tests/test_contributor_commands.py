@@ -137,14 +137,79 @@ def test_new_refuses_a_retired_url(make_registry: MakeRegistry) -> None:
     assert "belongs to the retired resource sid_RetiredAAA" in err
 
 
-def test_new_refuses_unknown_tags_and_bad_urls(make_registry: MakeRegistry) -> None:
+def test_new_refuses_unknown_tags_and_bad_urls_naming_the_one_file_to_edit(
+    make_registry: MakeRegistry,
+) -> None:
     root = make_registry({})
-    code, _, err = _run(
+    code, out, err = _run(
         "new", "https://example.org/x", "--root", str(root), "--title", "x", "--tag", "nope"
     )
-    assert (code, "unknown tag `nope`" in err) == (2, True)
+    assert (code, out) == (1, "")
+    assert "R002 unknown tag `nope`" in err
+    assert "hint: add it to `data/tags.yaml` first" in err
+    assert "pages.yaml" not in err
+    code, _, err = _run(
+        "new", "https://example.org/x", "--root", str(root), "--title", "x", "--tag", "governanse"
+    )
+    assert code == 1
+    assert "hint: did you mean `governance`? Otherwise add it to `data/tags.yaml` first" in err
+    assert "pages.yaml" not in err
+    code, _, err = _run(
+        "new", "https://example.org/x", "--root", str(root), "--title", "x", "--cited-by", "nope"
+    )
+    assert code == 1
+    assert "R003 unknown page `nope`" in err
+    assert "`data/pages.yaml`" in err
+    assert "tags.yaml" not in err
     code, _, err = _run("new", "ftp://example.org/x", "--root", str(root), "--title", "x")
-    assert (code, "is not an absolute http(s) URL" in err) == (2, True)
+    assert (code, "S004 `url`" in err) == (1, True)
+    assert list((root / "data/resources").rglob("*.yaml")) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "title", "finding"),
+    [
+        ("https://example.org/a b", "A title", "S004 `url`"),
+        ("https://example.org/c", "Research &amp; development", "C006 title contains"),
+        ("https://example.org/d", "Two\nlines", "C009 `title` contains a line break"),
+        ("https://example.org/e", "   ", "the title must not be empty"),
+    ],
+    ids=["space in the URL", "HTML entity", "line break", "blank title"],
+)
+def test_new_writes_nothing_that_validation_rejects(
+    make_registry: MakeRegistry, url: str, title: str, finding: str
+) -> None:
+    root = make_registry({})
+    code, out, err = _run("new", url, "--root", str(root), "--title", title)
+    assert code in (1, 2)
+    assert out == ""
+    assert finding in err
+    assert list((root / "data/resources").rglob("*.yaml")) == []
+
+
+def test_new_applies_certain_url_fixes_and_says_so(make_registry: MakeRegistry) -> None:
+    root = make_registry({})
+    code, out, err = _run(
+        "new", "HTTPS://Example.ORG/k#frag", "--root", str(root), "--title", "K", "--type", "Blog"
+    )
+    assert code == 0
+    assert "fixed: lower-cased the scheme and host" in err
+    assert "fixed: dropped the fragment `#frag`" in err
+    text = (root / out.strip()).read_text()
+    assert "url: https://example.org/k\n" in text
+    assert "type: blog\n" in text
+    assert validate(root, Options(today=TODAY)).findings == []
+
+
+def test_new_prints_warnings_but_writes_the_file(make_registry: MakeRegistry) -> None:
+    root = make_registry({})
+    code, out, err = _run(
+        "new", "https://example.org/e", "--root", str(root), "--title", "example.org"
+    )
+    assert code == 0
+    assert "C010 warning: title `example.org` is only a domain name" in err
+    assert (root / out.strip()).is_file()
+    assert [item.code for item in validate(root, Options(today=TODAY)).findings] == ["C010"]
 
 
 @pytest.mark.parametrize("checkout", ["folder", "git checkout with an anchored cache"])
@@ -224,3 +289,17 @@ def test_lookup_of_something_absent_exits_1(make_registry: MakeRegistry, tmp_pat
     code, _, err = _run("lookup", "https://nowhere.example/", "--root", str(root))
     assert code == 1
     assert "nothing in the registry matches" in err
+
+
+def test_fmt_does_not_turn_a_cut_value_into_an_ordinary_comment(
+    make_registry: MakeRegistry,
+) -> None:
+    """`summary: A # b` reads as "A"; rewritten as `A  # b` it would look deliberate."""
+    cut = TIDY + "summary: Fewer than 3 # of the 5 labs agreed\n"
+    root = make_registry({MESSY_PATH: cut})
+    code, _, err = _run("fmt", "--root", str(root))
+    assert code == 1
+    assert f"{MESSY_PATH}:8:23: P017 `summary` ends where ` #` starts a comment" in err
+    assert (root / MESSY_PATH).read_text() == cut
+    [warning] = validate(root, Options(today=TODAY)).findings
+    assert (warning.code, warning.severity.value) == ("P017", "warning")

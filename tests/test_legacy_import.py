@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import PROJECT_ROOT
 from resource_registry import Options, Report, validate
 from resource_registry.cli import cli
+from resource_registry.fixes import fix_resource
 from resource_registry.legacy import ImportSummary, import_legacy, to_legacy
 from resource_registry.loading import Document, read_document
 
@@ -65,10 +66,23 @@ def test_every_input_record_comes_back_field_by_field(
         fixed = {key: value for key, value in record.items() if value != []}  # [] = absent
         if isinstance(fixed.get("published_date"), int):
             fixed["published_date"] = str(fixed["published_date"])  # a bare year, kept as text
+        fix_resource(fixed, {})  # trimmed text and sorted tags: the only other differences
         return repr(sorted(fixed.items(), key=lambda item: str(item[0])))
 
     assert summary.imported == len(originals) == len(back) == 5478
     assert Counter(map(canonical, back)) == Counter(map(canonical, originals))
+    assert not any(fix_resource(record, {}) for record in back)  # already applied
+
+
+@needs_corpus
+def test_the_imported_files_are_canonical(imported: tuple[Path, ImportSummary, Report]) -> None:
+    into, summary, _ = imported
+    result = CliRunner().invoke(
+        cli, ["fmt", "--check", "--root", str(into)], catch_exceptions=False
+    )
+    assert result.stdout.splitlines()[-1] == "0 of 5482 files would be reformatted."
+    assert result.exit_code == 0
+    assert summary.fixes["sorted `tags`"] > 1000
 
 
 @needs_corpus
@@ -162,3 +176,36 @@ def test_a_broken_source_stops_the_import_and_writes_nothing(
     assert result.exit_code == 1
     assert message in result.stderr
     assert not (tmp_path / "r" / "data").exists()
+
+
+def test_a_small_import_is_canonical_and_counts_its_fixes(tmp_path: Path) -> None:
+    source = tmp_path / "papers.yaml"
+    source.write_text(
+        "- id: 0c33e9916dc17e97\n"
+        "  url: https://example.org/moved\n"
+        "  title: '  Padded title '\n"
+        "  type: paper\n"
+        "  authors: [' A. Author', B. Author]\n"
+        "  tags: [safety, alignment, safety]\n"
+        "  cited_by:\n    - zeta\n    - alpha\n"
+        "  fetched_at: '2024-01-01 10:00:00'\n"
+    )
+    into = tmp_path / "reg"
+    result = CliRunner().invoke(
+        cli, ["import-legacy", str(source), "--into", str(into)], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    assert (
+        "certain fixes applied, as `resreg fmt` makes them: trimmed whitespace around `title` "
+        "(1), trimmed whitespace in `authors` (1), sorted and de-duplicated `tags` (1), "
+        "sorted `cited_by` (1)"
+    ) in result.stdout
+    check = CliRunner().invoke(cli, ["fmt", "--check", "--root", str(into)], catch_exceptions=False)
+    assert check.stdout.splitlines()[-1] == "0 of 5 files would be reformatted."
+    assert check.exit_code == 0
+    [path] = (into / "data/resources").rglob("*.yaml")
+    record = to_legacy(_record(path))
+    assert record["title"] == "Padded title"
+    assert record["tags"] == ["alignment", "safety"]
+    assert record["cited_by"] == ["alpha", "zeta"]
+    assert record["fetched_at"] == "2024-01-01 10:00:00"

@@ -87,3 +87,90 @@ def test_locate_finds_keys_values_and_list_items() -> None:
     assert locate(parsed.root, ("b", "c", 1)) == (3, 10)
     assert locate(parsed.root, ("b", "d"), on_key=True) == (4, 3)
     assert locate(parsed.root, ("b", "missing")) == (3, 3)
+
+
+def _problem(text: str) -> Problem:
+    parsed = read_document(text.encode())
+    assert isinstance(parsed, list), parsed
+    assert len(parsed) == 1
+    return parsed[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "hint"),
+    [
+        (
+            "type: web\ntitle: Yes: we can\n",
+            (2, 11),
+            "the value contains `: `, which YAML reads as a new key; quote the whole value: "
+            "`title: 'Yes: we can'`",
+        ),
+        (
+            "authors:\n  - Yes: we can: it's true\n",
+            (2, 16),
+            "quote the whole value: `- 'Yes: we can: it''s true'`",
+        ),
+        (
+            "tags:\n\t- alignment\n",
+            (2, 1),
+            "line 2 is indented with a tab; YAML indents with spaces only",
+        ),
+        ("type: web\n\ttitle: x\n", (2, 1), "line 2 is indented with a tab"),
+        (
+            "fetch:\n  status: 200\n checked_at: '2026-01-01T00:00:00Z'\n",
+            (3, 2),
+            "line 3 is indented like no entry around it (expected column 1 or column 3, "
+            "found column 2)",
+        ),
+        (
+            "fetch:\n  status: 200\n   bytes: 3\n",
+            (3, 9),
+            "line 3 is indented further than the line above it (expected column 3, found "
+            "column 4), so it continues that value",
+        ),
+        ("tags:\n  - a\n  b: 2\n", (3, 3), "line 3 sits among the items of the list above it"),
+        ("type: web\ntitle: 'unclosed\n", (2, 8), "a quoted value is not closed"),
+    ],
+    ids=[
+        "colon in a value",
+        "colon in a list item",
+        "tab before an item",
+        "tab before a key",
+        "indented less",
+        "indented more",
+        "key among items",
+        "unclosed quote",
+    ],
+)
+def test_syntax_errors_hint_at_the_usual_cause(
+    text: str, where: tuple[int, int], hint: str
+) -> None:
+    problem = _problem(text)
+    assert problem.code == "P001"
+    assert (problem.line, problem.col) == where
+    assert problem.hint is not None
+    assert hint in problem.hint
+
+
+def test_a_plain_value_continued_onto_an_item_like_line_is_a_warning() -> None:
+    parsed = read_document(b"authors:\n  - Eliezer Yudkowsky\n   - Nate Soares\n")
+    assert isinstance(parsed, Document)
+    assert parsed.data == {"authors": ["Eliezer Yudkowsky - Nate Soares"]}
+    [warning] = parsed.warnings
+    assert (warning.code, warning.line, warning.col) == ("P016", 3, 4)
+    assert "looks like a new list item but continues the text of line 2" in warning.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "summary: A summary that wraps\n  onto a second line - with a dash inside\n",
+        "url: https://example.org/a:8080/x\n",
+        "key_points:\n  - A point\n  - Another point\n",
+        "summary: >\n  folded text\n  - with a dash line\n",
+    ],
+)
+def test_ordinary_multi_line_values_give_no_warning(text: str) -> None:
+    parsed = read_document(text.encode())
+    assert isinstance(parsed, Document)
+    assert parsed.warnings == ()

@@ -17,15 +17,16 @@ from typing import Any, Final
 from resource_registry import lookup, tombstones, urls
 from resource_registry._derived import RESOURCE_TYPES
 from resource_registry.cachefile import registry_lock
-from resource_registry.canonical import RESOURCE_ORDER, render
-from resource_registry.catalog import Probe
+from resource_registry.canonical import RESOURCE_ORDER, extract_comments, order_for, render
+from resource_registry.catalog import KeyTable, Probe, row_problems
 from resource_registry.errors import RegistryError, UsageError
+from resource_registry.findings import Finding, Severity
 from resource_registry.formatting import tag_aliases
 from resource_registry.fsutil import atomic_write
 from resource_registry.layout import read_capped, refuse_links
 from resource_registry.loading import Document, read_document
-from resource_registry.records import shard_path
-from resource_registry.vocabulary import vocabulary_ids
+from resource_registry.records import Locator, check_resource, from_problem, shard_path
+from resource_registry.vocabulary import Vocabulary, vocabulary_ids
 
 STABLE_ID_ALPHABET: Final = string.digits + string.ascii_letters
 _MINT_ATTEMPTS: Final = 100
@@ -46,6 +47,16 @@ def mint_stable_id(taken_lowercase: Container[str]) -> str:
     )  # pragma: no cover - reason: 62^10 IDs
 
 
+@dataclass(frozen=True, slots=True)
+class NewResource:
+    """What ``new`` did: the file written (None when the rules refused it), the certain
+    fixes it applied to the arguments, and what the rules found in the record."""
+
+    path: Path | None
+    fixes: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+
 def new_resource(
     root: Path,
     url: str,
@@ -54,14 +65,21 @@ def new_resource(
     type_: str = "web",
     tags: Sequence[str] = (),
     cited_by: Sequence[str] = (),
-) -> Path:
-    """Create a canonical resource file for ``url``; return its path.
+    today: dt.date | None = None,
+) -> NewResource:
+    """Create a canonical resource file for ``url``, unless validation would reject it.
 
-    Refuses a URL that is already recorded (exactly or after normalization), unknown
-    tags and pages, and a malformed URL. Runs under a lock, so that concurrent runs
-    cannot both add one URL; the file appears whole or not at all.
+    Fixes whose result is certain are applied first (see :func:`urls.certain_fixes`).
+    The record is then put through the same rules as ``validate``: those of one file,
+    and those of the catalog for its references and retired identifiers. An error
+    means no file is written; warnings are returned with the path. A URL that is
+    already recorded (exactly or after normalization) is refused. Runs under a lock,
+    so that concurrent runs cannot both add one URL; the file appears whole or not at
+    all.
     """
-    aliases = _check_arguments(root, url, title, type_, tags, cited_by)
+    url, fixes = urls.certain_fixes(url)
+    _check_arguments(title, type_)
+    aliases = tag_aliases(root) if tags else {}
     with registry_lock(root):
         known = lookup.known(root)
         retired = lookup.tombstones(root)
@@ -84,7 +102,7 @@ def new_resource(
             stable_id = mint_stable_id(taken)
             record: dict[str, object] = {
                 "stable_id": stable_id,
-                "id": urls.resource_id(url),
+                "id": new_id,
                 "url": url,
                 "title": title.strip(),
                 "type": type_,
@@ -93,14 +111,50 @@ def new_resource(
                 record["tags"] = sorted({aliases.get(tag, tag) for tag in tags})
             if cited_by:
                 record["cited_by"] = sorted(set(cited_by))
-            refuse_links(root, shard_path(stable_id))  # never write through a link
-            path = root / shard_path(stable_id)
+            relative = shard_path(stable_id)
+            refuse_links(root, relative)  # never write through a link
+            text = render(record, RESOURCE_ORDER)
+            found = _rule_findings(root, relative, text, aliases, retired, today)
+            if any(item.severity is Severity.ERROR for item in found):
+                return NewResource(None, tuple(fixes), found)
             try:
-                atomic_write(path, render(record, RESOURCE_ORDER).encode(), exclusive=True)
+                atomic_write(root / relative, text.encode(), exclusive=True)
             except FileExistsError:  # pragma: no cover - reason: a collision needs 62^10 luck
                 taken.add(stable_id.lower())
                 continue
-            return path
+            return NewResource(root / relative, tuple(fixes), found)
+
+
+def _rule_findings(
+    root: Path,
+    path: str,
+    text: str,
+    aliases: dict[str, str],
+    retired: list[dict[str, Any]],
+    today: dt.date | None,
+) -> tuple[Finding, ...]:
+    """What ``validate`` would say about ``text`` written at ``path``: the file's own
+    rules, then the catalog's rules for this one record against the vocabulary files."""
+    parsed = read_document(text.encode())
+    if not isinstance(parsed, Document):  # pragma: no cover - reason: render writes YAML
+        return tuple(from_problem(path, problem) for problem in parsed)
+    result = check_resource(path, parsed, today or dt.datetime.now(dt.UTC).date())
+    found = list(result.findings)
+    if result.key is not None:
+        ids = vocabulary_ids(root)
+        vocabulary = Vocabulary(
+            publications=ids["publications"],
+            pages=ids["pages"],
+            tags=ids["tags"],
+            tag_aliases=aliases,
+            tombstones=retired,
+        )
+        located = Locator(path, parsed.root)
+        found += (
+            located.at(issue.code, issue.pointer, issue.message, issue.hint)
+            for issue in row_problems(KeyTable.from_results([result]), vocabulary)
+        )
+    return tuple(sorted(found))
 
 
 class _Taken:
@@ -130,39 +184,28 @@ def _may_be_recorded(url: str, probe: Probe) -> bool:
     )
 
 
-def _check_arguments(
-    root: Path, url: str, title: str, type_: str, tags: Sequence[str], cited_by: Sequence[str]
-) -> dict[str, str]:
-    """Refuse what cannot be added; return the tag aliases (read only if tags are given)."""
-    if problem := urls.shape_problem(url):
-        detail = (
-            "contains credentials" if problem == "credentials" else "is not an absolute http(s) URL"
-        )
-        raise UsageError(f"{url} {detail}")
+def _check_arguments(title: str, type_: str) -> None:
+    """Refuse arguments that cannot make a record at all."""
     if not title.strip():
         raise UsageError("the title must not be empty")
     if type_ not in RESOURCE_TYPES:
         raise UsageError(f"unknown type `{type_}`; one of: {', '.join(RESOURCE_TYPES)}")
-    if not tags and not cited_by:  # the vocabulary files need not be read
-        return {}
-    known = vocabulary_ids(root)
-    aliases = tag_aliases(root)
-    unknown = [f"tag `{tag}`" for tag in tags if tag not in known["tags"] and tag not in aliases]
-    unknown += [f"page `{page}`" for page in cited_by if page not in known["pages"]]
-    if unknown:
-        raise UsageError(
-            f"unknown {', '.join(unknown)}; add them to data/tags.yaml or data/pages.yaml first"
-        )
-    return aliases
 
 
 def retire(root: Path, stable_id: str, *, reason: str, today: dt.date | None = None) -> Path:
     """Remove a resource and leave its tombstone; return the path that was removed."""
     with registry_lock(root):
+        if stable_id in {str(stone.get("stable_id")) for stone in lookup.tombstones(root)}:
+            raise UsageError(already_retired(stable_id))
         path, record = _live_record(root, stable_id, "retire")
         _append_tombstone(root, record, reason=reason, today=today)
         path.unlink()
         return path
+
+
+def already_retired(stable_id: str) -> str:
+    """What `retire` and `merge` say of a stable ID that is retired already."""
+    return f"{stable_id} is already retired; `resreg lookup {stable_id}` shows its tombstone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +229,7 @@ def merge(root: Path, duplicate: str, keep: str, *, today: dt.date | None = None
                 f"(`resreg lookup {keep}` names it)"
             )
         if duplicate in retired:
-            raise UsageError(f"{duplicate} is already retired")
+            raise UsageError(already_retired(duplicate))
         kept_path, kept = _live_record(root, keep, "merge into")
         removed_path, gone = _live_record(root, duplicate, "merge")
         refuse_links(root, tombstones.tombstone_path(duplicate))  # before changing anything

@@ -50,7 +50,8 @@ VOCABULARY_ORDER: Final = {
 }
 
 _INDICATORS: Final = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_UNSAFE: Final = re.compile(r"[,:\[\]{}]")  # libyaml reads a colon in flow context as a key
+# a colon reads as a key in flow context, and PyYAML ends a plain value at `?` there
+_FLOW_UNSAFE: Final = re.compile(r"[,:?\[\]{}]")
 _YAML11_RESOLVERS: Final = yaml.resolver.Resolver.yaml_implicit_resolvers
 _TRAILING_COMMENT: Final = re.compile(r"\s+(#.*)$")
 

@@ -265,6 +265,12 @@ def problems_of_additions(
     return list(_row_problems(added, vocabulary, lowered))
 
 
+def row_problems(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
+    """What each row says on its own against the vocabulary (see :func:`_row_problems`):
+    the catalog's rules for records about to be written."""
+    return list(_row_problems(table, vocabulary, _lowered(table.stable_ids)))
+
+
 def _row_problems(table: KeyTable, vocabulary: Vocabulary, lowered: list[str]) -> Iterator[Issue]:
     """What each row's identity says on its own against the vocabulary: retired IDs and
     unknown references (``lowered``: the stable IDs in lower case)."""
@@ -435,5 +441,5 @@ class _Suggester:
     def _hint(self, value: str, file: str) -> str:
         close = difflib.get_close_matches(value, self._known, n=1, cutoff=0.75)
         if close:
-            return f"did you mean `{close[0]}`?"
+            return f"did you mean `{close[0]}`? Otherwise add it to `{file}` first"
         return f"add it to `{file}` first"

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from resource_registry._derived import RESOURCE_TYPES
 from resource_registry.errors import ExitCode, RegistryError
 
 
@@ -200,6 +201,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     type=click.Choice(["text", "markdown"]),
     default="text",
     show_default=True,
+    help="A plain list, or the Markdown table the README embeds.",
 )
 def rules(output_format: str) -> None:
     """List every finding code with its severity and meaning."""
@@ -288,15 +290,22 @@ def fmt(
 @cli.command()
 @click.argument("url")
 @_root_option
-@click.option("--title", required=True, help="The resource's title (required).")
+@click.option("--title", required=True, help="The resource's title.")
 @click.option(
-    "--type", "type_", default="web", show_default=True, help="One of the resource types."
+    "--type",
+    "type_",
+    type=click.Choice(RESOURCE_TYPES, case_sensitive=False),
+    default="web",
+    show_default=True,
+    help="What kind of resource it is.",
 )
 @click.option("--tag", "tags", multiple=True, help="A tag from data/tags.yaml (repeatable).")
 @click.option(
     "--cited-by", "cited_by", multiple=True, help="A page from data/pages.yaml (repeatable)."
 )
+@click.pass_context
 def new(
+    ctx: click.Context,
     url: str,
     root: Path | None,
     title: str,
@@ -306,7 +315,10 @@ def new(
 ) -> None:
     """Add a resource for URL: mint its IDs and write its file; print the path.
 
-    Exit 1 if the URL is already in the registry (exactly or after normalization).
+    The record is checked by the same rules as `resreg validate` first. Certain fixes
+    are applied and reported (the URL's scheme and host lower-cased, its fragment
+    dropped); an error writes nothing. Exit 1 if the record has errors or the URL is
+    already in the registry (exactly or after normalization).
     """
     from resource_registry import worktree
     from resource_registry.cachefile import registry_lock
@@ -317,8 +329,16 @@ def new(
     with registry_lock(registry), worktree.listing_started(registry):
         from resource_registry.authoring import new_resource
 
-        path = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
-    click.echo(path.relative_to(registry).as_posix())
+        made = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
+    from resource_registry.report import render_findings
+
+    for fixed in made.fixes:
+        click.echo(f"resreg: fixed: {fixed}", err=True)
+    click.echo(render_findings(made.findings), nl=False, err=True)
+    if made.path is None:
+        click.echo("resreg: nothing was written; fix the arguments and run `new` again", err=True)
+        ctx.exit(ExitCode.FINDINGS)
+    click.echo(made.path.relative_to(registry).as_posix())
 
 
 @cli.command(name="lookup")
@@ -511,8 +531,20 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     show_default=True,
     help="Re-check only entries checked more than this many days ago.",
 )
-@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True)
-@click.option("--per-host", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Requests in flight at most.",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Requests in flight to one host at most.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -532,6 +564,7 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="How to print the summary.",
 )
 def check_links_command(
     paths: tuple[str, ...],

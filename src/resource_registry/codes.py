@@ -42,6 +42,12 @@ RULES: dict[str, Rule] = {
         Rule("P011", _E, "Collections are nested deeper than the limit."),
         Rule("P012", _E, "The file is empty."),
         Rule("P013", _E, "A required registry file is missing."),
+        Rule(
+            "P016",
+            _W,
+            "A plain value continues onto a line that looks like a list item or a key.",
+        ),
+        Rule("P017", _W, "A ` #` after a plain text value made the rest of its line a comment."),
         Rule("P018", _E, "A registry file is a symbolic link; it is not read."),
         Rule(
             "P019",

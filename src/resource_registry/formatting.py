@@ -22,7 +22,7 @@ from resource_registry.fsutil import atomic_write
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, Problem, read_document
 from resource_registry.parallel import map_chunks
-from resource_registry.records import from_problem
+from resource_registry.records import cut_by_comments, from_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +148,12 @@ def format_text(path: str, data: bytes, aliases: Mapping[str, str], *, fix: bool
     parsed = read_document(data)
     if not isinstance(parsed, Document):
         return Formatted(path, None, problems=tuple(from_problem(path, p) for p in parsed))
-    fixes: list[str] = [warning.message for warning in parsed.warnings]
+    if cut := list(cut_by_comments(parsed)):  # rewriting would hide where the cut is
+        return Formatted(path, None, problems=tuple(from_problem(path, p) for p in cut))
+    # the one warning the rewrite itself fixes; the others are validation's to report
+    fixes = [warning.message for warning in parsed.warnings if warning.code == "P004"]
     if fix and path.startswith(RESOURCES_DIR + "/") and isinstance(parsed.data, dict):
-        fixes += fix_resource(parsed.data, aliases)
+        fixes += fix_resource(parsed.data, aliases, parsed.root)
     original = data.decode("utf-8-sig")
     text = canonical_text(path, parsed, original)
     return Formatted(path, None if text.encode() == data else text, tuple(fixes))

@@ -3,12 +3,14 @@
 Nothing is lost. Fields with a place in the record format keep their names
 (``publication_id`` becomes ``publication``); every other field is kept verbatim under
 ``legacy`` and listed in the report. An empty list (``tags: []``) is left out, which says
-the same thing in this format; the report counts them. Values are carried over as
-written: partial dates
-(``2018``, ``2018-02``) stay partial, timestamps without a time zone stay as they are and
-are counted. Records that share an id or a URL are all imported, and validation reports
-them. A list item that is not a mapping cannot become a resource: the import stops and
-names it, rather than dropping it.
+the same thing in this format; the report counts them. The files are written in
+canonical form, so ``resreg fmt --check`` passes on them: the certain fixes of
+:mod:`resource_registry.fixes` are applied (text trimmed, ``tags`` and ``cited_by``
+sorted, a repeated item dropped: none of these carries meaning) and counted. Values are
+carried over as written: partial dates (``2018``, ``2018-02``) stay partial, timestamps
+without a time zone stay as they are and are counted. Records that share an id or a URL
+are all imported, and validation reports them. A list item that is not a mapping cannot
+become a resource: the import stops and names it, rather than dropping it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from resource_registry import layout
 from resource_registry.authoring import mint_stable_id
 from resource_registry.canonical import RESOURCE_ORDER, order_for, render
 from resource_registry.errors import RegistryError, UsageError
+from resource_registry.fixes import fix_resource
 from resource_registry.fsutil import write_new_files
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
@@ -64,6 +67,7 @@ class ImportSummary:
     empty_lists: Counter[str] = field(default_factory=Counter)
     unzoned_timestamps: int = 0
     partial_dates: Counter[str] = field(default_factory=Counter)
+    fixes: Counter[str] = field(default_factory=Counter)
     duplicate_ids: int = 0
     duplicate_urls: int = 0
     publications: int = 0
@@ -165,6 +169,8 @@ def _convert(source: Path, index: int, item: object, summary: ImportSummary) -> 
         summary.partial_dates[("year", "year-month", "full")[min(date.count("-"), 2)]] += 1
     if legacy:
         record[LEGACY_KEY] = legacy
+    # the fixes `resreg fmt` would make, so that the files are canonical as written
+    summary.fixes.update(fix_resource(record, {}))
     return record
 
 

@@ -45,6 +45,7 @@ except (
 MAX_DEPTH: Final = 32
 
 _PLAIN: Final = "?plain"
+_KEY_LIKE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*:")
 _QUOTED: Final = "?quoted"
 _COLLECTION: Final = "?collection"
 
@@ -104,6 +105,16 @@ class Document:
     data: object
     root: Node
     warnings: tuple[Problem, ...] = ()
+    text: str = ""  # the decoded source, for checks that look at a node's line
+
+    def rest_of_line(self, node: Node) -> str:
+        """What follows ``node`` on the line where it ends (a comment, say)."""
+        lines = self.text.split("\n", node.end_mark.line + 1)
+        return (
+            lines[node.end_mark.line][node.end_mark.column :]
+            if len(lines) > node.end_mark.line
+            else ""
+        )
 
 
 class _Resolver:
@@ -133,23 +144,26 @@ def read_document(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Document |
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
         warnings = (Problem("P004", "file starts with a UTF-8 byte order mark", 1, 1),)
-    if problem := _encoding_problem(data):
-        return [problem]
-    if problems := _pre_compose_problems(data):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, col = _position_of_byte(data, error.start)
+        return [Problem("P003", f"invalid UTF-8 byte 0x{data[error.start]:02x}", line, col)]
+    if problems := _pre_compose_problems(data, text):
         return problems
     try:
         root = _compose(data)
     except yaml.MarkedYAMLError as error:
-        return [_syntax_problem(error, len(data))]
+        return [_syntax_problem(error, text)]
     except yaml.reader.ReaderError as error:
         return [_reader_problem(data, error)]
     if root is None:
         return [Problem("P012", "file has no YAML content")]
-    builder = _Builder()
+    builder = _Builder(text)
     value = builder.build(root, 0)
     if builder.problems:
         return builder.problems
-    return Document(value, root, warnings)
+    return Document(value, root, (*warnings, *builder.warnings), text)
 
 
 def locate(root: Node, pointer: tuple[str | int, ...], *, on_key: bool = False) -> tuple[int, int]:
@@ -165,6 +179,14 @@ def locate(root: Node, pointer: tuple[str | int, ...], *, on_key: bool = False) 
             break
         node = child
     return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def node_at(root: Node, pointer: tuple[str | int, ...]) -> Node | None:
+    """The node at ``pointer``, or None where the document does not reach it."""
+    node: Node | None = root
+    for part in pointer:
+        node = _child(node, part, on_key=False) if node is not None else None
+    return node
 
 
 def _child(node: Node, part: str | int, *, on_key: bool) -> Node | None:
@@ -187,22 +209,13 @@ def _compose(data: bytes) -> Node | None:
         composer.dispose()
 
 
-def _encoding_problem(data: bytes) -> Problem | None:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line, col = _position_of_byte(data, error.start)
-        return Problem("P003", f"invalid UTF-8 byte 0x{data[error.start]:02x}", line, col)
-    return None
-
-
 def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     line_start = data.rfind(b"\n", 0, offset) + 1
     line = data.count(b"\n", 0, offset) + 1
     return line, len(data[line_start:offset].decode("utf-8", "replace")) + 1
 
 
-def _pre_compose_problems(data: bytes) -> list[Problem]:
+def _pre_compose_problems(data: bytes, text: str) -> list[Problem]:
     """Checks that need the event stream, run only when a cheap scan says they might fire.
 
     libyaml forgets anchors once a document is composed, and its composer recurses in C,
@@ -215,7 +228,7 @@ def _pre_compose_problems(data: bytes) -> list[Problem]:
     try:
         return list(_event_problems(data))
     except yaml.MarkedYAMLError as error:
-        return [_syntax_problem(error, len(data))]
+        return [_syntax_problem(error, text)]
     except yaml.reader.ReaderError as error:
         return [_reader_problem(data, error)]
 
@@ -247,9 +260,9 @@ def _mark(item: yaml.Event | Node) -> tuple[int, int]:
     return _one_based(item.start_mark)
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, size: int) -> Problem:
+def _syntax_problem(error: yaml.MarkedYAMLError, text: str) -> Problem:
     mark = error.problem_mark or error.context_mark
-    if mark is not None and mark.index >= size and error.context_mark is not None:
+    if mark is not None and mark.index >= len(text) and error.context_mark is not None:
         mark = error.context_mark  # "found end of stream": where the construct began helps more
     message = " ".join(part for part in (error.context, error.problem) if part)
     if "exceeded maximum nesting depth" in message:  # libyaml's own limit, above ours
@@ -261,7 +274,82 @@ def _syntax_problem(error: yaml.MarkedYAMLError, size: int) -> Problem:
             *_one_based(mark),
             "remove the `---` line and everything after the first document",
         )
-    return Problem("P001", message or "invalid YAML", *_one_based(mark))
+    hint = _syntax_hint(error, mark, text.split("\n")) if mark is not None else None
+    return Problem("P001", message or "invalid YAML", *_one_based(mark), hint)
+
+
+_MAX_SUGGESTED: Final = 120
+# Where the value starts on a line whose value holds `: `: after `key: `, after `- key: `
+# (a list of mappings), or after `- ` (a list of texts, whose first `: ` made a key).
+_ITEM_OR_ENTRY: Final = re.compile(r" *(?:- +)?[a-z_][a-z0-9_]*: +(?=[^'\" ])|(?: *- +)(?=[^'\" ])")
+
+
+def _syntax_hint(error: yaml.MarkedYAMLError, mark: _AnyMark, lines: list[str]) -> str | None:
+    """The usual cause of a syntax error, and its fix, told from the lines around it."""
+    problem = error.problem or ""
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line[: max(mark.column, 0) + 1] and "\t" in line[: len(line) - len(line.lstrip())]:
+        return f"line {mark.line + 1} is indented with a tab; YAML indents with spaces only"
+    if (
+        problem.startswith("found character that cannot start any token")
+        and line[mark.column : mark.column + 1] == "\t"
+    ):
+        return "a tab cannot start a value or indent a line; use spaces"
+    if problem == "mapping values are not allowed in this context":
+        return _colon_hint(mark, lines)
+    if problem.startswith("did not find expected '-'"):
+        return (
+            f"line {mark.line + 1} sits among the items of the list above it but is not one: "
+            "start it with `- `, or indent it less to make it a key of the mapping around "
+            "the list"
+        )
+    if problem == "did not find expected key":
+        found = _indent(line) + 1
+        above = _indent_above(lines, mark.line)
+        expected = sorted({_one_based_column(error.context_mark), above} - {found})
+        columns = " or ".join(f"column {column}" for column in expected)
+        return (
+            f"line {mark.line + 1} is indented like no entry around it (expected {columns}, "
+            f"found column {found}); align it with the entries it belongs with"
+        )
+    if "while scanning a quoted scalar" in (error.context or ""):
+        return "a quoted value is not closed; add the closing quote"
+    return None
+
+
+def _colon_hint(mark: _AnyMark, lines: list[str]) -> str:
+    """A line indented under a plain value, or a value holding `: ` (`key: a: b`)."""
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    found, expected = _indent(line) + 1, _indent_above(lines, mark.line)
+    if ": " not in line[: mark.column] and mark.line > 0 and found > expected:
+        return (
+            f"line {mark.line + 1} is indented further than the line above it (expected "
+            f"column {expected}, found column {found}), so it continues that value; align "
+            "it with the entry it belongs with"
+        )
+    example = ""
+    if match := _ITEM_OR_ENTRY.match(line[: mark.column]):
+        start = match.end()
+        whole = line[start:].rstrip()
+        suggested = f"{line[:start].strip()} '{whole.replace(chr(39), chr(39) * 2)}'"
+        example = f": `{suggested}`" if len(suggested) <= _MAX_SUGGESTED else ""
+    return f"the value contains `: `, which YAML reads as a new key; quote the whole value{example}"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _indent_above(lines: list[str], number: int) -> int:
+    """The 1-based column where the nearest line above with content starts."""
+    for above in reversed(lines[:number]):
+        if above.strip() and not above.lstrip().startswith("#"):
+            return _indent(above) + 1
+    return 1
+
+
+def _one_based_column(mark: _AnyMark | None) -> int:
+    return mark.column + 1 if mark is not None else 1
 
 
 def _reader_problem(data: bytes, error: yaml.reader.ReaderError) -> Problem:
@@ -287,16 +375,23 @@ class _Builder:
     common case (an implicit scalar) to a couple of comparisons.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self._seen: set[int] = set()
+        self._text = text
+        self._lines: list[str] | None = None
 
     def build(self, node: Node, depth: int) -> object:
         kind = type(node)
         if kind is ScalarNode:
             tag = node.tag
             if tag is _PLAIN:
-                return core_scalar(node.value)
+                value = node.value
+                # a joined line shows as " - " or a colon in the value: cheap to rule out
+                if (" - " in value or ":" in value) and node.start_mark.line != node.end_mark.line:
+                    self._continued_scalar(node)
+                return core_scalar(value)
             if tag is not _QUOTED:
                 self._explicit_tag(node)
             return node.value
@@ -338,6 +433,30 @@ class _Builder:
                 )
             mapping[key] = self.build(value_node, depth)
         return mapping
+
+    def _continued_scalar(self, node: Node) -> None:
+        """A plain scalar continued onto a line that looks like a list item or a key: the
+        lines were joined into one value (a mis-indented `- Nate` makes one author)."""
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        last = min(node.end_mark.line, len(self._lines) - 1)
+        for number in range(node.start_mark.line + 1, last + 1):
+            line = self._lines[number]
+            stripped = line.lstrip(" ")
+            if stripped.startswith("- ") or _KEY_LIKE.match(stripped):
+                self.warnings.append(
+                    Problem(
+                        "P016",
+                        f"line {number + 1} looks like a new "
+                        f"{'list item' if stripped.startswith('- ') else 'key'} but continues "
+                        f"the text of line {node.start_mark.line + 1}: they are read as one value",
+                        number + 1,
+                        len(line) - len(stripped) + 1,
+                        "indent it like the entries it belongs with; if it really is part of "
+                        "the text, quote the whole value",
+                    )
+                )
+                return
 
     def _explicit_tag(self, node: Node) -> None:
         self._report(

@@ -8,6 +8,7 @@ per-file result keeps only what the whole-catalog checks need, so that a registr
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import functools
 import re
 import unicodedata
@@ -15,13 +16,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from resource_registry import _derived, urls
 from resource_registry.codes import RULES
 from resource_registry.findings import Finding
-from resource_registry.layout import RESOURCES_DIR
-from resource_registry.loading import Document, Problem, locate, salvage_identity
+from resource_registry.layout import (
+    LEGACY_TOMBSTONES,
+    PAGES,
+    PUBLICATIONS,
+    RESOURCES_DIR,
+    TAGS,
+    TOMBSTONES_DIR,
+)
+from resource_registry.loading import Document, Problem, core_scalar, locate, node_at, salvage_identity
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
@@ -101,6 +109,7 @@ def from_problem(path: str, problem: Problem) -> Finding:
 def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
     """Run every per-file check on a parsed resource file whose path is ``path``."""
     found = [from_problem(path, warning) for warning in document.warnings]
+    found += (from_problem(path, problem) for problem in cut_by_comments(document))
     data = document.data
     located = Locator(path, document.root)
     if not isinstance(data, dict):
@@ -114,6 +123,46 @@ def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
         return FileResult(path, tuple(found), _key(path, data, with_references=False))
     found.extend(located.each(_record_problems(path, data, today)))
     return FileResult(path, tuple(found), _key(path, data, with_references=True))
+
+
+_PROSE_FIELDS: Final = frozenset(ONE_LINE_FIELDS + MULTI_LINE_FIELDS)
+_PROSE_LISTS: Final = frozenset(ONE_LINE_LISTS + MULTI_LINE_LISTS)
+
+
+def cut_by_comments(document: Document) -> Iterator[Problem]:
+    """P017: a text field (or an item of a text list) written as a plain value and
+    followed, after a single space, by a comment on its line (`summary: A # b` is "A").
+    In prose a lone ` #` is more often text than a note. A note written as one is set
+    off by two spaces or more (as `fmt` writes comments, and as linters ask), or sits
+    on its own line; comments after any other field (ids, URLs, numbers, dates, tags),
+    and after quoted or block values, are ordinary."""
+    root = document.root
+    if " #" not in document.text and "\t#" not in document.text:
+        return
+    if not isinstance(root, MappingNode):
+        return
+    for key, value in root.value:
+        name = key.value if isinstance(key, ScalarNode) else None
+        if name in _PROSE_FIELDS:
+            nodes = [(str(name), value)]
+        elif name in _PROSE_LISTS and isinstance(value, SequenceNode) and not value.flow_style:
+            nodes = [(f"{name}[{index}]", item) for index, item in enumerate(value.value)]
+        else:
+            continue
+        for where, node in nodes:
+            if not isinstance(node, ScalarNode) or node.style:  # quoted or block: uncut
+                continue
+            rest = document.rest_of_line(node)
+            if rest[:2] in (" #", "\t#"):
+                yield Problem(
+                    "P017",
+                    f"`{where}` ends where ` #` starts a comment: the rest of the line is "
+                    "not part of the value",
+                    node.end_mark.line + 1,
+                    node.end_mark.column + 2,
+                    "if the `#` belongs to the text, quote the whole value; if it is a "
+                    "note, set it off with two spaces or put it on its own line",
+                )
 
 
 def key_of(path: str, data: Mapping[object, object]) -> ResourceKey:
@@ -182,8 +231,9 @@ class Locator:
 def schema_findings(
     located: Locator, error: ValidationError, *, drop: int = 0
 ) -> Iterator[Finding]:
-    """One finding per schema error, located at the offending node; ``drop`` leading
-    parts of each error's location are left out (a file validated as a list of one)."""
+    """One finding per schema error, located at the offending node, with a hint on how to
+    write the value where the usual mistake is known; ``drop`` leading parts of each
+    error's location are left out (a file validated as a list of one)."""
     for detail in error.errors(include_url=False, include_context=True, include_input=False):
         pointer: Pointer = tuple(detail["loc"])[drop:]
         kind = detail["type"]
@@ -196,14 +246,84 @@ def schema_findings(
                 code,
                 pointer,
                 f"unknown field `{pointer[-1]}`",
-                "check the spelling; `resreg rules` and the schema list the fields",
+                _unknown_field_hint(located.path, pointer),
                 on_key=True,
             )
         else:
             message = detail["msg"]
             field = next((part for part in reversed(pointer) if isinstance(part, str)), "")
-            hint = _FORMAT_HINTS.get(field) if code == "S004" else None
+            node = node_at(located.root, pointer)
+            if code == "S004":
+                hint = _FORMAT_HINTS.get(field)
+            elif code == "S005":
+                hint = _closest_hint(node, detail.get("ctx", {}).get("expected", ""))
+            elif code == "S003":
+                hint = _type_hint(kind, pointer, node)
+            else:
+                hint = None
             yield located.at(code, pointer, f"`{where}`: {message[0].lower()}{message[1:]}", hint)
+
+
+# The record type of each vocabulary file's entries, and the schema that describes it
+# (`schemas/<name>.schema.json`); anything else is a resource.
+ENTRY_TYPES: Final = {
+    PUBLICATIONS: ("Publication", "publications"),
+    PAGES: ("Page", "pages"),
+    TAGS: ("Tag", "tags"),
+    LEGACY_TOMBSTONES: ("Tombstone", "tombstones"),
+}
+
+
+def _unknown_field_hint(path: str, pointer: Pointer) -> str:
+    """Did you mean, among the fields of the mapping that holds the unknown one."""
+    if path.startswith(TOMBSTONES_DIR + "/"):
+        model, schema_name = ("Tombstone", "tombstones")
+    else:
+        model, schema_name = ENTRY_TYPES.get(path, ("Resource", "resource"))
+    if model == "Resource" and [part for part in pointer[:-1] if isinstance(part, str)] == [
+        "fetch"
+    ]:
+        model = "Fetch"
+    fields = _derived.FIELD_ORDER[model]
+    schema = f"schemas/{schema_name}.schema.json"
+    close = difflib.get_close_matches(str(pointer[-1]).lower(), fields, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{close[0]}`? (`{schema}` describes every field)"
+    return f"the fields are {', '.join(f'`{name}`' for name in fields)} (see `{schema}`)"
+
+
+_ALLOWED: Final = re.compile(r"'([^']*)'")
+
+
+def _closest_hint(node: Node | None, expected: str) -> str | None:
+    """Did you mean, among the allowed values (`Blog` is `blog`)."""
+    if not isinstance(node, ScalarNode) or not expected:
+        return None
+    allowed = _ALLOWED.findall(expected)
+    value = node.value
+    same = [choice for choice in allowed if choice.lower() == value.strip().lower()]
+    close = same or difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def _type_hint(kind: str, pointer: Pointer, node: Node | None) -> str | None:
+    """How to write a value YAML read as the wrong type: a number meant as text is
+    quoted, a number written in quotes loses them."""
+    if not isinstance(node, ScalarNode):
+        return None
+    lead = f"{pointer[-1]}: " if isinstance(pointer[-1], str) else "- "
+    if (
+        kind == "string_type"
+        and not node.style
+        and isinstance(core_scalar(node.value), int | float)
+    ):
+        return f"YAML reads `{node.value}` as a number; quote it: `{lead}'{node.value}'`"
+    if kind == "int_type" and node.style in ("'", '"') and _WHOLE_NUMBER.fullmatch(node.value):
+        return f"a number is written without quotes: `{lead}{int(node.value)}`"
+    return None
+
+
+_WHOLE_NUMBER: Final = re.compile(r"[-+]?[0-9]+")
 
 
 def pointer_text(pointer: Pointer) -> str:
@@ -249,8 +369,8 @@ def _identity_problems(path: str, record: Mapping[str, object]) -> ProblemStream
             "I006",
             ("id",),
             f"id `{record['id']}` is not the hash of `url` or of a previous URL",
-            f"the id of the URL is `{urls.resource_id(recorded[0])}`; if "
-            "the URL was corrected, keep the first one in `previous_urls`",
+            "the id is permanent: restore the URL it was made from, or, if the URL was "
+            "corrected, keep the old one in `previous_urls`",
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -25,14 +25,18 @@ GITHUB_ANNOTATIONS_PER_SEVERITY: Final = 10
 
 def render_text(report: Report) -> str:
     """``path:line:col: CODE message``, a hint line where there is one, then a summary."""
+    base = "".join(line + "\n" for line in _history_base(report))
+    return render_findings(report.findings) + base + _summary(report) + "\n"
+
+
+def render_findings(findings: Iterable[Finding]) -> str:
+    """``path:line:col: CODE message`` and a hint line where there is one, per finding."""
     lines: list[str] = []
-    for item in report.findings:
+    for item in findings:
         lines.append(f"{_where(item)}: {item.code} {_label(item)}{item.message}")
         if item.hint:
             lines.append(f"    hint: {item.hint}")
-    lines += _history_base(report)
-    lines.append(_summary(report))
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
 
 
 def render_json(report: Report) -> str:
@@ -160,6 +164,9 @@ def render_import_summary(into: Path, summary: ImportSummary, report: Report) ->
             f"{name} ({count:,})" for name, count in summary.empty_lists.most_common()
         )
         lines.append(f"empty lists left out (the same as no value): {empty}")
+    if summary.fixes:
+        fixed = ", ".join(f"{fix} ({count:,})" for fix, count in summary.fixes.most_common())
+        lines.append(f"certain fixes applied, as `resreg fmt` makes them: {fixed}")
     lines.append(f"timestamps without a time zone, kept as written: {summary.unzoned_timestamps:,}")
     dates = summary.partial_dates
     lines.append(

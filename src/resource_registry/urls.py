@@ -95,3 +95,26 @@ def _kept_params(query: str) -> list[tuple[str, str]]:
         for name, value in parse_qsl(query, keep_blank_values=True)
         if name.lower() not in _TRACKING_PARAMS and not name.lower().startswith(_TRACKING_PREFIXES)
     ]
+
+
+_SCHEME_AND_AUTHORITY: Final = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]*)"
+)
+
+
+def certain_fixes(url: str) -> tuple[str, list[str]]:
+    """``url`` with the fixes whose result is certain (the scheme and host lower-cased,
+    the fragment dropped: neither changes what a server is asked for), and a description
+    of each fix made. Anything else is left for the rules to report."""
+    fixes: list[str] = []
+    match = _SCHEME_AND_AUTHORITY.match(url)
+    if match is None:
+        return url, fixes
+    userinfo, at, host = match["authority"].rpartition("@")
+    lowered = f"{match['scheme'].lower()}://{userinfo}{at}{host.lower()}"
+    if lowered != match.group():
+        fixes.append("lower-cased the scheme and host")
+    rest, hash_, fragment = url[match.end() :].partition("#")
+    if hash_:
+        fixes.append(f"dropped the fragment `#{fragment}`")
+    return lowered + rest, fixes
