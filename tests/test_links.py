@@ -152,9 +152,12 @@ def _fetch(root: Path, path: str) -> dict[str, object]:
     return parsed.data["fetch"]
 
 
-def _run(root: Path, *extra: str) -> tuple[int, str]:
+def _run(root: Path, *extra: str, private: bool = True) -> tuple[int, str]:
+    """check-links on ``root``; with private addresses allowed unless told otherwise,
+    since every test server is on 127.0.0.1."""
+    allow = ["--allow-private-addresses"] if private else []
     result = CliRunner().invoke(
-        cli, ["check-links", "--root", str(root), *extra], catch_exceptions=False
+        cli, ["check-links", "--root", str(root), *allow, *extra], catch_exceptions=False
     )
     return result.exit_code, result.stdout
 
@@ -281,7 +284,11 @@ def test_interrupted_run_keeps_what_was_written(
     targets = {f"{base}/ok": [by_url["/ok"]], f"{base}/slow": [by_url["/slow"]]}
 
     async def cancelled() -> None:
-        task = asyncio.ensure_future(links.check_links(root, targets, links.Settings(timeout=10)))
+        task = asyncio.ensure_future(
+            links.check_links(
+                root, targets, links.Settings(timeout=10, allow_private_addresses=True)
+            )
+        )
         await asyncio.sleep(1.0)  # /ok is done, /slow is still waiting
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
