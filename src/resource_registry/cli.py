@@ -525,7 +525,9 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     "intranet registries); also set by `allow_private_addresses = true` under [network] "
     "in resreg.toml.",
 )
+@click.pass_context
 def check_links_command(
+    ctx: click.Context,
     paths: tuple[str, ...],
     root: Path | None,
     stale_after: int,
@@ -568,6 +570,8 @@ def check_links_command(
     report.skipped_fresh = fresh
     render = render_links_json if output_format == "json" else render_links_text
     click.echo(render(report), nl=False)
+    if report.unwritten:  # a result that would not pass validation: never written
+        ctx.exit(ExitCode.FINDINGS)
 
 
 @cli.command(name="site")

@@ -172,20 +172,15 @@ async def check_links(
     limits = httpx.Limits(
         max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
     )
-    # trust_env=False: no proxy from the environment, which would connect on our behalf to
-    # addresses this checker never saw
-    async with httpx.AsyncClient(
-        timeout=settings.timeout,
-        limits=limits,
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": USER_AGENT},
-    ) as client:
+    # A transport, not a client: no proxy from the environment (which would connect on our
+    # behalf to addresses this checker never saw), no cookies, and no redirect handling
+    # but ours (httpx's would parse a hostile Location before we could judge it).
+    async with httpx.AsyncHTTPTransport(limits=limits) as transport:
 
         async def one(url: str, paths: Sequence[str]) -> None:
             host = _host_key(url)
             async with overall, hosts[host]:
-                outcome = await _check(client, url, settings, now)
+                outcome = await _check(transport, url, settings, now)
             tally.add(outcome)
             report.add(outcome, paths)
             if outcome.kind == "answer":
@@ -253,7 +248,7 @@ class _Tally:
 
 
 async def _check(
-    client: Any, url: str, settings: Settings, now: Callable[[], dt.datetime]
+    transport: Any, url: str, settings: Settings, now: Callable[[], dt.datetime]
 ) -> Outcome:
     """Follow ``url`` hop by hop (each hop checked and pinned) to its final answer."""
     stamp = now().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -262,12 +257,17 @@ async def _check(
     if isinstance(target, Refusal):
         return Outcome(url, 0, stamp, "error", detail=target.reason)
     hops, attempt, seen = 0, 0, {str(target)}
-    final: str | None = None  # the last URL requested, once a redirect was followed
+    redirect_status = 0
+    answered: str | None = None  # the last URL that answered, once a redirect was followed
     while True:
-        answer = await _fetch_once(client, target, method, settings)
+        answer = await _fetch_once(transport, target, method, settings)
         if isinstance(answer, _Failure):
+            if answer.refused and hops:  # the server's answer was a redirect we refuse
+                return Outcome(url, redirect_status, stamp, "error", answered, detail=answer.reason)
             kind: OutcomeKind = "unreachable" if answer.unreachable else "no-answer"
-            return Outcome(url, 0, stamp, "error", final_url=final, detail=answer.reason, kind=kind)
+            return Outcome(url, 0, stamp, "error", answered, detail=answer.reason, kind=kind)
+        if hops:
+            answered = str(target)
         status = answer.status
         if method == "HEAD" and status in (405, 501):
             method = "GET"
@@ -275,16 +275,15 @@ async def _check(
         if status in _REDIRECTS and answer.location is not None:
             following = _redirect_target(str(target), answer.location, seen, hops)
             if isinstance(following, Refusal):
-                reason = following.reason
-                return Outcome(url, status, stamp, "error", final_url=final, detail=reason)
-            target, final, hops = following, str(following), hops + 1
-            seen.add(final)
+                return Outcome(url, status, stamp, "error", answered, detail=following.reason)
+            target, hops, redirect_status = following, hops + 1, status
+            seen.add(str(target))
             continue
         if status in (429, 503) and attempt < settings.retries:
             attempt += 1
             await asyncio.sleep(_retry_after(answer.retry_after, attempt))
             continue
-        return _outcome(url, final, status, stamp, answer, settings.body_cap)
+        return _outcome(url, answered, status, stamp, answer, settings.body_cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,11 +299,12 @@ class _Answer:
 @dataclass(frozen=True, slots=True)
 class _Failure:
     reason: str
-    unreachable: bool = False
+    unreachable: bool = False  # could not connect at all
+    refused: bool = False  # not attempted: the address is not one to connect to
 
 
 async def _fetch_once(
-    client: Any, target: httpx.URL, method: str, settings: Settings
+    transport: Any, target: httpx.URL, method: str, settings: Settings
 ) -> _Answer | _Failure:
     """One request, resolved, checked and pinned, under one deadline for all of it:
     resolving, connecting, headers (informational ones included) and body."""
@@ -315,24 +315,27 @@ async def _fetch_once(
         async with asyncio.timeout(settings.timeout):
             pinned = await netguard.pin(target, allow_private=settings.allow_private_addresses)
             if isinstance(pinned, Refusal):
-                return _Failure(pinned.reason, unreachable=pinned.connection)
-            extensions = {"sni_hostname": pinned.sni_hostname} if pinned.sni_hostname else {}
-            request = client.build_request(
-                method, pinned.url, headers={"Host": pinned.host_header}, extensions=extensions
-            )
-            response = await client.send(request, stream=True)
+                return _Failure(
+                    pinned.reason, unreachable=pinned.connection, refused=not pinned.connection
+                )
+            extensions: dict[str, object] = {"timeout": httpx.Timeout(settings.timeout).as_dict()}
+            if pinned.sni_hostname:
+                extensions["sni_hostname"] = pinned.sni_hostname
+            headers = {"Host": pinned.host_header, "User-Agent": USER_AGENT}
+            request = httpx.Request(method, pinned.url, headers=headers, extensions=extensions)
+            response = await transport.handle_async_request(request)
             connected = True
             try:
                 status = response.status_code
                 reading = settings.read_bodies and 200 <= status < 300
                 body = await _read_capped(response, settings.body_cap) if reading else None
-                headers = response.headers
+                answer = response.headers
                 return _Answer(
                     status,
-                    headers.get("location"),
-                    headers.get("retry-after"),
-                    headers.get("content-type"),
-                    headers.get("content-length"),
+                    answer.get("location"),
+                    answer.get("retry-after"),
+                    answer.get("content-type"),
+                    answer.get("content-length"),
                     body,
                 )
             finally:

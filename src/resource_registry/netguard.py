@@ -73,9 +73,10 @@ def parse_target(text: str) -> httpx.URL | Refusal:
         return Refusal("invalid URL (port 0)")
     try:
         url = httpx.URL(text).copy_with(fragment=None)
+        host = url.host  # decoding IDNA here, where it can fail
+        str(url)
     except (httpx.InvalidURL, UnicodeError, ValueError) as error:
         return Refusal(f"invalid URL ({printable(str(error), 120)})")
-    host = url.host
     if not host or (not _is_ip_literal(host) and not _HOST_NAME.match(host)):
         return Refusal("invalid URL (host name)")
     return url
