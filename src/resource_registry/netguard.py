@@ -15,7 +15,6 @@ which the caller turns into a verdict for that one resource.
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import re
 import socket
@@ -104,6 +103,8 @@ async def pin(url: httpx.URL, *, allow_private: bool) -> Pinned | Refusal:
 
 async def resolve(host: str, port: int) -> list[IPAddress] | Refusal:
     """Every address the system resolver gives for ``host``, in its order."""
+    import asyncio  # noqa: PLC0415 - reason: validation imports this module for its rules
+
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(
