@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from resource_registry import urls
 from resource_registry.urls import normalize, resource_id, shape_problem
 
 
@@ -58,3 +59,27 @@ def test_different_resources_stay_apart(first: str, second: str) -> None:
 )
 def test_url_shape(url: str, problem: str | None) -> None:
     assert shape_problem(url) == problem
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://0177.0.0.1/", "numeric-host"),
+        ("http://2130706433/x", "numeric-host"),
+        ("http://0x7f000001/", "numeric-host"),
+        ("http://127.1/", "numeric-host"),
+        ("http://127.0.0.1:8080/", "private-host"),
+        ("http://[::1]/", "private-host"),
+        ("http://[::ffff:10.0.0.1]/", "private-host"),
+        ("http://LOCALHOST./", "private-host"),
+        ("http://a.localhost/", "private-host"),
+        ("http://169.254.169.254/latest/meta-data", "private-host"),
+        ("http://8.8.8.8/", None),
+        ("http://[2606:4700::1111]/", None),
+        ("https://cafe.be/", None),
+        ("https://1.2.3.4.nip.io/", None),
+        ("https://example.org/0177.0.0.1", None),
+    ],
+)
+def test_hosts_that_are_numbers_or_not_public_are_named(url: str, problem: str | None) -> None:
+    assert urls.host_problem(url) == problem

@@ -52,6 +52,8 @@ FIELD_ORDER: Final[dict[str, tuple[str, ...]]] = {
         "content_type",
         "content_sha256",
         "verdict",
+        "failures",
+        "failing_since",
     ),
     "Publication": ("id", "name", "type", "credibility", "peer_reviewed", "domains", "description"),
     "Page": ("id", "title", "type", "quality", "path"),
@@ -260,7 +262,11 @@ CORE_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
                         },
                         "content_type": {
                             "type": "typed-dict-field",
-                            "schema": {"type": "str", "min_length": 1, "max_length": 200},
+                            "schema": {
+                                "type": "str",
+                                "max_length": 200,
+                                "pattern": "^[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+$",
+                            },
                             "required": False,
                         },
                         "content_sha256": {
@@ -280,6 +286,19 @@ CORE_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
                                     "blocked",
                                     "error",
                                 ],
+                            },
+                            "required": False,
+                        },
+                        "failures": {
+                            "type": "typed-dict-field",
+                            "schema": {"type": "int", "ge": 1, "le": 999999},
+                            "required": False,
+                        },
+                        "failing_since": {
+                            "type": "typed-dict-field",
+                            "schema": {
+                                "type": "str",
+                                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?Z$",
                             },
                             "required": False,
                         },

@@ -536,21 +536,21 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     type=click.IntRange(min=1),
     default=16,
     show_default=True,
-    help="Requests in flight at most.",
+    help="Requests in flight at once, over all hosts.",
 )
 @click.option(
     "--per-host",
     type=click.IntRange(min=1),
     default=2,
     show_default=True,
-    help="Requests in flight to one host at most.",
+    help="Requests in flight at once to one host.",
 )
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
     default=15.0,
     show_default=True,
-    help="Seconds per request.",
+    help="Seconds for each request as a whole: resolving, connecting, headers and body.",
 )
 @click.option(
     "--no-hash",
@@ -564,9 +564,18 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="How to print the summary.",
+    help="Summary for people (text) or for programs (json).",
 )
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Also connect to loopback, private and other non-public addresses (for tests and "
+    "intranet registries); also set by `allow_private_addresses = true` under [network] "
+    "in resreg.toml.",
+)
+@click.pass_context
 def check_links_command(
+    ctx: click.Context,
     paths: tuple[str, ...],
     root: Path | None,
     stale_after: int,
@@ -575,17 +584,22 @@ def check_links_command(
     timeout: float,
     no_hash: bool,
     output_format: str,
+    allow_private_addresses: bool,
 ) -> None:
-    """Fetch resource URLs and record status, size and content hash in each file's `fetch`."""
+    """Fetch resource URLs and record status, size and content hash in each file's `fetch`.
+
+    Connects only to globally routable addresses unless private ones are allowed."""
     import asyncio
     import datetime as dt
     import sys
 
-    from resource_registry import formatting, links
+    from resource_registry import config, formatting, links
     from resource_registry.report import render_links_json, render_links_text
 
     registry = _resolve_root(root)
+    network = config.load(registry).network
     settings = links.Settings(
+        allow_private_addresses=allow_private_addresses or network.allow_private_addresses,
         stale_after=dt.timedelta(days=stale_after),
         concurrency=concurrency,
         per_host=per_host,
@@ -604,6 +618,8 @@ def check_links_command(
     report.skipped_fresh = fresh
     render = render_links_json if output_format == "json" else render_links_text
     click.echo(render(report), nl=False)
+    if report.unwritten:  # a result that would not pass validation: never written
+        ctx.exit(ExitCode.FINDINGS)
 
 
 @cli.command(name="site")

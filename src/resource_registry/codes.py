@@ -97,6 +97,18 @@ RULES: dict[str, Rule] = {
         Rule("C008", _E, "A URL is not an absolute http(s) URL with a host."),
         Rule("C009", _E, "A text contains control or bidirectional-override characters."),
         Rule("C010", _W, "A title is only a domain name."),
+        Rule(
+            "C011",
+            _E,
+            "A URL's host is an IP address written in a non-canonical form (`0177.0.0.1`, "
+            "`2130706433`, `0x7f000001`, `127.1`).",
+        ),
+        Rule(
+            "C012",
+            _W,
+            "A URL's host is `localhost` or a loopback, private or other non-public "
+            "address, which `check-links` does not fetch.",
+        ),
         Rule("H001", _E, "A file's `stable_id` or `id` changed since the base commit."),
         Rule("H002", _E, "A resource was deleted without a tombstone."),
         Rule("H003", _E, "A tombstone was removed or edited since the base commit."),

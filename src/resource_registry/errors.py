@@ -26,3 +26,8 @@ class UsageError(RegistryError):
     """Bad arguments or configuration: the command could not start its work."""
 
     exit_code = ExitCode.USAGE
+
+
+class NetworkUnavailable(UsageError):
+    """Most requests could not connect at all (no network, DNS down): the environment, not
+    the links, is at fault, so nothing is recorded."""

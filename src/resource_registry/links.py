@@ -19,23 +19,55 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urljoin, urlsplit
 
-from resource_registry import layout
+from resource_registry import layout, netguard, urls
+from resource_registry._derived import FIELD_ORDER
 from resource_registry.canonical import extract_comments, order_for, render
+from resource_registry.errors import NetworkUnavailable
+from resource_registry.findings import Severity
 from resource_registry.fsutil import atomic_write
 from resource_registry.layout import RESOURCES_DIR
 from resource_registry.loading import Document, read_document
+from resource_registry.models import MEDIA_TYPE_PATTERN
+from resource_registry.netguard import Refusal
+from resource_registry.records import check_resource
+
+if TYPE_CHECKING:
+    import httpx
 
 USER_AGENT: Final = "resource-registry-link-checker/0.1 (+https://github.com/resource-registry)"
 MAX_REDIRECTS: Final = 10
 MAX_RETRY_AFTER: Final = 60.0
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+# A failure with no answer (timeout, reset, refused connection, 5xx) marks a link dead
+# only when it persists: this many checks in a row, the first at least this long ago.
+DEAD_AFTER_FAILURES: Final = 2
+DEAD_AFTER: Final = dt.timedelta(days=7)
+# The network counts as unavailable when all requests, or more than half of at least
+# this many, could not connect; a run stops early after this many such failures and
+# no answer at all.
+OFFLINE_MIN_ATTEMPTS: Final = 3
+OFFLINE_EARLY_STOP: Final = 10
+FETCH_FIELDS: Final = FIELD_ORDER["Fetch"]
+_FAILURE_FIELDS: Final = frozenset({"failures", "failing_since"})
+_MAX_FAILURES: Final = 999_999  # the schema's bound
+_MAX_URL: Final = 2048
+_MAX_MEDIA_TYPE: Final = 200
+_MEDIA_TYPE: Final = re.compile(MEDIA_TYPE_PATTERN)
+_DIGITS: Final = re.compile(r"[0-9]{1,15}\Z")
+
+# What a check learned: an answer from the server (it replaces what was known), or a
+# failure with none (kept beside the last answer); "unreachable" failures could not
+# connect at all and count towards deciding that the network is down.
+OutcomeKind = Literal["answer", "no-answer", "unreachable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +79,7 @@ class Settings:
     body_cap: int = 5 * 1024 * 1024
     retries: int = 2
     read_bodies: bool = True
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +95,7 @@ class Outcome:
     content_type: str | None = None
     content_sha256: str | None = None
     detail: str | None = None
+    kind: OutcomeKind = "answer"
 
     def fetch_block(self) -> dict[str, object]:
         block: dict[str, object] = {"status": self.status, "checked_at": self.checked_at}
@@ -81,6 +115,7 @@ class LinkReport:
     notable: dict[str, Outcome] = field(default_factory=dict)  # by URL, verdict != ok
     files: dict[str, list[str]] = field(default_factory=dict)  # URL -> paths, for notable
     skipped_fresh: int = 0
+    unwritten: dict[str, str] = field(default_factory=dict)  # path -> why it was left alone
 
     @property
     def checked(self) -> int:
@@ -122,29 +157,36 @@ async def check_links(
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     progress: Callable[[], None] | None = None,
 ) -> LinkReport:
-    """Check every URL of ``targets`` (URL -> files) and write each file's fetch block."""
+    """Check every URL of ``targets`` (URL -> files) and write each file's fetch block.
+
+    An answer is written as soon as it arrives; a failure with no answer waits for the
+    end of the run, and is never written when most requests could not connect at all
+    (then :class:`~resource_registry.errors.NetworkUnavailable` is raised)."""
     import httpx  # noqa: PLC0415 - reason: only this command needs an HTTP client
 
     report = LinkReport()
+    tally = _Tally()
+    deferred: list[tuple[Outcome, Sequence[str]]] = []
     overall = asyncio.Semaphore(settings.concurrency)
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
     limits = httpx.Limits(
         max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
     )
-    async with httpx.AsyncClient(
-        timeout=settings.timeout,
-        limits=limits,
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT},
-    ) as client:
+    # A transport, not a client: no proxy from the environment (which would connect on our
+    # behalf to addresses this checker never saw), no cookies, and no redirect handling
+    # but ours (httpx's would parse a hostile Location before we could judge it).
+    async with httpx.AsyncHTTPTransport(limits=limits) as transport:
 
         async def one(url: str, paths: Sequence[str]) -> None:
-            host = urlsplit(url).hostname or ""
+            host = _host_key(url)
             async with overall, hosts[host]:
-                outcome = await _check(client, url, settings, now)
+                outcome = await _check(transport, url, settings, now)
+            tally.add(outcome)
             report.add(outcome, paths)
-            for path in paths:
-                _write_fetch(root / path, outcome)
+            if outcome.kind == "answer":
+                _write_all(root, paths, outcome, now(), report)
+            else:
+                deferred.append((outcome, paths))
             if progress is not None:
                 progress()
 
@@ -155,75 +197,190 @@ async def check_links(
         async def worker() -> None:
             for url, paths in pending:
                 await one(url, paths)
+                if tally.offline_early():
+                    return  # the others stop after the request they are making
 
         await asyncio.gather(*(worker() for _ in range(settings.concurrency)))
+    if tally.offline():
+        raise NetworkUnavailable(tally.summary())
+    for outcome, paths in deferred:
+        _write_all(root, paths, outcome, now(), report)
     return report
 
 
+def _host_key(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:  # an invalid URL: its check makes no request
+        return ""
+
+
+@dataclass(slots=True)
+class _Tally:
+    attempted: int = 0
+    unreachable: int = 0
+    answered: int = 0
+    first_reason: str = ""
+
+    def add(self, outcome: Outcome) -> None:
+        self.attempted += 1
+        if outcome.kind == "unreachable":
+            self.unreachable += 1
+            self.first_reason = self.first_reason or (outcome.detail or "")
+        elif outcome.kind == "answer":
+            self.answered += 1
+
+    def offline(self) -> bool:
+        if self.attempted == 0:
+            return False
+        if self.unreachable == self.attempted:
+            return True
+        return self.attempted >= OFFLINE_MIN_ATTEMPTS and self.unreachable * 2 > self.attempted
+
+    def offline_early(self) -> bool:
+        return self.answered == 0 and self.unreachable >= OFFLINE_EARLY_STOP
+
+    def summary(self) -> str:
+        return (
+            f"the network looks unavailable: {self.unreachable:,} of {self.attempted:,} "
+            f"requests could not connect (first: {self.first_reason}); nothing was written"
+        )
+
+
 async def _check(
-    client: Any, url: str, settings: Settings, now: Callable[[], dt.datetime]
+    transport: Any, url: str, settings: Settings, now: Callable[[], dt.datetime]
 ) -> Outcome:
+    """Follow ``url`` hop by hop (each hop checked and pinned) to its final answer."""
+    stamp = now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    method = "GET" if settings.read_bodies else "HEAD"
+    target = netguard.parse_target(url)
+    if isinstance(target, Refusal):
+        return Outcome(url, 0, stamp, "error", detail=target.reason)
+    hops, attempt, seen = 0, 0, {str(target)}
+    redirect_status = 0
+    answered: str | None = None  # the last URL that answered, once a redirect was followed
+    while True:
+        answer = await _fetch_once(transport, target, method, settings)
+        if isinstance(answer, _Failure):
+            if answer.refused and hops:  # the server's answer was a redirect we refuse
+                return Outcome(url, redirect_status, stamp, "error", answered, detail=answer.reason)
+            kind: OutcomeKind = "unreachable" if answer.unreachable else "no-answer"
+            return Outcome(url, 0, stamp, "error", answered, detail=answer.reason, kind=kind)
+        if hops:
+            answered = str(target)
+        status = answer.status
+        if method == "HEAD" and status in (405, 501):
+            method = "GET"
+            continue
+        if status in _REDIRECTS and answer.location is not None:
+            following = _redirect_target(str(target), answer.location, seen, hops)
+            if isinstance(following, Refusal):
+                return Outcome(url, status, stamp, "error", answered, detail=following.reason)
+            target, hops, redirect_status = following, hops + 1, status
+            seen.add(str(target))
+            continue
+        if status in (429, 503) and attempt < settings.retries:
+            attempt += 1
+            await asyncio.sleep(_retry_after(answer.retry_after, attempt))
+            continue
+        return _outcome(url, answered, status, stamp, answer, settings.body_cap)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    location: str | None
+    retry_after: str | None
+    content_type: str | None
+    content_length: str | None
+    body: bytes | _OverCap | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    reason: str
+    unreachable: bool = False  # could not connect at all
+    refused: bool = False  # not attempted: the address is not one to connect to
+
+
+async def _fetch_once(
+    transport: Any, target: httpx.URL, method: str, settings: Settings
+) -> _Answer | _Failure:
+    """One request, resolved, checked and pinned, under one deadline for all of it:
+    resolving, connecting, headers (informational ones included) and body."""
     import httpx  # noqa: PLC0415 - reason: as above
 
-    stamp = now().strftime("%Y-%m-%dT%H:%M:%SZ")
-    current, hops, seen = url, 0, {url}
-    method = "GET" if settings.read_bodies else "HEAD"
-    attempt = 0
-    while True:
-        try:
-            async with client.stream(method, current) as response:
+    connected = False
+    try:
+        async with asyncio.timeout(settings.timeout):
+            pinned = await netguard.pin(target, allow_private=settings.allow_private_addresses)
+            if isinstance(pinned, Refusal):
+                return _Failure(
+                    pinned.reason, unreachable=pinned.connection, refused=not pinned.connection
+                )
+            extensions: dict[str, object] = {"timeout": httpx.Timeout(settings.timeout).as_dict()}
+            if pinned.sni_hostname:
+                extensions["sni_hostname"] = pinned.sni_hostname
+            headers = {"Host": pinned.host_header, "User-Agent": USER_AGENT}
+            request = httpx.Request(method, pinned.url, headers=headers, extensions=extensions)
+            response = await transport.handle_async_request(request)
+            connected = True
+            try:
                 status = response.status_code
-                if method == "HEAD" and status in (405, 501):
-                    method = "GET"
-                    continue
-                if status in _REDIRECTS and "location" in response.headers:
-                    target = urljoin(current, response.headers["location"])
-                    problem = _redirect_problem(target, seen, hops)
-                    if problem:
-                        return Outcome(
-                            url,
-                            status,
-                            stamp,
-                            "error",
-                            final_url=_moved(url, current),
-                            detail=f"{problem} ({target})",
-                        )
-                    current, hops = target, hops + 1
-                    seen.add(target)
-                    continue
-                if status in (429, 503) and attempt < settings.retries:
-                    attempt += 1
-                    await asyncio.sleep(_retry_after(response.headers.get("retry-after"), attempt))
-                    continue
                 reading = settings.read_bodies and 200 <= status < 300
                 body = await _read_capped(response, settings.body_cap) if reading else None
-                return _outcome(
-                    url, current, status, stamp, response.headers, body, settings.body_cap
+                answer = response.headers
+                return _Answer(
+                    status,
+                    answer.get("location"),
+                    answer.get("retry-after"),
+                    answer.get("content-type"),
+                    answer.get("content-length"),
+                    body,
                 )
-        except httpx.TimeoutException:
-            return Outcome(
-                url, 0, stamp, "error", final_url=_moved(url, current), detail="timed out"
-            )
-        except (httpx.TransportError, httpx.DecodingError) as error:
-            return Outcome(
-                url, 0, stamp, "error", final_url=_moved(url, current), detail=type(error).__name__
-            )
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        return _Failure("timed out")
+    except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+        return _Failure(f"could not connect ({type(error).__name__})", unreachable=not connected)
+    except httpx.TimeoutException:
+        return _Failure("timed out")
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as error:
+        return _Failure(type(error).__name__)
 
 
-def _redirect_problem(target: str, seen: set[str], hops: int) -> str | None:
-    if urlsplit(target).scheme not in ("http", "https"):
-        return "redirect to a non-http URL"
-    if target in seen:
-        return "redirect loop"
+def _redirect_target(current: str, location: str, seen: set[str], hops: int) -> httpx.URL | Refusal:
+    """Where a redirect leads, if the checker may go there and record it."""
+    try:
+        joined = urljoin(current, location)
+    except ValueError:
+        return Refusal("redirect to an invalid URL")
+    target = netguard.parse_target(joined)
+    if isinstance(target, Refusal):
+        return Refusal(f"redirect to an unusable URL: {target.reason}")
+    if str(target) in seen:
+        return Refusal("redirect loop")
     if hops >= MAX_REDIRECTS:
-        return f"more than {MAX_REDIRECTS} redirects"
-    return None
+        return Refusal(f"more than {MAX_REDIRECTS} redirects")
+    if _recordable(str(target)) is None:
+        return Refusal("redirect to a URL that cannot be recorded")
+    return target
+
+
+def _recordable(url: str) -> str | None:
+    """``url`` if it may be written as a ``final_url`` (the rules of a contributor's URL)."""
+    if len(url) > _MAX_URL or urls.shape_problem(url) is not None:
+        return None
+    return url
 
 
 def _retry_after(header: str | None, attempt: int) -> float:
     try:
         seconds = float(header) if header is not None else 2.0**attempt
     except ValueError:
+        seconds = 2.0**attempt
+    if not math.isfinite(seconds):
         seconds = 2.0**attempt
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
@@ -244,29 +401,38 @@ async def _read_capped(response: Any, cap: int) -> bytes | _OverCap:
 
 
 def _outcome(
-    url: str,
-    final: str,
-    status: int,
-    stamp: str,
-    headers: Mapping[str, str],
-    read: bytes | _OverCap | None,
-    cap: int,
+    url: str, final: str | None, status: int, stamp: str, answer: _Answer, cap: int
 ) -> Outcome:
+    read = answer.body
     body = read if isinstance(read, bytes) else None
-    length = headers.get("content-length")
-    size = len(body) if body is not None else (int(length) if length and length.isdigit() else None)
-    content_type = headers.get("content-type", "").split(";")[0].strip()[:200] or None
+    size = len(body) if body is not None else _length(answer.content_length)
     return Outcome(
         url=url,
         status=status,
         checked_at=stamp,
-        verdict=_verdict(status, url != final),
-        final_url=_moved(url, final),
+        verdict=_verdict(status, final is not None),
+        final_url=final,
         bytes=size,
-        content_type=content_type,
+        content_type=media_type(answer.content_type),
         content_sha256=hashlib.sha256(body).hexdigest() if body is not None else None,
         detail=f"body larger than {cap:,} bytes" if isinstance(read, _OverCap) else None,
+        kind="no-answer" if status >= 500 else "answer",
     )
+
+
+def media_type(header: str | None) -> str | None:
+    """The media type of a ``Content-Type`` header, lower-cased, or None unless it is a
+    plain ``type/subtype`` of token characters (RFC 9110): never header text as such."""
+    if header is None:
+        return None
+    value = header.split(";", 1)[0].strip().lower()
+    return value if len(value) <= _MAX_MEDIA_TYPE and _MEDIA_TYPE.fullmatch(value) else None
+
+
+def _length(header: str | None) -> int | None:
+    if header is None or not _DIGITS.match(header.strip()):
+        return None
+    return int(header.strip())
 
 
 def _verdict(status: int, moved: bool) -> str:
@@ -281,27 +447,93 @@ def _verdict(status: int, moved: bool) -> str:
     return "error"
 
 
-def _moved(url: str, final: str) -> str | None:
-    return final if final != url else None
-
-
 def _checked_at(fetch: object) -> dt.datetime | None:
     if not isinstance(fetch, dict) or not isinstance(fetch.get("checked_at"), str):
         return None
+    return _time(fetch["checked_at"])
+
+
+def _time(text: object) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
     try:
-        return dt.datetime.fromisoformat(fetch["checked_at"])
+        moment = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def _write_fetch(path: Path, outcome: Outcome) -> None:
-    """Set the file's fetch block and nothing else; keep its comments; write atomically."""
+def merged_fetch(old: object, outcome: Outcome, now: dt.datetime) -> dict[str, object]:
+    """The fetch block after ``outcome``: an answer replaces what was known; a failure
+    with no answer keeps the last answer and counts itself beside it, and declares the
+    link dead only when failures persist (:data:`DEAD_AFTER_FAILURES`, :data:`DEAD_AFTER`)."""
+    if outcome.kind == "answer":
+        return outcome.fetch_block()
+    if isinstance(old, dict) and _is_answer_block(old):
+        block = {k: v for k, v in old.items() if k in FETCH_FIELDS and k not in _FAILURE_FIELDS}
+        failures = min(_failures(old) + 1, _MAX_FAILURES)
+        since = old.get("failing_since") if _failures(old) else None
+        if _time(since) is None:
+            since = outcome.checked_at
+    else:
+        block, failures, since = outcome.fetch_block(), 1, outcome.checked_at
+    block["failures"] = failures
+    block["failing_since"] = since
+    started = _time(since)
+    if failures >= DEAD_AFTER_FAILURES and started is not None and now - started >= DEAD_AFTER:
+        block["verdict"] = "dead"
+    return block
+
+
+def _is_answer_block(old: Mapping[object, object]) -> bool:
+    status, checked = old.get("status"), old.get("checked_at")
+    return type(status) is int and _time(checked) is not None
+
+
+def _failures(old: Mapping[object, object]) -> int:
+    count = old.get("failures")
+    return count if type(count) is int and 0 < count <= _MAX_FAILURES else 0
+
+
+def _write_all(
+    root: Path, paths: Sequence[str], outcome: Outcome, now: dt.datetime, report: LinkReport
+) -> None:
+    for path in paths:
+        if problem := _write_fetch(root, path, outcome, now):
+            report.unwritten[path] = problem
+
+
+def _write_fetch(root: Path, relative: str, outcome: Outcome, now: dt.datetime) -> str | None:
+    """Set the file's fetch block and nothing else; keep its comments; write atomically,
+    and only if the new text passes every check the old one passed. Returns why a file
+    was left alone, or None."""
+    path = root / relative
     text = path.read_text(encoding="utf-8")
     parsed = read_document(text.encode())
     if not isinstance(parsed, Document) or not isinstance(parsed.data, dict):
-        return  # it changed under us; the next run will see it
-    parsed.data["fetch"] = outcome.fetch_block()
-    relative = f"{RESOURCES_DIR}/{path.parent.name}/{path.name}"
-    new = render(parsed.data, order_for(relative), extract_comments(parsed.root, text))
-    if new != text:
-        atomic_write(path, new.encode(), durable=False)  # thousands of files: no fsync each
+        return None  # it changed under us; the next run will see it
+    before = _errors(relative, parsed, now)
+    parsed.data["fetch"] = merged_fetch(parsed.data.get("fetch"), outcome, now)
+    shard = f"{RESOURCES_DIR}/{path.parent.name}/{path.name}"
+    new = render(parsed.data, order_for(shard), extract_comments(parsed.root, text))
+    if new == text:
+        return None
+    reparsed = read_document(new.encode())
+    added = _errors(relative, reparsed, now) - before if isinstance(reparsed, Document) else {""}
+    if added:
+        return (
+            "not written: the result would not pass validation ("
+            + "; ".join(sorted(added))[:300]
+            + ")"
+        )
+    atomic_write(path, new.encode(), durable=False)  # thousands of files: no fsync each
+    return None
+
+
+def _errors(path: str, document: Document, now: dt.datetime) -> set[str]:
+    result = check_resource(path, document, now.date())
+    return {
+        f"{finding.code} {finding.message}"
+        for finding in result.findings
+        if finding.severity is Severity.ERROR
+    }

@@ -22,6 +22,7 @@ PARTIAL_DATE_PATTERN: Final = r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?$"
 DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TIMESTAMP_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z$"
 URL_PATTERN: Final = r"^https?://[^\s]+$"
+MEDIA_TYPE_PATTERN: Final = r"^[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+$"
 
 ResourceType = Literal[
     "paper", "blog", "report", "book", "talk", "podcast", "government", "reference", "web"
@@ -125,13 +126,40 @@ class Fetch(TypedDict):
     ]
     bytes: NotRequired[Annotated[int, Field(ge=0, description="Size of the body in bytes.")]]
     content_type: NotRequired[
-        Annotated[str, Field(min_length=1, max_length=200, description="Media type.")]
+        Annotated[
+            str,
+            Field(
+                pattern=MEDIA_TYPE_PATTERN,
+                max_length=200,
+                description="Media type: `type/subtype` in lower case.",
+            ),
+        ]
     ]
     content_sha256: NotRequired[
         Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the body.")]
     ]
     verdict: NotRequired[
         Annotated[FetchVerdict, Field(description="The link checker's conclusion.")]
+    ]
+    failures: NotRequired[
+        Annotated[
+            int,
+            Field(
+                ge=1,
+                le=999_999,
+                description="Checks in a row, since the answer above, that got no answer "
+                "(timeout, reset, refused connection, 5xx); absent once a check is answered.",
+            ),
+        ]
+    ]
+    failing_since: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=TIMESTAMP_PATTERN,
+                description="When the first of those failed checks ran (UTC, RFC 3339).",
+            ),
+        ]
     ]
 
 

@@ -394,6 +394,26 @@ def _url_problems(record: Mapping[str, object]) -> ProblemStream:
                 )
             case "not-web":
                 yield ("C008", pointer, f"`{url}` is not an absolute http(s) URL with a host", None)
+            case None:
+                yield from _host_problems(pointer, url)
+
+
+def _host_problems(pointer: Pointer, url: str) -> ProblemStream:
+    match urls.host_problem(url):
+        case "numeric-host":
+            yield (
+                "C011",
+                pointer,
+                "the URL's host is an IP address in a non-canonical form",
+                "write the address as four decimal numbers (`127.0.0.1`), or use the host name",
+            )
+        case "private-host":
+            yield (
+                "C012",
+                pointer,
+                "the URL's host is not a public address",
+                "cite a URL that readers can reach; `check-links` does not fetch this one",
+            )
 
 
 # The only finding that depends on the day of the run: a date after it. A date that is

@@ -197,6 +197,7 @@ def render_links_text(report: LinkReport) -> str:
         target = f" -> {outcome.final_url}" if outcome.final_url else ""
         detail = f" ({outcome.detail})" if outcome.detail else ""
         lines.append(f"{outcome.verdict:<10} {outcome.status:>3} {url}{target}{detail}  [{where}]")
+    lines.extend(f"unwritten  {path}: {why}" for path, why in sorted(report.unwritten.items()))
     return "\n".join(lines) + "\n"
 
 
@@ -217,6 +218,9 @@ def render_links_json(report: LinkReport) -> str:
                 **({"detail": outcome.detail} if outcome.detail else {}),
             }
             for url, outcome in sorted(report.notable.items())
+        ],
+        "unwritten": [
+            {"path": path, "reason": why} for path, why in sorted(report.unwritten.items())
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from typing import Final
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
@@ -41,6 +42,11 @@ _PLAIN_WEB_URL: Final = re.compile(
 )
 
 
+_HOST: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]/?#]*\]|[^:/?#]*)")
+# the characters of IPv4 numbers in every base resolvers accept (decimal, octal, 0x hex)
+_NUMERIC_HOST: Final = re.compile(r"[0-9a-fx.]+")
+
+
 def resource_id(url: str) -> str:
     """The registry's `id` for a URL: the first 16 hex digits of its sha256."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
@@ -62,6 +68,38 @@ def shape_problem(url: str) -> str | None:
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or not url.isprintable():
         return "not-web"
     return None
+
+
+def host_problem(url: str) -> str | None:
+    """``"numeric-host"`` for a host that is a number in a form other than the canonical
+    dotted quad (``0177.0.0.1``, ``2130706433``, ``0x7f000001``, ``127.1``: resolvers read
+    them all as addresses, readers rarely do), ``"private-host"`` for ``localhost`` or an
+    address literal that is not public, else None. Cheap for ordinary host names."""
+    match = _HOST.match(url)
+    if match is None:
+        return None
+    host = match.group(1).lower().rstrip(".")
+    if host.startswith("["):
+        return _literal_problem(host[1:-1])
+    if host == "localhost" or host.endswith(".localhost"):
+        return "private-host"
+    if not host.rpartition(".")[2][:1].isdigit() or not _NUMERIC_HOST.fullmatch(host):
+        return None  # a name: its last label never starts with a digit
+    try:
+        ipaddress.IPv4Address(host)  # strict: four decimal parts, no leading zeros
+    except ValueError:
+        return "numeric-host"
+    return _literal_problem(host)
+
+
+def _literal_problem(text: str) -> str | None:
+    from resource_registry.netguard import address_refusal  # noqa: PLC0415 - reason: rare
+
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None  # not an address: shape_problem's business
+    return "private-host" if address_refusal(address) else None
 
 
 def normalize(url: str) -> str:
