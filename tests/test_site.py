@@ -301,3 +301,121 @@ def test_any_slug_may_name_a_listing(built_site: BuiltSite, tmp_path: Path) -> N
     listed = _Page(site / "tags" / "index.html")
     assert f"../r/{first['stable_id']}.html" in listed.links()
     assert "tags/index.html" in _Page(site / "tags.html").links()
+
+
+# --- a hostile dataset: values that validation would refuse, fed to the site directly ------
+
+HOSTILE_URLS = (
+    "javascript:alert(document.domain)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "\x01javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "https://example.org/\x00x",
+    "https://example.org/a\nb",
+    "https://example.org/\u202egnp.exe",
+    "http:///no-host",
+    "//example.org/no-scheme",
+    "http://[::1/unclosed",
+)
+
+
+def _hostile_urls(data: dataset.Dataset) -> dataset.Dataset:
+    first, second, *rest = data.resources
+    first = dict(first, url=HOSTILE_URLS[0], previous_urls=list(HOSTILE_URLS))
+    second = dict(second, url=HOSTILE_URLS[5])
+    stones = [dict(data.tombstones[0], url=HOSTILE_URLS[6]), *data.tombstones[1:]]
+    return dataclasses.replace(data, resources=[first, second, *rest], tombstones=stones)
+
+
+def test_only_web_urls_become_links(built_site: BuiltSite, tmp_path: Path) -> None:
+    data = _hostile_urls(dataset.load_all(built_site.dataset))
+    site = website.build_site(data, tmp_path / "s", jobs=1).out
+    first, second = data.resources[0], data.resources[1]
+    for path in site.rglob("*.html"):
+        page = _Page(path)
+        targets = page.links() + [str(attrs.get("href")) for attrs in page.all("link")]
+        for target in targets:
+            assert re.fullmatch(r"https?://[!-~]+|[\w./~-]*(#[\w-]+)?|data:,", target), (
+                path,
+                target,
+            )
+    page = _Page(site / "r" / f"{first['stable_id']}.html")
+    assert "javascript:alert(document.domain)" in page.text  # shown, as text
+    assert "https://example.org/[U+202E]gnp.exe" in page.text  # spelt out, not reordering
+    assert "https://example.org/[U+0000]x" in page.text
+    assert first["title"] in page.text
+    assert not any(attrs.get("href") == first["url"] for attrs in page.all("a"))
+    assert (
+        "data:text/html,<script>alert(1)</script>"
+        in _Page(site / "r" / f"{second['stable_id']}.html").text
+    )
+    assert "<script>alert" not in (site / "r" / f"{second['stable_id']}.html").read_text()
+    stone = data.tombstones[0]
+    assert "vbscript:msgbox(1)" in _Page(site / "r" / f"{stone['stable_id']}.html").text
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_web_url_refuses_what_is_not_a_web_link(url: str) -> None:
+    assert website.web_url(url) is None
+
+
+def test_web_url_keeps_web_links() -> None:
+    for url in ("https://example.org/a?b=c&d=%20#e", "HTTP://EXAMPLE.ORG/", "http://[::1]:8/"):
+        assert website.web_url(url) == url
+
+
+def _hostile_name(data: dataset.Dataset, where: str, value: object) -> dataset.Dataset:
+    first, *rest = data.resources
+    if where == "tombstone":
+        stones = [dict(data.tombstones[0], stable_id=value), *data.tombstones[1:]]
+        return dataclasses.replace(data, tombstones=stones)
+    if where == "tag-vocabulary":
+        return dataclasses.replace(data, tags=[*data.tags, {"id": value}])
+    single = where in ("stable_id", "id", "type", "publication")
+    changed = dict(first, **{where: value if single else [value]})
+    return dataclasses.replace(data, resources=[changed, *rest])
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("stable_id", "../../ESCAPED-BY-DATASET"),
+        ("stable_id", "sid_0123456789\n"),  # `$` would match before the newline
+        ("stable_id", "sid_01234/../x"),
+        ("id", "../../ESCAPED-BY-DATASET"),
+        ("type", "../../ESCAPED"),
+        ("labels", "x/../../../y"),
+        ("tags", "../../ESCAPED"),
+        ("tags", "/tmp/absolute"),
+        ("tags", {"not": "text"}),
+        ("publication", ".."),
+        ("cited_by", "a\\b"),
+        ("tombstone", "../ESCAPED-BY-DATASET"),
+        ("tag-vocabulary", "../listed"),
+        ("tags", "x" * 101),
+    ],
+)
+def test_a_name_that_is_not_an_id_is_refused_and_nothing_is_written(
+    built_site: BuiltSite, tmp_path: Path, where: str, value: object
+) -> None:
+    out = tmp_path / "work" / "out"
+    data = dataset.load_all(built_site.dataset)
+    website.build_site(data, out, jobs=1)
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(dataset.DatasetError) as refused:
+        website.build_site(_hostile_name(data, where, value), out, jobs=1)
+    assert ascii(value)[:40] in str(refused.value)
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before  # the earlier site is intact, and nothing was written beside it
+    assert [p.name for p in (tmp_path / "work").iterdir()] == ["out"]
+
+
+def test_a_refused_name_reaches_the_terminal_escaped(built_site: BuiltSite, tmp_path: Path) -> None:
+    data = _hostile_name(dataset.load_all(built_site.dataset), "tags", "\x1b]0;owned\x07")
+    with pytest.raises(dataset.DatasetError) as refused:
+        website.build_site(data, tmp_path / "s", jobs=1)
+    assert "\x1b" not in str(refused.value)
+    assert "\\x1b]0;owned\\x07" in str(refused.value)
