@@ -50,6 +50,8 @@ MARKER: Final = "site.json"
 LISTING_SIZE: Final = 200  # resources per listing page
 DOCS_PER_CHUNK: Final = 1000  # search results metadata per file
 TOP_RESOURCES: Final = 50
+AUTHORS_SHOWN: Final = 3  # of a list longer than AUTHORS_IN_FULL, the rest is "and N more"
+AUTHORS_IN_FULL: Final = 4
 STOP_WORDS: Final = (
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
     "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
@@ -94,6 +96,7 @@ class _Shared:
     tag_names: Mapping[str, str]
     version: str
     commit: str
+    dirty: bool  # built from changes that are in no commit
 
 
 def build_site(data: Dataset, out: Path, *, jobs: int | None = None) -> SiteResult:
@@ -113,27 +116,30 @@ def _write_site(data: Dataset, folder: Path, jobs: int | None) -> int:
         tag_names={t["id"]: t.get("name", t["id"]) for t in data.tags},
         version=str(data.manifest.get("dataset_version", "")),
         commit=str(data.manifest.get("source_commit", "")),
+        dirty=_is_dirty(data.manifest),
     )
     for name in ("r", "id"):
         (folder / name).mkdir()
     written = sum(map_chunks(partial(_write_resource_chunk, str(folder), shared), records, jobs))
     written += _write_retired(folder, data, records, shared)
     written += _write_listings(folder, records, data, shared)
-    written += _write_search_index(folder, records, data)
+    written += _write_search_index(folder, records, shared)
     written += _copy_static(folder)
-    _write_text(
-        folder / MARKER,
-        _json(
-            {
-                "dataset_version": shared.version,
-                "source_commit": shared.commit,
-                "resources": len(records),
-                "retired": len(data.tombstones),
-                "files": written + 1,
-            }
-        ),
-    )
+    built = {
+        "dataset_version": shared.version,
+        "source_commit": shared.commit,
+        "resources": len(records),
+        "retired": len(data.tombstones),
+        "files": written + 1,
+    }
+    _write_text(folder / MARKER, _json(built | ({"source_dirty": True} if shared.dirty else {})))
     return written + 1
+
+
+def _is_dirty(manifest: Mapping[str, Any]) -> bool:
+    """Whether the dataset says it was exported from uncommitted changes. Without the key it
+    is clean; any value but ``false`` counts as dirty, so that a site never claims more."""
+    return "source_dirty" in manifest and manifest["source_dirty"] is not False
 
 
 # --- what a hostile dataset may hold -------------------------------------------------------
@@ -219,10 +225,17 @@ def printable(value: object) -> str:
 
 
 def _by_importance(resources: Iterable[Record]) -> list[Record]:
-    """Most important first, then by title: the order of every listing and of search."""
+    """The order of every listing and of search: most important first; at equal importance
+    (or none), cited by more knowledge-base pages first; then by title. Resources without an
+    importance come last."""
     return sorted(
         resources,
-        key=lambda r: (-r.get("importance", -1), r["title"].casefold(), r["stable_id"]),
+        key=lambda r: (
+            -r.get("importance", -1),
+            -len(r.get("cited_by", ())),
+            r["title"].casefold(),
+            r["stable_id"],
+        ),
     )
 
 
@@ -240,6 +253,8 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
             publication=shared.publications.get(record.get("publication", "")),
             cited_by=[_page_info(shared.pages, page_id) for page_id in record.get("cited_by", ())],
             tag_names=shared.tag_names,
+            authors_shown=AUTHORS_SHOWN,
+            authors_in_full=AUTHORS_IN_FULL,
         )
         _write_text(Path(folder, "r", f"{file_name(stable_id, 'stable_id')}.html"), html)
         target = f"../r/{stable_id}.html"
@@ -388,7 +403,10 @@ def _index_page(
             key=lambda o: o[1].casefold(),
         ),
         "publication": sorted(
-            ((key, shared.publications[key]["name"]) for key in groups["publications"]),
+            (
+                (key, shared.publications.get(key, {}).get("name", key))
+                for key in groups["publications"]
+            ),
             key=lambda o: o[1].casefold(),
         ),
     }
@@ -399,7 +417,8 @@ def _index_page(
         facets=facets,
         types=items("types"),
         labels=items("labels"),
-        entries=records[:TOP_RESOURCES],
+        entries=[record for record in records if "importance" in record][:TOP_RESOURCES],
+        unranked=sum("importance" not in record for record in records),
     )
 
 
@@ -418,14 +437,14 @@ def shard_of(term: str) -> str:
     return prefix if re.fullmatch(r"[a-z0-9]+", prefix) else "_" + prefix.encode().hex()
 
 
-def _write_search_index(folder: Path, records: Sequence[Record], data: Dataset) -> int:
+def _write_search_index(folder: Path, records: Sequence[Record], shared: _Shared) -> int:
     index = folder / "search"
     for sub in ("terms", "docs", "facets"):
         (index / sub).mkdir(parents=True)
     postings: dict[str, list[int]] = defaultdict(list)
     facets: dict[tuple[str, str], list[int]] = defaultdict(list)
     for number, record in enumerate(records):
-        for term in set(words(_searchable(record))):
+        for term in set(words(_searchable(record, shared.pages))):
             postings[term].append(number)
         for facet, value in _facet_values(record):
             facets[facet, value].append(number)
@@ -456,8 +475,21 @@ def _write_search_index(folder: Path, records: Sequence[Record], data: Dataset) 
     return len(shards) + len(facets) + len(chunks) + 1
 
 
-def _searchable(record: Record) -> str:
-    return "\n".join([record["title"], record.get("summary", ""), *record.get("key_points", ())])
+def _searchable(record: Record, pages: Mapping[str, Record]) -> str:
+    """What a search finds a resource by: its words, authors, the titles of the pages that
+    cite it, and its IDs (the stable ID without ``sid_``, which static/search.js drops from
+    a query too: `sid` would otherwise match every resource)."""
+    return "\n".join(
+        [
+            record["title"],
+            record.get("summary", ""),
+            *record.get("key_points", ()),
+            *record.get("authors", ()),
+            *(_page_info(pages, page)["title"] for page in record.get("cited_by", ())),
+            record["stable_id"].removeprefix("sid_"),
+            record["id"],
+        ]
+    )
 
 
 def _facet_values(record: Record) -> Iterator[tuple[str, str]]:
@@ -511,12 +543,13 @@ def _template(name: str) -> jinja2.Template:
     return _environment().get_template(name)
 
 
-def _common(shared: _Shared, *, base: str) -> dict[str, str]:
+def _common(shared: _Shared, *, base: str) -> dict[str, str | bool]:
     return {
         "site_name": SITE_NAME,
         "base": base,
         "version": shared.version,
         "commit": shared.commit,
+        "dirty": shared.dirty,
     }
 
 
