@@ -7,6 +7,7 @@ import filecmp
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -301,3 +302,322 @@ def test_any_slug_may_name_a_listing(built_site: BuiltSite, tmp_path: Path) -> N
     listed = _Page(site / "tags" / "index.html")
     assert f"../r/{first['stable_id']}.html" in listed.links()
     assert "tags/index.html" in _Page(site / "tags.html").links()
+
+
+# --- a hostile dataset: values that validation would refuse, fed to the site directly ------
+
+HOSTILE_URLS = (
+    "javascript:alert(document.domain)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "\x01javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "https://example.org/\x00x",
+    "https://example.org/a\nb",
+    "https://example.org/\u202egnp.exe",
+    "http:///no-host",
+    "//example.org/no-scheme",
+    "http://[::1/unclosed",
+)
+
+
+def _hostile_urls(data: dataset.Dataset) -> dataset.Dataset:
+    first, second, *rest = data.resources
+    first = dict(first, url=HOSTILE_URLS[0], previous_urls=list(HOSTILE_URLS))
+    second = dict(second, url=HOSTILE_URLS[5])
+    stones = [dict(data.tombstones[0], url=HOSTILE_URLS[6]), *data.tombstones[1:]]
+    return dataclasses.replace(data, resources=[first, second, *rest], tombstones=stones)
+
+
+def test_only_web_urls_become_links(built_site: BuiltSite, tmp_path: Path) -> None:
+    data = _hostile_urls(dataset.load_all(built_site.dataset))
+    site = website.build_site(data, tmp_path / "s", jobs=1).out
+    first, second = data.resources[0], data.resources[1]
+    for path in site.rglob("*.html"):
+        page = _Page(path)
+        targets = page.links() + [str(attrs.get("href")) for attrs in page.all("link")]
+        for target in targets:
+            assert re.fullmatch(r"https?://[!-~]+|[\w./~-]*(#[\w-]+)?|data:,", target), (
+                path,
+                target,
+            )
+    page = _Page(site / "r" / f"{first['stable_id']}.html")
+    assert "javascript:alert(document.domain)" in page.text  # shown, as text
+    assert "https://example.org/[U+202E]gnp.exe" in page.text  # spelt out, not reordering
+    assert "https://example.org/[U+0000]x" in page.text
+    assert first["title"] in page.text
+    assert not any(attrs.get("href") == first["url"] for attrs in page.all("a"))
+    assert (
+        "data:text/html,<script>alert(1)</script>"
+        in _Page(site / "r" / f"{second['stable_id']}.html").text
+    )
+    assert "<script>alert" not in (site / "r" / f"{second['stable_id']}.html").read_text()
+    stone = data.tombstones[0]
+    assert "vbscript:msgbox(1)" in _Page(site / "r" / f"{stone['stable_id']}.html").text
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_web_url_refuses_what_is_not_a_web_link(url: str) -> None:
+    assert website.web_url(url) is None
+
+
+def test_web_url_keeps_web_links() -> None:
+    for url in ("https://example.org/a?b=c&d=%20#e", "HTTP://EXAMPLE.ORG/", "http://[::1]:8/"):
+        assert website.web_url(url) == url
+
+
+def _hostile_name(data: dataset.Dataset, where: str, value: object) -> dataset.Dataset:
+    first, *rest = data.resources
+    if where == "tombstone":
+        stones = [dict(data.tombstones[0], stable_id=value), *data.tombstones[1:]]
+        return dataclasses.replace(data, tombstones=stones)
+    if where == "tag-vocabulary":
+        return dataclasses.replace(data, tags=[*data.tags, {"id": value}])
+    single = where in ("stable_id", "id", "type", "publication")
+    changed = dict(first, **{where: value if single else [value]})
+    return dataclasses.replace(data, resources=[changed, *rest])
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("stable_id", "../../ESCAPED-BY-DATASET"),
+        ("stable_id", "sid_0123456789\n"),  # `$` would match before the newline
+        ("stable_id", "sid_01234/../x"),
+        ("id", "../../ESCAPED-BY-DATASET"),
+        ("type", "../../ESCAPED"),
+        ("labels", "x/../../../y"),
+        ("tags", "../../ESCAPED"),
+        ("tags", "/tmp/absolute"),
+        ("tags", {"not": "text"}),
+        ("publication", ".."),
+        ("cited_by", "a\\b"),
+        ("tombstone", "../ESCAPED-BY-DATASET"),
+        ("tag-vocabulary", "../listed"),
+        ("tags", "x" * 101),
+    ],
+)
+def test_a_name_that_is_not_an_id_is_refused_and_nothing_is_written(
+    built_site: BuiltSite, tmp_path: Path, where: str, value: object
+) -> None:
+    out = tmp_path / "work" / "out"
+    data = dataset.load_all(built_site.dataset)
+    website.build_site(data, out, jobs=1)
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(dataset.DatasetError) as refused:
+        website.build_site(_hostile_name(data, where, value), out, jobs=1)
+    assert ascii(value)[:40] in str(refused.value)
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before  # the earlier site is intact, and nothing was written beside it
+    assert [p.name for p in (tmp_path / "work").iterdir()] == ["out"]
+
+
+def test_a_refused_name_reaches_the_terminal_escaped(built_site: BuiltSite, tmp_path: Path) -> None:
+    data = _hostile_name(dataset.load_all(built_site.dataset), "tags", "\x1b]0;owned\x07")
+    with pytest.raises(dataset.DatasetError) as refused:
+        website.build_site(data, tmp_path / "s", jobs=1)
+    assert "\x1b" not in str(refused.value)
+    assert "\\x1b]0;owned\\x07" in str(refused.value)
+
+
+# --- what a new user tripped on -------------------------------------------------------------
+
+
+def _docs_matching(site: Path, term: str) -> list[str]:
+    """The stable IDs the search index gives for ``term`` (a whole term, as indexed)."""
+    index = site / "search"
+    meta = json.loads((index / "meta.json").read_text())
+    docs = [
+        doc[0]
+        for number in range(-(-meta["docs"] // meta["chunk"]))
+        for doc in json.loads((index / "docs" / f"{number}.json").read_text())
+    ]
+    shard = index / "terms" / f"{website.shard_of(term)}.json"
+    postings = json.loads(shard.read_text()).get(term, []) if shard.is_file() else []
+    return [docs[number] for number in _numbers(postings)]
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "brussee",  # an author
+        "lock",  # the title of the page that cites it ("Lock-in")
+        "d9enmtcnin",  # its stable ID, as a query `sid_d9EnmTcnin` becomes
+        "3e03a6e800128f8c",  # its resource ID
+    ],
+)
+def test_search_finds_authors_citing_pages_and_ids(built_site: BuiltSite, term: str) -> None:
+    assert EXAMPLE in _docs_matching(built_site.site, term)
+
+
+def test_long_author_lists_are_cut(built_site: BuiltSite) -> None:
+    records = {r["stable_id"]: r for r in dataset.load(built_site.dataset)}
+    eight = records["sid_dYSKVskolN"]["authors"]
+    four = records["sid_f79Qep14Av"]["authors"]
+    assert (len(eight), len(four)) == (8, 4)
+    page = _Page(built_site.site / "r" / "sid_dYSKVskolN.html")
+    assert f"{', '.join(eight[:3])} and 5 more {', '.join(eight[3:])}" in page.text
+    assert page.all("summary") == [{}]
+    page = _Page(built_site.site / "r" / "sid_f79Qep14Av.html")
+    assert ", ".join(four) in page.text
+    assert "more" not in page.text.split("Authors")[1].split("Published")[0]
+
+
+class _Outline(HTMLParser):
+    """Each heading of a page, and whether anything follows it within its section."""
+
+    _CONTAINERS = frozenset({"main", "section", "article", "header", "footer", "nav", "body"})
+    _CONTENT = frozenset({"li", "table", "img", "input", "select", "dd", "time"})
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.heading: tuple[int, str] | None = None  # the heading being read: level, text
+        self.open: list[tuple[int, int, str]] = []  # headings still waiting: level, depth, text
+        self.empty: list[str] = []
+        self.feed(path.read_text(encoding="utf-8"))
+        self.close()
+        self.empty += [text for _, _, text in self.open]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._CONTAINERS:
+            self.depth += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            level = int(tag[1])
+            self._close(lambda waiting: waiting[0] >= level)
+            self.heading = (level, "")
+        elif tag in self._CONTENT and self.heading is None:
+            self.open = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._CONTAINERS:
+            self.depth -= 1
+            self._close(lambda waiting: waiting[1] > self.depth)
+        elif re.fullmatch(r"h[1-6]", tag) and self.heading:
+            level, text = self.heading
+            self.open.append((level, self.depth, text.strip()))
+            self.heading = None
+
+    def handle_data(self, data: str) -> None:
+        if self.heading is not None:
+            self.heading = (self.heading[0], self.heading[1] + data)
+        elif data.strip():
+            self.open = []  # content: every heading above it has some
+
+    def _close(self, ends: Callable[[tuple[int, int, str]], bool]) -> None:
+        self.empty += [waiting[2] for waiting in self.open if ends(waiting)]
+        self.open = [waiting for waiting in self.open if not ends(waiting)]
+
+
+def _empty_headings(site: Path) -> list[tuple[str, str]]:
+    return [
+        (str(path.relative_to(site)), heading)
+        for path in sorted(site.rglob("*.html"))
+        for heading in _Outline(path).empty
+    ]
+
+
+def test_no_heading_is_left_empty(built_site: BuiltSite, tmp_path: Path) -> None:
+    assert _empty_headings(built_site.site) == []
+    data = dataset.load_all(built_site.dataset)
+    bare = [
+        {k: v for k, v in r.items() if k not in ("labels", "importance", "tags")}
+        for r in data.resources
+    ]
+    plain = dataclasses.replace(data, resources=bare, tags=[])
+    site = website.build_site(plain, tmp_path / "s", jobs=1).out
+    assert _empty_headings(site) == []
+    index = _Page(site / "index.html").text
+    assert "By type" in index
+    assert "By label" not in index
+    assert "Most important" not in index  # no resource has an importance: nothing is ranked
+    assert "None yet." in _Page(site / "tags.html").text
+
+
+def test_an_outline_with_an_empty_heading_is_seen(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    page.write_text(
+        "<body><main><h1>A</h1><section><h2>B</h2><ul></ul></section>"
+        "<section><h2>C</h2><h3>D</h3><p>x</p></section><h2>E</h2></main></body>"
+    )
+    assert _Outline(page).empty == ["B", "E"]
+
+
+def _with_fetch(data: dataset.Dataset, **fetch: object) -> tuple[dataset.Dataset, str]:
+    first, *rest = data.resources
+    changed = dict(first, fetch={"status": 200, "checked_at": "2026-04-07T10:00:00Z", **fetch})
+    return dataclasses.replace(data, resources=[changed, *rest]), first["stable_id"]
+
+
+def test_a_redirect_says_where_to(built_site: BuiltSite, tmp_path: Path) -> None:
+    data = dataset.load_all(built_site.dataset)
+    moved, sid = _with_fetch(
+        data, verdict="redirected", final_url="https://example.org/moved?a=<b>"
+    )
+    page = _Page(website.build_site(moved, tmp_path / "a", jobs=1).out / "r" / f"{sid}.html")
+    assert "HTTP 200 (redirected to https://example.org/moved?a=<b>), checked 2026-04-07" in (
+        page.text
+    )
+    assert "https://example.org/moved?a=<b>" in page.links()
+    hostile, sid = _with_fetch(data, verdict="redirected", final_url="javascript:alert(1)")
+    page = _Page(website.build_site(hostile, tmp_path / "b", jobs=1).out / "r" / f"{sid}.html")
+    assert "HTTP 200 (redirected to javascript:alert(1))" in page.text
+    assert "javascript:alert(1)" not in page.links()
+    unknown, sid = _with_fetch(data, verdict="redirected")
+    page = _Page(website.build_site(unknown, tmp_path / "c", jobs=1).out / "r" / f"{sid}.html")
+    assert "HTTP 200 (redirected; the final URL was not recorded)" in page.text
+
+
+def _most_important(site: Path) -> list[str]:
+    html = (site / "index.html").read_text()
+    section = html.split('<h2 id="top">Most important</h2>')[1].split("</section>")[0]
+    return re.findall(r'href="r/(sid_\w+)\.html"', section)
+
+
+def test_most_important_ranks_only_what_has_an_importance_and_says_how(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    data = dataset.load_all(built_site.dataset)
+    pages = [page["id"] for page in data.pages]
+    by_title = sorted(data.resources, key=lambda r: r["title"].casefold())
+    # the first two by title have no importance: an alphabetical fallback would list them
+    unranked = {record["stable_id"] for record in by_title[:2]}
+    # a tie at 100, broken by the number of citing pages, not by the title
+    earlier, later = by_title[2], by_title[-1]
+    changes = {
+        earlier["stable_id"]: dict(earlier, importance=100, cited_by=pages[:1]),
+        later["stable_id"]: dict(later, importance=100, cited_by=pages[:2]),
+    }
+    resources = []
+    for original in data.resources:
+        record = changes.get(original["stable_id"], original)
+        if record["stable_id"] in unranked:
+            record = {key: value for key, value in record.items() if key != "importance"}
+        resources.append(record)
+    assert len(pages) >= 2
+    assert len(resources) < website.TOP_RESOURCES  # room for the unranked, were they listed
+    site = website.build_site(dataclasses.replace(data, resources=resources), tmp_path / "s")
+    listed = _most_important(site.out)
+    assert len(listed) == len(resources) - 2
+    assert not unranked & set(listed)
+    assert listed.index(later["stable_id"]) < listed.index(earlier["stable_id"])
+    text = _Page(site.out / "index.html").text
+    assert "at equal importance, the resource cited by more knowledge-base pages first" in text
+    assert "2 resources have no importance and are not ranked here." in text
+
+
+@pytest.mark.parametrize(("value", "dirty"), [(None, False), (False, False), (True, True)])
+def test_a_site_from_uncommitted_changes_says_so(
+    built_site: BuiltSite, tmp_path: Path, value: bool | None, dirty: bool
+) -> None:
+    data = dataset.load_all(built_site.dataset)
+    assert "source_dirty" not in data.manifest  # today's export: clean means no key
+    manifest = data.manifest if value is None else {**data.manifest, "source_dirty": value}
+    site = website.build_site(dataclasses.replace(data, manifest=manifest), tmp_path / "s").out
+    index = _Page(site / "index.html").text
+    resource = _Page(site / "r" / f"{EXAMPLE}.html").text
+    assert ("Built from uncommitted changes" in index) is dirty
+    assert ("with uncommitted changes" in resource) is dirty
+    assert json.loads((site / "site.json").read_text()).get("source_dirty", False) is dirty

@@ -190,3 +190,83 @@ def test_without_javascript_everything_but_search_works(origin: str, built_site:
         _screenshot(driver, "resource-without-javascript")
     finally:
         driver.quit()
+
+
+def _results(page: webdriver.Chrome) -> list[str]:
+    return [link.text for link in page.find_elements(By.CSS_SELECTOR, "#results li a")]
+
+
+def _searched(page: webdriver.Chrome, query: str) -> str:
+    """The status line once the search for what the form holds is done."""
+    status = page.find_element(By.ID, "search-status")
+    WebDriverWait(page, 10).until(
+        lambda driver: (
+            status.get_attribute("data-ms")
+            and driver.find_element(By.ID, "q").get_attribute("value") == query
+        )
+    )
+    return str(status.text)
+
+
+def test_the_query_and_filters_live_in_the_address(page: webdriver.Chrome, origin: str) -> None:
+    title = "over 200 million AI-powered surveillance cameras"
+    page.get(f"{origin}index.html")
+    page.find_element(By.ID, "q").send_keys("separates")
+    WebDriverWait(page, 10).until(lambda _: _results(page) == [title])
+    assert page.execute_script("return location.search") == "?q=separates"
+    Select(page.find_element(By.ID, "filter-type")).select_by_value("web")
+    WebDriverWait(page, 10).until(
+        lambda driver: driver.execute_script("return location.search") == "?q=separates&type=web"
+    )
+    page.refresh()  # a shared or reloaded address gives the same search
+    assert _searched(page, "separates") == "1 resource matches."
+    assert Select(page.find_element(By.ID, "filter-type")).first_selected_option.text == "web"
+    page.back()  # before the filter was chosen
+    WebDriverWait(page, 10).until(
+        lambda driver: driver.execute_script("return location.search") == "?q=separates"
+    )
+    WebDriverWait(page, 10).until(
+        lambda _: (
+            Select(page.find_element(By.ID, "filter-type")).first_selected_option.text == "Any"
+        )
+    )
+    assert _searched(page, "separates") == "1 resource matches."
+    page.find_element(By.LINK_TEXT, title).click()
+    WebDriverWait(page, 10).until(lambda driver: driver.current_url.endswith(f"{EXAMPLE}.html"))
+    page.back()  # from the resource to its search
+    WebDriverWait(page, 10).until(lambda _: _results(page) == [title])
+    assert page.find_element(By.ID, "q").get_attribute("value") == "separates"
+    page.back()  # before anything was typed
+    WebDriverWait(page, 10).until(lambda driver: driver.current_url == f"{origin}index.html")
+    WebDriverWait(page, 10).until(lambda _: _results(page) == [])
+    assert page.find_element(By.ID, "q").get_attribute("value") == ""
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Vincent Brussee", "brus", "Lock-in", "sid_d9EnmTcnin", "d9EnmTcnin", "3e03a6e800128f8c"],
+)
+def test_search_finds_authors_citing_pages_and_pasted_ids(
+    page: webdriver.Chrome, origin: str, query: str
+) -> None:
+    page.get(f"{origin}index.html?q={query}")
+    _searched(page, query)
+    assert "over 200 million AI-powered surveillance cameras" in _results(page)
+
+
+def test_a_long_author_list_opens_on_demand(page: webdriver.Chrome, origin: str) -> None:
+    page.get(f"{origin}r/sid_dYSKVskolN.html")
+    authors = page.find_element(By.CSS_SELECTOR, "dd:has(details.more)")
+    more = authors.find_element(By.TAG_NAME, "summary")
+    assert more.text == "and 5 more"
+    rest = authors.find_element(By.CSS_SELECTOR, ".rest")
+    visible = "return arguments[0].checkVisibility()"
+    assert authors.text.startswith("Ashish Vaswani, Noam Shazeer, Niki Parmar")
+    assert not page.execute_script(visible, rest)
+    more.click()
+    assert page.execute_script(visible, rest)
+    assert (
+        rest.text == "Jakob Uszkoreit, Llion Jones, Aidan N. Gomez, Lukasz Kaiser, Illia Polosukhin"
+    )
+    _screenshot(page, "resource-authors")
+    assert _fits_the_phone(page)

@@ -14,6 +14,11 @@ from disk; search needs it served over HTTP)::
 
 The same dataset gives the same bytes: everything is sorted and the only dates are the
 dataset's. The site is built in a temporary folder and swapped into place when complete.
+
+A dataset may come from anyone, so the site trusts none of its values: every file name is
+made from an ID that matches its pattern (a build with any other name is refused before
+anything is written), only http(s) URLs become links (any other is shown as inert text),
+and every value reaches a page through the templates' autoescaping.
 """
 
 from __future__ import annotations
@@ -30,12 +35,14 @@ from importlib import resources as package_files
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import jinja2
 
-from resource_registry.dataset import Dataset
+from resource_registry.dataset import Dataset, DatasetError
 from resource_registry.fsutil import create_file as _write_text
 from resource_registry.fsutil import replacing_folder
+from resource_registry.models import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
 from resource_registry.parallel import map_chunks
 
 SITE_NAME: Final = "Resource Registry"
@@ -43,6 +50,8 @@ MARKER: Final = "site.json"
 LISTING_SIZE: Final = 200  # resources per listing page
 DOCS_PER_CHUNK: Final = 1000  # search results metadata per file
 TOP_RESOURCES: Final = 50
+AUTHORS_SHOWN: Final = 3  # of a list longer than AUTHORS_IN_FULL, the rest is "and N more"
+AUTHORS_IN_FULL: Final = 4
 STOP_WORDS: Final = (
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
     "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with",
@@ -56,6 +65,17 @@ _FACETS: Final = (
     ("tag", "Tag"),
     ("publication", "Publication"),
 )
+
+_NAMES: Final = {  # what may become a file name, and what each is called in a refusal
+    "stable_id": (re.compile(STABLE_ID_PATTERN), "stable ID"),
+    "id": (re.compile(ID_PATTERN), "resource ID"),
+    "slug": (re.compile(SLUG_PATTERN), "slug"),
+}
+_NAME_LENGTH: Final = 100  # the longest slug the models allow
+_REFUSALS_SHOWN: Final = 20
+# the raw text must start with the scheme: a browser sees exactly what was checked
+_WEB_URL: Final = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f]+", re.IGNORECASE)
+_UNPRINTABLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 Record = dict[str, Any]
 
@@ -76,11 +96,13 @@ class _Shared:
     tag_names: Mapping[str, str]
     version: str
     commit: str
+    dirty: bool  # built from changes that are in no commit
 
 
 def build_site(data: Dataset, out: Path, *, jobs: int | None = None) -> SiteResult:
     """Write the whole site for ``data`` to ``out``, replacing an earlier site there."""
     out = out.resolve()
+    _refuse_unsafe_names(data)
     with replacing_folder(out, marker=MARKER, kind="a site built by resreg") as staging:
         files = _write_site(data, staging, jobs)
     return SiteResult(out, len(data.resources), files)
@@ -94,34 +116,126 @@ def _write_site(data: Dataset, folder: Path, jobs: int | None) -> int:
         tag_names={t["id"]: t.get("name", t["id"]) for t in data.tags},
         version=str(data.manifest.get("dataset_version", "")),
         commit=str(data.manifest.get("source_commit", "")),
+        dirty=_is_dirty(data.manifest),
     )
     for name in ("r", "id"):
         (folder / name).mkdir()
     written = sum(map_chunks(partial(_write_resource_chunk, str(folder), shared), records, jobs))
     written += _write_retired(folder, data, records, shared)
     written += _write_listings(folder, records, data, shared)
-    written += _write_search_index(folder, records, data)
+    written += _write_search_index(folder, records, shared)
     written += _copy_static(folder)
-    _write_text(
-        folder / MARKER,
-        _json(
-            {
-                "dataset_version": shared.version,
-                "source_commit": shared.commit,
-                "resources": len(records),
-                "retired": len(data.tombstones),
-                "files": written + 1,
-            }
-        ),
-    )
+    built = {
+        "dataset_version": shared.version,
+        "source_commit": shared.commit,
+        "resources": len(records),
+        "retired": len(data.tombstones),
+        "files": written + 1,
+    }
+    _write_text(folder / MARKER, _json(built | ({"source_dirty": True} if shared.dirty else {})))
     return written + 1
 
 
+def _is_dirty(manifest: Mapping[str, Any]) -> bool:
+    """Whether the dataset says it was exported from uncommitted changes. Without the key it
+    is clean; any value but ``false`` counts as dirty, so that a site never claims more."""
+    return "source_dirty" in manifest and manifest["source_dirty"] is not False
+
+
+# --- what a hostile dataset may hold -------------------------------------------------------
+
+
+def file_name(value: object, kind: str) -> str:
+    """``value`` once it matches the pattern of ``kind`` (``stable_id``, ``id`` or
+    ``slug``): the only way a value from the dataset becomes part of a path."""
+    pattern, _ = _NAMES[kind]
+    if isinstance(value, str) and len(value) <= _NAME_LENGTH and pattern.fullmatch(value):
+        return value
+    raise DatasetError(_refusal(value, kind))
+
+
+def _refusal(value: object, kind: str) -> str:
+    shown = ascii(value)  # escaped: the value never reaches a terminal raw
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return f"{shown} is not a {_NAMES[kind][1]}, so it cannot name a file of the site"
+
+
+def _refuse_unsafe_names(data: Dataset) -> None:
+    """Every name the site would write a file for, or link to, checked before any work."""
+    refusals = [
+        _refusal(value, kind) for value, kind in _file_names(data) if not _is_name(value, kind)
+    ]
+    if refusals:
+        shown = refusals[:_REFUSALS_SHOWN]
+        more = len(refusals) - len(shown)
+        raise DatasetError(
+            "the dataset holds values the site refuses as file names: "
+            + "; ".join(shown)
+            + (f"; and {more} more" if more else "")
+        )
+
+
+def _is_name(value: object, kind: str) -> bool:
+    try:
+        file_name(value, kind)
+    except DatasetError:
+        return False
+    return True
+
+
+def _file_names(data: Dataset) -> Iterator[tuple[object, str]]:
+    for record in [*data.resources, *data.tombstones]:
+        yield record.get("stable_id"), "stable_id"
+        yield record.get("id"), "id"
+    for record in data.resources:
+        yield record.get("type"), "slug"
+        for field in ("labels", "tags", "cited_by"):
+            yield from ((value, "slug") for value in _listed(record, field))
+        if "publication" in record:
+            yield record["publication"], "slug"
+    for vocabulary in (data.tags, data.publications, data.pages):
+        yield from ((entry.get("id"), "slug") for entry in vocabulary)
+
+
+def _listed(record: Record, field: str) -> list[object]:
+    value = record.get(field, [])
+    return value if isinstance(value, list) else [value]
+
+
+def web_url(value: object) -> str | None:
+    """``value`` if it is an http(s) URL that is safe as a link target, else None: a
+    dataset may hold ``javascript:``, ``data:`` or control characters in any URL."""
+    if not isinstance(value, str) or not _WEB_URL.fullmatch(value):
+        return None
+    if any(unicodedata.category(character) in _UNPRINTABLE for character in value):
+        return None
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:  # such as an unclosed IPv6 bracket
+        return None
+    return value if host else None
+
+
+def printable(value: object) -> str:
+    """``value`` as text with every control, format or separator character spelt out
+    (``[U+202E]``), for values shown but not trusted, such as a refused URL."""
+    return "".join(
+        f"[U+{ord(c):04X}]" if unicodedata.category(c) in _UNPRINTABLE else c for c in str(value)
+    )
+
+
 def _by_importance(resources: Iterable[Record]) -> list[Record]:
-    """Most important first, then by title: the order of every listing and of search."""
+    """The order of every listing and of search: most important first; at equal importance
+    (or none), cited by more knowledge-base pages first; then by title. Resources without an
+    importance come last."""
     return sorted(
         resources,
-        key=lambda r: (-r.get("importance", -1), r["title"].casefold(), r["stable_id"]),
+        key=lambda r: (
+            -r.get("importance", -1),
+            -len(r.get("cited_by", ())),
+            r["title"].casefold(),
+            r["stable_id"],
+        ),
     )
 
 
@@ -139,11 +253,13 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
             publication=shared.publications.get(record.get("publication", "")),
             cited_by=[_page_info(shared.pages, page_id) for page_id in record.get("cited_by", ())],
             tag_names=shared.tag_names,
+            authors_shown=AUTHORS_SHOWN,
+            authors_in_full=AUTHORS_IN_FULL,
         )
-        _write_text(Path(folder, "r", f"{stable_id}.html"), html)
+        _write_text(Path(folder, "r", f"{file_name(stable_id, 'stable_id')}.html"), html)
         target = f"../r/{stable_id}.html"
         _write_text(
-            Path(folder, "id", f"{record['id']}.html"),
+            Path(folder, "id", f"{file_name(record['id'], 'id')}.html"),
             alias.render(
                 site_name=SITE_NAME, id=record["id"], target=target, title=record["title"]
             ),
@@ -167,14 +283,14 @@ def _write_retired(folder: Path, data: Dataset, records: Sequence[Record], share
         successor_id = data.redirects.get(stone["stable_id"])
         successor = live.get(successor_id) if successor_id else None
         html = page.render(**common, stone=stone, successor=successor)
-        _write_text(folder / "r" / f"{stone['stable_id']}.html", html)
+        _write_text(folder / "r" / f"{file_name(stone['stable_id'], 'stable_id')}.html", html)
         written += 1
         if stone["id"] not in live_ids:
             target = f"../r/{stone['stable_id']}.html"
             text = alias.render(
                 site_name=SITE_NAME, id=stone["id"], target=target, title=stone["title"]
             )
-            _write_text(folder / "id" / f"{stone['id']}.html", text)
+            _write_text(folder / "id" / f"{file_name(stone['id'], 'id')}.html", text)
             written += 1
     return written
 
@@ -247,7 +363,8 @@ def _write_listing(folder: Path, listing: _Listing, shared: _Shared) -> int:
     template = _template("listing.html.j2")
     count = max(1, math.ceil(len(listing.entries) / LISTING_SIZE))
     # "~" is in no slug, type or label: page 2 of one key is never another key's page
-    names = [f"{listing.key}.html"] + [f"{listing.key}~{n}.html" for n in range(2, count + 1)]
+    key = file_name(listing.key, "slug")
+    names = [f"{key}.html"] + [f"{key}~{n}.html" for n in range(2, count + 1)]
     prefix = {"types": "Type", "labels": "Label", "tags": "Tag", "publications": "", "pages": ""}
     heading = f"{prefix[listing.folder]}: {listing.heading}".removeprefix(": ")
     for number, name in enumerate(names, start=1):
@@ -286,7 +403,10 @@ def _index_page(
             key=lambda o: o[1].casefold(),
         ),
         "publication": sorted(
-            ((key, shared.publications[key]["name"]) for key in groups["publications"]),
+            (
+                (key, shared.publications.get(key, {}).get("name", key))
+                for key in groups["publications"]
+            ),
             key=lambda o: o[1].casefold(),
         ),
     }
@@ -297,7 +417,8 @@ def _index_page(
         facets=facets,
         types=items("types"),
         labels=items("labels"),
-        entries=records[:TOP_RESOURCES],
+        entries=[record for record in records if "importance" in record][:TOP_RESOURCES],
+        unranked=sum("importance" not in record for record in records),
     )
 
 
@@ -316,14 +437,14 @@ def shard_of(term: str) -> str:
     return prefix if re.fullmatch(r"[a-z0-9]+", prefix) else "_" + prefix.encode().hex()
 
 
-def _write_search_index(folder: Path, records: Sequence[Record], data: Dataset) -> int:
+def _write_search_index(folder: Path, records: Sequence[Record], shared: _Shared) -> int:
     index = folder / "search"
     for sub in ("terms", "docs", "facets"):
         (index / sub).mkdir(parents=True)
     postings: dict[str, list[int]] = defaultdict(list)
     facets: dict[tuple[str, str], list[int]] = defaultdict(list)
     for number, record in enumerate(records):
-        for term in set(words(_searchable(record))):
+        for term in set(words(_searchable(record, shared.pages))):
             postings[term].append(number)
         for facet, value in _facet_values(record):
             facets[facet, value].append(number)
@@ -334,9 +455,8 @@ def _write_search_index(folder: Path, records: Sequence[Record], data: Dataset) 
         _write_text(index / "terms" / f"{shard}.json", _compact(terms))
     for facet, value in sorted(facets):
         (index / "facets" / facet).mkdir(exist_ok=True)
-        _write_text(
-            index / "facets" / facet / f"{value}.json", _compact(_gaps(facets[facet, value]))
-        )
+        path = index / "facets" / facet / f"{file_name(value, 'slug')}.json"
+        _write_text(path, _compact(_gaps(facets[facet, value])))
     chunks = _chunks(records, DOCS_PER_CHUNK)
     for number, chunk in enumerate(chunks):
         docs = [
@@ -355,8 +475,21 @@ def _write_search_index(folder: Path, records: Sequence[Record], data: Dataset) 
     return len(shards) + len(facets) + len(chunks) + 1
 
 
-def _searchable(record: Record) -> str:
-    return "\n".join([record["title"], record.get("summary", ""), *record.get("key_points", ())])
+def _searchable(record: Record, pages: Mapping[str, Record]) -> str:
+    """What a search finds a resource by: its words, authors, the titles of the pages that
+    cite it, and its IDs (the stable ID without ``sid_``, which static/search.js drops from
+    a query too: `sid` would otherwise match every resource)."""
+    return "\n".join(
+        [
+            record["title"],
+            record.get("summary", ""),
+            *record.get("key_points", ()),
+            *record.get("authors", ()),
+            *(_page_info(pages, page)["title"] for page in record.get("cited_by", ())),
+            record["stable_id"].removeprefix("sid_"),
+            record["id"],
+        ]
+    )
 
 
 def _facet_values(record: Record) -> Iterator[tuple[str, str]]:
@@ -401,6 +534,8 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.filters["filesize"] = _file_size
+    environment.filters["web_url"] = web_url
+    environment.filters["printable"] = printable
     return environment
 
 
@@ -408,12 +543,13 @@ def _template(name: str) -> jinja2.Template:
     return _environment().get_template(name)
 
 
-def _common(shared: _Shared, *, base: str) -> dict[str, str]:
+def _common(shared: _Shared, *, base: str) -> dict[str, str | bool]:
     return {
         "site_name": SITE_NAME,
         "base": base,
         "version": shared.version,
         "commit": shared.commit,
+        "dirty": shared.dirty,
     }
 
 

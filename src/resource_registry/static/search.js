@@ -5,6 +5,9 @@
 //   search/facets/<f>/<v>.json  document numbers with that type, tag, label or publication
 //   search/docs/<k>.json        [stable_id, title, type, date, importance] per document
 // Documents are numbered most important first, so the first matches are the best ones.
+// The query and the filters live in the page's address (?q=...&type=...): a search can be
+// shared, and the back button returns to it. Typing edits one history entry; a new filter
+// or a new query after Enter adds one.
 "use strict";
 (function () {
   const form = document.querySelector("form.search");
@@ -18,6 +21,7 @@
   const SHOWN = 50;
   let meta = null;
   let latest = 0;
+  let typing = false;  // the current history entry is the query being typed
 
   function fetchJson(path) {
     if (!cache.has(path)) {
@@ -31,7 +35,8 @@
   }
 
   function tokens(text) {
-    const words = text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+    // a pasted stable ID is indexed without its "sid_", as `resreg site` writes it
+    const words = text.replace(/(^|[^\p{L}\p{N}_])sid_(?=[0-9A-Za-z]{10}(?![\p{L}\p{N}_]))/gu, "$1 ").toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
       .match(/[\p{L}\p{N}]+/gu) || [];
     return words.filter((word) => word.length >= 2 && !meta.stop.includes(word));
   }
@@ -106,6 +111,32 @@
     return item;
   }
 
+  function addressOfForm() {
+    const params = new URLSearchParams();
+    if (input.value) params.set("q", input.value);
+    for (const select of selects) if (select.value) params.set(select.name, select.value);
+    const query = params.toString();
+    return location.pathname + (query ? "?" + query : "") + location.hash;
+  }
+
+  function remember(push) {
+    const address = addressOfForm();
+    if (address === location.pathname + location.search + location.hash) return;
+    if (push) history.pushState(null, "", address);
+    else history.replaceState(null, "", address);
+  }
+
+  function readAddress() {
+    const params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    for (const select of selects) {
+      const wanted = params.get(select.name) || "";
+      select.value = wanted;
+      if (select.value !== wanted) select.value = "";  // not one of its options
+    }
+    typing = false;
+  }
+
   function run() {
     const started = performance.now();
     latest = started;
@@ -117,9 +148,25 @@
   }
 
   form.hidden = false;
-  form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
-  input.addEventListener("input", run);
-  for (const select of selects) select.addEventListener("change", run);
-  const asked = new URLSearchParams(location.search).get("q");
-  if (asked) { input.value = asked; run(); }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    remember(!typing);
+    typing = false;
+    run();
+  });
+  input.addEventListener("input", () => {
+    remember(!typing);
+    typing = true;
+    run();
+  });
+  for (const select of selects) {
+    select.addEventListener("change", () => {
+      remember(true);
+      typing = false;
+      run();
+    });
+  }
+  window.addEventListener("popstate", () => { readAddress(); run(); });
+  readAddress();
+  if (input.value || selects.some((select) => select.value)) run();
 })();
