@@ -222,3 +222,21 @@ def test_fmt_never_reads_a_linked_resource_file_nor_writes_its_content(
         assert link.is_symlink()
         _assert_never_leaked(result, folders=(root,))
     assert secret.read_bytes() == before
+
+
+def test_check_links_never_reads_nor_writes_a_linked_resource_file(
+    root: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.yaml"
+    path, text = resource_text("sid_LinkedAA01", "http://127.0.0.1:9/", title=SECRET)
+    secret.write_text(text)
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / path).symlink_to(secret)
+    (root / f"data/resources/li/{LIVE}.yaml").unlink()  # nothing else to check
+
+    for args in ([], [str(root / "data/resources")], [str(root / path)]):
+        result = _run("check-links", *args, "--root", str(root), "--stale-after", "0")
+        assert result.exit_code in (0, 1), result.output
+        _assert_never_leaked(result, folders=(root,))
+    assert secret.read_text() == text
+    assert (root / path).is_symlink()

@@ -593,7 +593,7 @@ def check_links_command(
     import datetime as dt
     import sys
 
-    from resource_registry import config, formatting, links
+    from resource_registry import config, formatting, layout, links
     from resource_registry.report import render_links_json, render_links_text
 
     registry = _resolve_root(root)
@@ -606,7 +606,11 @@ def check_links_command(
         timeout=timeout,
         read_bodies=not no_hash,
     )
-    chosen = [p for p in formatting.targets(registry, paths) if p.startswith("data/resources/")]
+    chosen = [
+        path
+        for path in formatting.targets(registry, paths)
+        if path.startswith("data/resources/") and not layout.linked_part(registry, path)
+    ]  # a link is reported by validation, never read nor written through
     targets, fresh = links.due(registry, chosen, dt.datetime.now(dt.UTC), settings.stale_after)
     if sys.stderr.isatty() and targets:
         with click.progressbar(length=len(targets), label="checking links", file=sys.stderr) as bar:
