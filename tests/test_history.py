@@ -212,10 +212,12 @@ def test_history_compares_with_the_merge_base_not_the_tip(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "feature")
     git(repo, "checkout", "-q", "main")
     retire(repo, IDS["A"], reason="Withdrawn.", today=TODAY)
-    git(repo, "commit", "-q", "-am", "main retires A")
+    git(repo, "add", "-A")  # the tombstone may be a new file
+    git(repo, "commit", "-q", "-m", "main retires A")
     git(repo, "checkout", "-q", "feature")
     retire(repo, IDS["B"], reason="Spam.", today=TODAY)
-    git(repo, "commit", "-q", "-am", "feature retires B")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "feature retires B")
     report = validate(repo, Options(today=TODAY, base="main", cache=False))
     assert report.findings == []
     assert report.history_base is not None
