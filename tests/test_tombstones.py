@@ -85,7 +85,7 @@ def test_two_branches_that_retire_and_merge_merge_without_conflict(repo: Path) -
 
 def test_a_retired_url_and_stable_id_stay_taken(repo: Path) -> None:
     retire(repo, IDS["C"], reason="Spam.", today=TODAY)
-    with pytest.raises(UsageError, match="no file"):
+    with pytest.raises(UsageError, match="is already retired"):
         retire(repo, IDS["C"], reason="Again.", today=TODAY)
     with pytest.raises(Exception, match="retired IDs never come back"):
         new_resource(repo, "https://example.org/c", title="Back again")

@@ -17,7 +17,7 @@ from typing import Any, Final
 from resource_registry import lookup, tombstones, urls
 from resource_registry._derived import RESOURCE_TYPES
 from resource_registry.cachefile import registry_lock
-from resource_registry.canonical import RESOURCE_ORDER, extract_comments, order_for, render
+from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.catalog import KeyTable, Probe, row_problems
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.findings import Finding, Severity

@@ -29,7 +29,14 @@ from resource_registry.layout import (
     TAGS,
     TOMBSTONES_DIR,
 )
-from resource_registry.loading import Document, Problem, core_scalar, locate, node_at, salvage_identity
+from resource_registry.loading import (
+    Document,
+    Problem,
+    core_scalar,
+    locate,
+    node_at,
+    salvage_identity,
+)
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
