@@ -81,3 +81,14 @@ def test_the_readme_shows_every_command_with_its_real_options() -> None:
         options, synopsis = _options(command) - _SHARED, shown[name] - _SHARED
         assert synopsis - options == set(), f"README shows options `resreg {name}` lacks"
         assert options - synopsis == set(), f"README's synopsis of `resreg {name}` lacks"
+
+
+def test_developing_names_every_module_and_the_readme_points_to_it() -> None:
+    developing = (PROJECT_ROOT / "DEVELOPING.md").read_text()
+    package = PROJECT_ROOT / "src" / "resource_registry"
+    modules = {path.name for path in package.glob("*.py")} - {"__init__.py", "__main__.py"}
+    assert {name for name in modules if f"`{name}`" not in developing} == set()
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert "DEVELOPING.md" in readme
+    assert "git diff-index" not in readme  # the cache's internals live in DEVELOPING.md
+    assert "git diff-index" in developing
