@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +24,33 @@ from resource_registry.urls import resource_id
 settings.register_profile("default", max_examples=300, deadline=None)
 settings.register_profile("long", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _is_loopback_name(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str) or host.rstrip(".").lower() == "localhost":
+        return host is None or isinstance(host, str)
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_name_lookups_leave_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests send nothing outside 127.0.0.0/8, DNS queries included: resolving any other
+    name fails as an offline machine's resolver would (tests that need names install
+    their own resolver on top of this one)."""
+    real = socket.getaddrinfo
+
+    def guarded(host: object, *args: object, **kwargs: object) -> object:
+        if _is_loopback_name(host):
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]  # reason: passthrough
+        raise socket.gaierror(socket.EAI_NONAME, "tests resolve no names outside loopback")
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_ROOT = Path(__file__).parent.parent

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from resource_registry.loading import MAX_FILE_BYTES, Document, Problem, locate, read_document
@@ -36,8 +34,8 @@ def _data(text: str) -> object:
         ("0x1F", 31),
         ("1e3", 1000.0),
         ("2.5", 2.5),
-        (".inf", math.inf),
-        ("-.Inf", -math.inf),
+        ("9223372036854775807", 2**63 - 1),
+        ("-0x10", "-0x10"),
         ("sid_d9EnmTcnin", "sid_d9EnmTcnin"),
     ],
 )
@@ -45,10 +43,32 @@ def test_plain_scalars_follow_the_yaml_1_2_core_schema(plain: str, expected: obj
     assert _data(f"k: {plain}\n") == {"k": expected}
 
 
-def test_nan_is_a_float() -> None:
-    value = _data("k: .nan\n")
-    assert isinstance(value, dict)
-    assert math.isnan(value["k"])
+@pytest.mark.parametrize(
+    ("plain", "code"),
+    [
+        (".inf", "P015"),
+        ("-.Inf", "P015"),
+        (".nan", "P015"),
+        ("1e400", "P015"),
+        ("9223372036854775808", "P014"),
+        ("-9223372036854775809", "P014"),
+        ("0x8000000000000000", "P014"),
+        ("0o1000000000000000000000", "P014"),
+        ("9" * 5_000, "P014"),
+        ("0x" + "f" * 4_000, "P014"),
+    ],
+)
+def test_numbers_no_later_step_can_hold_are_problems_at_their_place(plain: str, code: str) -> None:
+    parsed = read_document(f"a: 1\nk: [x, {plain}]\n".encode())
+
+    assert isinstance(parsed, list)
+    assert [(problem.code, problem.line, problem.col) for problem in parsed] == [(code, 2, 8)]
+    assert len(parsed[0].message) < 200
+
+
+def test_a_quoted_huge_number_is_text() -> None:
+    assert _data(f"k: '{'9' * 5_000}'\n") == {"k": "9" * 5_000}
+    assert _data("k: '.nan'\nj: \"-.inf\"\n") == {"k": ".nan", "j": "-.inf"}
 
 
 def test_quoted_scalars_are_always_strings() -> None:

@@ -27,7 +27,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except RegistryError as error:
-            click.echo(_redacted(ctx, f"resreg: {error}"), err=True)
+            _echo_data(_redacted(ctx, f"resreg: {error}"), err=True)
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -36,10 +36,10 @@ class _Group(click.Group):
             ctx.exit(ExitCode.OK)
         except OSError as error:  # the environment refused: disk full, read-only, no access
             where = f" ({error.filename})" if error.filename else ""
-            click.echo(_redacted(ctx, f"resreg: {error.strerror or error}{where}"), err=True)
+            _echo_data(_redacted(ctx, f"resreg: {error.strerror or error}{where}"), err=True)
             ctx.exit(ExitCode.USAGE)
         except Exception:
-            click.echo(_redacted(ctx, traceback.format_exc()), err=True)
+            _echo_data(_redacted(ctx, traceback.format_exc()), err=True, line_breaks=True)
             click.echo(
                 "resreg: internal error; please report it with the traceback above.", err=True
             )
@@ -58,6 +58,14 @@ def _redacted(ctx: click.Context, text: str) -> str:
     from resource_registry.dsn import redact
 
     return redact(text, ctx.meta.get(_SECRETS, ()))
+
+
+def _echo_data(text: str, *, err: bool = False, nl: bool = True, line_breaks: bool = False) -> None:
+    """Echo text that holds data (values, paths, file contents): what a terminal could act
+    on is shown escaped (see ``safetext.for_terminal``)."""
+    from resource_registry.safetext import for_terminal
+
+    click.echo(for_terminal(text, line_breaks=line_breaks), err=err, nl=nl)
 
 
 _root_option = click.option(
@@ -268,22 +276,22 @@ def fmt(
     failed = False
     for result in results:
         for problem in result.problems:
-            click.echo(
+            _echo_data(
                 f"{problem.path}:{problem.line}:{problem.col}: {problem.code} "
                 f"{problem.message} (not formatted)",
                 err=True,
             )
             failed = True
         for fixed in result.fixes:
-            click.echo(f"{result.path}: {'would fix' if check else 'fixed'}: {fixed}")
+            _echo_data(f"{result.path}: {'would fix' if check else 'fixed'}: {fixed}")
         if check and result.text is not None:
-            click.echo(formatting.unified_diff(registry, result), nl=False)
+            _echo_data(formatting.unified_diff(registry, result), nl=False, line_breaks=True)
     changed = [result for result in results if result.text is not None]
     if check:
         click.echo(f"{len(changed)} of {len(results)} files would be reformatted.")
         ctx.exit(ExitCode.FINDINGS if changed or failed else ExitCode.OK)
     for path in formatting.write_changes(registry, changed):
-        click.echo(f"reformatted {path}")
+        _echo_data(f"reformatted {path}")
     ctx.exit(ExitCode.FINDINGS if failed else ExitCode.OK)
 
 
@@ -358,13 +366,13 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     for match in matches:
         if match.path is not None:
             broken = "" if lookup.parses(registry, match.path) else "; it does not parse"
-            click.echo(f"# {match.path} ({match.how} match{broken})")
+            _echo_data(f"# {match.path} ({match.how} match{broken})")
             text = layout.read_capped(registry / match.path)  # never through a link
-            click.echo(text.decode("utf-8", "replace"), nl=False)
+            _echo_data(text.decode("utf-8", "replace"), nl=False, line_breaks=True)
         elif match.tombstone is not None:
-            click.echo(lookup.describe_retired(match.tombstone, table, retired))
+            _echo_data(lookup.describe_retired(match.tombstone, table, retired))
     if not matches:
-        click.echo(f"resreg: nothing in the registry matches {query}", err=True)
+        _echo_data(f"resreg: nothing in the registry matches {query}", err=True)
     ctx.exit(ExitCode.OK if matches else ExitCode.FINDINGS)
 
 
@@ -516,7 +524,7 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
 
     problems = verify(folder)
     for problem in problems:
-        click.echo(problem)
+        _echo_data(problem)
     click.echo(f"{folder}: " + (f"{len(problems)} problems found" if problems else "verified"))
     ctx.exit(ExitCode.FINDINGS if problems else ExitCode.OK)
 
@@ -686,7 +694,7 @@ def publish_postgres(
         if verify_only:
             problems = publishing.verify_only(folder, dsn, schema=schema)
             for problem in problems:
-                click.echo(problem)
+                _echo_data(problem)
             click.echo(
                 "the database matches the dataset"
                 if not problems

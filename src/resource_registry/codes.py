@@ -42,6 +42,8 @@ RULES: dict[str, Rule] = {
         Rule("P011", _E, "Collections are nested deeper than the limit."),
         Rule("P012", _E, "The file is empty."),
         Rule("P013", _E, "A required registry file is missing."),
+        Rule("P014", _E, "An integer is outside the signed 64-bit range."),
+        Rule("P015", _E, "A number is not finite (`.nan`, `.inf`, or too large for a float)."),
         Rule(
             "P016",
             _W,
@@ -95,7 +97,7 @@ RULES: dict[str, Rule] = {
         Rule("C006", _E, "A title contains an HTML entity such as `&amp;`."),
         Rule("C007", _E, "A URL contains credentials (`user:password@`)."),
         Rule("C008", _E, "A URL is not an absolute http(s) URL with a host."),
-        Rule("C009", _E, "A text contains control or bidirectional-override characters."),
+        Rule("C009", _E, "A text or key contains control or bidirectional-override characters."),
         Rule("C010", _W, "A title is only a domain name."),
         Rule(
             "C011",
@@ -108,6 +110,12 @@ RULES: dict[str, Rule] = {
             _W,
             "A URL's host is `localhost` or a loopback, private or other non-public "
             "address, which `check-links` does not fetch.",
+        ),
+        Rule(
+            "C013",
+            _E,
+            "A text or key contains an invisible character (zero-width space, direction "
+            "mark, line separator...).",
         ),
         Rule("H001", _E, "A file's `stable_id` or `id` changed since the base commit."),
         Rule("H002", _E, "A resource was deleted without a tombstone."),

@@ -14,6 +14,7 @@ positions, so a problem found later (by the schema, say) can be located with
 from __future__ import annotations
 
 import codecs
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from resource_registry.layout import MAX_FILE_BYTES
+from resource_registry.safetext import int64
 
 try:
     from yaml._yaml import CParser as _Parser
@@ -84,6 +86,19 @@ _HEX: Final = re.compile(r"0x[0-9a-fA-F]+")
 _FLOAT: Final = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _NUMBER_START: Final = frozenset("0123456789+-.")
 _MAYBE_NOT_STRING: Final = _NUMBER_START | {word[0] for word in _CORE_CONSTANTS}
+# Digits (leading zeros aside) beyond which an integer cannot fit in 64 bits: converting
+# a longer decimal string would also hit Python's limit on integer digits.
+_MAX_DIGITS: Final = {10: 19, 16: 16, 8: 22}
+_SHOWN_DIGITS: Final = 24
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfRange:
+    """What :func:`core_scalar` makes of an integer outside the signed 64-bit range: a
+    number that no later step could hold. The reader reports it (P014); it never reaches
+    a document."""
+
+    text: str
 
 
 _AnyMark = yaml.Mark | yaml._yaml.Mark
@@ -387,11 +402,17 @@ class _Builder:
         if kind is ScalarNode:
             tag = node.tag
             if tag is _PLAIN:
-                value = node.value
+                value = core_scalar(node.value)
+                if type(value) in _TO_CHECK:
+                    self._check_number(node, value)
                 # a joined line shows as " - " or a colon in the value: cheap to rule out
-                if (" - " in value or ":" in value) and node.start_mark.line != node.end_mark.line:
+                elif (
+                    type(value) is str
+                    and (" - " in value or ":" in value)
+                    and node.start_mark.line != node.end_mark.line
+                ):
                     self._continued_scalar(node)
-                return core_scalar(value)
+                return value
             if tag is not _QUOTED:
                 self._explicit_tag(node)
             return node.value
@@ -458,6 +479,25 @@ class _Builder:
                 )
                 return
 
+    def _check_number(self, node: Node, value: object) -> None:
+        if type(value) is OutOfRange:
+            text = value.text
+            shown = text if len(text) <= _SHOWN_DIGITS else f"{text[:_SHOWN_DIGITS]}…"
+            self._report(
+                node,
+                "P014",
+                f"integer `{shown}` ({len(text):,} characters) is outside the signed 64-bit range",
+                "quote it to keep it as text",
+            )
+        elif type(value) is float and not math.isfinite(value):
+            what = "not a number" if math.isnan(value) else "infinite"
+            self._report(
+                node,
+                "P015",
+                f"`{node.value[:_SHOWN_DIGITS]}` is {what}, which JSON cannot hold",
+                "quote it to keep it as text",
+            )
+
     def _explicit_tag(self, node: Node) -> None:
         self._report(
             node,
@@ -471,7 +511,8 @@ class _Builder:
 
 
 def core_scalar(value: str) -> object:
-    """Resolve a plain scalar by the YAML 1.2 core schema."""
+    """Resolve a plain scalar by the YAML 1.2 core schema; an integer outside the signed
+    64-bit range is an :class:`OutOfRange` (never a str: it is not a string either)."""
     if not value:
         return None
     first = value[0]
@@ -479,15 +520,15 @@ def core_scalar(value: str) -> object:
         return value
     if first in _NUMBER_START:
         if _DECIMAL.fullmatch(value):
-            return int(value)
+            return _integer(value, value.lstrip("+-"), 10)
         if _FLOAT.fullmatch(value):
             return float(value)
     if value in _CORE_CONSTANTS:
         return _CORE_CONSTANTS[value]
     if value[:2] == "0o" and _OCTAL.fullmatch(value):
-        return int(value[2:], 8)
+        return _integer(value, value[2:], 8)
     if value[:2] == "0x" and _HEX.fullmatch(value):
-        return int(value[2:], 16)
+        return _integer(value, value[2:], 16)
     return value
 
 
@@ -523,3 +564,15 @@ def _unquoted(value: str) -> str:
         return value[1:-1]
     comment = value.find(" #")
     return value[:comment].rstrip() if comment >= 0 else value
+
+
+def _integer(text: str, digits: str, base: int) -> int | OutOfRange:
+    if len(digits.lstrip("0")) > _MAX_DIGITS[base]:
+        return OutOfRange(text)
+    number = int(digits, base)
+    if text[0] == "-":
+        number = -number
+    return number if int64(number) else OutOfRange(text)
+
+
+_TO_CHECK: Final = frozenset({OutOfRange, float})

@@ -11,14 +11,13 @@ import datetime as dt
 import difflib
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from resource_registry import _derived, urls
+from resource_registry import _derived, safetext, urls
 from resource_registry.codes import RULES
 from resource_registry.findings import Finding
 from resource_registry.layout import (
@@ -47,11 +46,12 @@ ONE_LINE_FIELDS: Final = ("title", "relevance")
 MULTI_LINE_FIELDS: Final = ("summary", "review", "abstract")
 ONE_LINE_LISTS: Final = ("authors",)
 MULTI_LINE_LISTS: Final = ("key_points",)
+# fields whose text may hold line breaks (``legacy`` is kept verbatim, as it was written)
+LINE_BREAKS_ALLOWED: Final = frozenset((*MULTI_LINE_FIELDS, *MULTI_LINE_LISTS, "legacy"))
 UNIQUE_LISTS: Final = ("previous_urls", "authors", "labels", "key_points", "tags", "cited_by")
 
 _HTML_ENTITY: Final = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
 _DOMAIN_ONLY: Final = re.compile(r"(?:www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,}/?", re.IGNORECASE)
-_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 _SCHEMA_CODES: Final = {
     "missing": "S001",
@@ -122,6 +122,7 @@ def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
     if not isinstance(data, dict):
         found.append(located.at("P010", (), "a resource file must be a YAML mapping"))
         return FileResult(path, tuple(found), None)
+    found.extend(value_findings(located, data))
     schema = _resource_schema()
     try:
         schema.validator.validate_python(data)
@@ -233,6 +234,13 @@ class Locator:
     def each(self, problems: Iterator[tuple[str, Pointer, str, str | None]]) -> Iterator[Finding]:
         for code, pointer, message, hint in problems:
             yield self.at(code, pointer, message, hint)
+
+
+def value_findings(located: Locator, data: object) -> Iterator[Finding]:
+    """The character rules of :mod:`resource_registry.safetext`, on every string and key."""
+    problems = safetext.value_problems(data, multi_line=LINE_BREAKS_ALLOWED)
+    for code, pointer, message, hint, on_key in problems:
+        yield located.at(code, pointer, message, hint, on_key=on_key)
 
 
 def schema_findings(
@@ -469,13 +477,13 @@ def _in_the_future(
 def _text_problems(record: Mapping[str, object]) -> ProblemStream:
     for field in ONE_LINE_FIELDS + MULTI_LINE_FIELDS:
         if isinstance(value := record.get(field), str):
-            yield from text_problems((field,), value, one_line=field in ONE_LINE_FIELDS)
+            yield from text_problems((field,), value)
     for field in ONE_LINE_LISTS + MULTI_LINE_LISTS:
         for index, item in enumerate(_strings(record.get(field))):
-            yield from text_problems((field, index), item, one_line=field in ONE_LINE_LISTS)
+            yield from text_problems((field, index), item)
 
 
-def text_problems(pointer: Pointer, text: str, *, one_line: bool) -> ProblemStream:
+def text_problems(pointer: Pointer, text: str) -> ProblemStream:
     if not text.strip():
         yield ("C003", pointer, f"`{pointer_text(pointer)}` is blank", "remove the field")
         return
@@ -486,18 +494,6 @@ def text_problems(pointer: Pointer, text: str, *, one_line: bool) -> ProblemStre
             f"`{pointer_text(pointer)}` has leading or trailing whitespace",
             "`resreg fmt` trims it",
         )
-    if not text.isprintable() and (bad := _first_forbidden_character(text, one_line=one_line)):
-        yield ("C009", pointer, f"`{pointer_text(pointer)}` contains {bad}", "remove the character")
-
-
-def _first_forbidden_character(text: str, *, one_line: bool) -> str | None:
-    allowed = "\t" if one_line else "\t\n"
-    for char in text:
-        if char in _BIDI_CONTROLS:
-            return f"the bidirectional control U+{ord(char):04X}"
-        if unicodedata.category(char) == "Cc" and char not in allowed:
-            return "a line break" if char == "\n" else f"the control character U+{ord(char):04X}"
-    return None
 
 
 def _duplicate_items(record: Mapping[str, object]) -> ProblemStream:

@@ -1,6 +1,9 @@
 """Reporters: the same findings rendered for people, for programs and for GitHub.
 
-A reporter returns text and never prints; the CLI decides where the text goes.
+A reporter returns text and never prints; the CLI decides where the text goes. Data
+(paths, messages that quote values, URLs, server replies) is untrusted: every reporter
+escapes what a terminal could act on (:func:`safetext.for_terminal`), and the JSON ones
+write such characters as ``\\u`` escapes, which is the same data.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from resource_registry.codes import RULES
 from resource_registry.findings import Finding, Severity
+from resource_registry.safetext import for_terminal, json_for_terminal
 from resource_registry.validation import Report
 
 if TYPE_CHECKING:
@@ -33,9 +37,9 @@ def render_findings(findings: Iterable[Finding]) -> str:
     """``path:line:col: CODE message`` and a hint line where there is one, per finding."""
     lines: list[str] = []
     for item in findings:
-        lines.append(f"{_where(item)}: {item.code} {_label(item)}{item.message}")
+        lines.append(f"{_where(item)}: {item.code} {_label(item)}{for_terminal(item.message)}")
         if item.hint:
-            lines.append(f"    hint: {item.hint}")
+            lines.append(f"    hint: {for_terminal(item.hint)}")
     return "".join(line + "\n" for line in lines)
 
 
@@ -55,7 +59,7 @@ def render_json(report: Report) -> str:
             else None
         ),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_for_terminal(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def render_github(report: Report) -> str:
@@ -64,12 +68,12 @@ def render_github(report: Report) -> str:
     for severity in (Severity.ERROR, Severity.WARNING):
         of_severity = [item for item in report.findings if item.severity is severity]
         for item in of_severity[:GITHUB_ANNOTATIONS_PER_SEVERITY]:
-            properties = f"file={_property(item.path)}"
+            properties = f"file={_property(for_terminal(item.path))}"
             if item.line:
                 properties += f",line={item.line},col={item.col}"
             properties += f",title={_property(item.code)}"
             message = item.message + (f" (hint: {item.hint})" if item.hint else "")
-            lines.append(f"::{severity.value} {properties}::{_data(message)}")
+            lines.append(f"::{severity.value} {properties}::{_data(for_terminal(message))}")
         if len(of_severity) > GITHUB_ANNOTATIONS_PER_SEVERITY:
             lines.append(
                 f"{len(of_severity) - GITHUB_ANNOTATIONS_PER_SEVERITY} more "
@@ -100,7 +104,8 @@ REPORTERS: Final[dict[str, Callable[[Report], str]]] = {
 
 
 def _where(item: Finding) -> str:
-    return f"{item.path}:{item.line}:{item.col}" if item.line else item.path
+    path = for_terminal(item.path)
+    return f"{path}:{item.line}:{item.col}" if item.line else path
 
 
 def _label(item: Finding) -> str:
@@ -132,7 +137,7 @@ def _plural(count: int, noun: str) -> str:
 
 def _cell(item: Finding) -> str:
     text = item.message + (f" — {item.hint}" if item.hint else "")
-    return text.replace("|", "\\|").replace("\n", " ")
+    return for_terminal(text).replace("|", "\\|")
 
 
 def _data(text: str) -> str:
@@ -156,7 +161,8 @@ def render_import_summary(into: Path, summary: ImportSummary, report: Report) ->
     )
     if summary.legacy_fields:
         kept = ", ".join(
-            f"{name} ({count:,})" for name, count in summary.legacy_fields.most_common()
+            f"{for_terminal(name)} ({count:,})"
+            for name, count in summary.legacy_fields.most_common()
         )
         lines.append(f"kept verbatim under `legacy`: {kept}")
     if summary.empty_lists:
@@ -196,8 +202,11 @@ def render_links_text(report: LinkReport) -> str:
         where = ", ".join(sorted(report.files[url]))
         target = f" -> {outcome.final_url}" if outcome.final_url else ""
         detail = f" ({outcome.detail})" if outcome.detail else ""
-        lines.append(f"{outcome.verdict:<10} {outcome.status:>3} {url}{target}{detail}  [{where}]")
-    lines.extend(f"unwritten  {path}: {why}" for path, why in sorted(report.unwritten.items()))
+        line = f"{outcome.verdict:<10} {outcome.status:>3} {url}{target}{detail}  [{where}]"
+        lines.append(for_terminal(line))
+    lines.extend(
+        for_terminal(f"unwritten  {path}: {why}") for path, why in sorted(report.unwritten.items())
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -223,7 +232,7 @@ def render_links_json(report: LinkReport) -> str:
             {"path": path, "reason": why} for path, why in sorted(report.unwritten.items())
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_for_terminal(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 _VERDICTS: Final = ("ok", "redirected", "dead", "paywalled", "blocked", "error")

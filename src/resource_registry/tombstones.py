@@ -35,6 +35,7 @@ from resource_registry.records import (
     finding,
     from_problem,
     schema_findings,
+    value_findings,
 )
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def snapshot(root: Path) -> bytes:
     """Every tombstone file's path and content (or why it cannot be read): what, with the
     vocabulary files, decides the whole-catalog checks."""
     found = discover(root)
-    parts = [f"strays:{found.strays}".encode()]
+    parts = [f"linked:{layout.linked_part(root, FOLDER)}:strays:{found.strays}".encode()]
     for path in [*found.resources, LEGACY_FILE]:
         try:
             content = b"" if layout.linked_part(root, path) else layout.read_capped(root / path)
@@ -183,6 +184,7 @@ def _load_file(root: Path, path: str, today: dt.date, findings: list[Finding]) -
     findings.extend(_schema_findings(located, [parsed.data], drop=1))
     findings.extend(located.each(_placement_problems(path, parsed.data)))
     findings.extend(located.each(_date_problems((), parsed.data, today)))
+    findings.extend(value_findings(located, parsed.data))
     return [Stone(path, (), parsed.data, parsed.root)]
 
 
@@ -214,6 +216,7 @@ def _load_legacy(root: Path, today: dt.date, findings: list[Finding]) -> list[St
         findings.append(located.at("P010", (), f"`{LEGACY_FILE}` must be a YAML list of entries"))
         return []
     findings.extend(_schema_findings(located, parsed.data, drop=0))
+    findings.extend(value_findings(located, parsed.data))
     stones = []
     for index, entry in enumerate(parsed.data):
         if isinstance(entry, dict):

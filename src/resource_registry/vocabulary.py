@@ -20,6 +20,7 @@ from resource_registry.records import (
     finding,
     from_problem,
     schema_findings,
+    value_findings,
 )
 from resource_registry.tombstones import Stone
 
@@ -110,6 +111,7 @@ def _load_list(
         findings.extend(schema_findings(located, error))
     entries = [entry for entry in parsed.data if isinstance(entry, dict)]
     findings.extend(located.each(_entry_problems(path, parsed.data, today)))
+    findings.extend(value_findings(located, parsed.data))
     return entries
 
 
