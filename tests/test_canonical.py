@@ -172,3 +172,15 @@ def test_no_comment_is_ever_dropped() -> None:
         "# two",
         "# three",
     ]
+
+
+def test_fmt_never_writes_a_file_that_reads_back_as_other_data() -> None:
+    # a top-level scalar that starts with `...`: written at column 0, it would become a
+    # document end marker (found by scripts/fuzz.py)
+    from resource_registry.formatting import format_text  # noqa: PLC0415 - reason: one test
+
+    data = b'  ...\n"\\0"'
+    assert isinstance(read_document(data), Document)
+    formatted = format_text("data/resources/fx/sid_Fx00000001.yaml", data, {}, fix=False)
+    assert formatted.text is None
+    assert [problem.code for problem in formatted.problems] == ["P020"]

@@ -700,6 +700,7 @@ def test_without_network_nothing_is_written_and_the_run_stops(
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "network looks unavailable: 4 of 4 requests could not connect" in result.stderr
+    assert result.stderr.rstrip().endswith("no failure was recorded and nothing was written")
     assert {file: (root / file).read_bytes() for file in by_url.values()} == before
 
 
@@ -715,7 +716,9 @@ def test_when_most_requests_cannot_connect_no_failure_is_written(
     result = _invoke(root, "--allow-private-addresses")
     assert result.exit_code == 2
     assert "3 of 4 requests could not connect" in result.stderr
+    assert "no failure was recorded and only the one answer received was written" in result.stderr
     assert {path: (root / path).read_bytes() for path in by_url.values()} == before
+    assert "status: 200" in (root / file).read_text()  # the one answer was kept
 
 
 def test_a_run_without_network_stops_early(

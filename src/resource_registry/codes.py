@@ -57,6 +57,7 @@ RULES: dict[str, Rule] = {
             "A registry folder (`data/`, a data folder or a shard) is a symbolic link; "
             "nothing in it is read.",
         ),
+        Rule("P020", _E, "`resreg fmt` cannot rewrite the file without changing what it says."),
         Rule("S001", _E, "A required field is missing."),
         Rule("S002", _E, "A field that the schema does not define."),
         Rule("S003", _E, "A value has the wrong type."),

@@ -156,7 +156,20 @@ def format_text(path: str, data: bytes, aliases: Mapping[str, str], *, fix: bool
         fixes += fix_resource(parsed.data, aliases, parsed.root)
     original = data.decode("utf-8-sig")
     text = canonical_text(path, parsed, original)
-    return Formatted(path, None if text.encode() == data else text, tuple(fixes))
+    if text.encode() == data:
+        return Formatted(path, None, tuple(fixes))
+    if not _reads_back(text, parsed.data):  # never write a file that says something else
+        problem = Problem("P020", "rewriting this file would change what it says", hint=_P020)
+        return Formatted(path, None, problems=(from_problem(path, problem),))
+    return Formatted(path, text, tuple(fixes))
+
+
+_P020 = "the file is left as it is; a top-level value that is not a mapping is the usual cause"
+
+
+def _reads_back(text: str, data: object) -> bool:
+    again = read_document(text.encode())
+    return isinstance(again, Document) and again.data == data
 
 
 def _format_chunk(

@@ -241,9 +241,16 @@ class _Tally:
         return self.answered == 0 and self.unreachable >= OFFLINE_EARLY_STOP
 
     def summary(self) -> str:
+        if self.answered == 1:
+            kept = "only the one answer received was written"
+        elif self.answered:
+            kept = f"only the {self.answered:,} answers received were written"
+        else:
+            kept = "nothing was written"
         return (
             f"the network looks unavailable: {self.unreachable:,} of {self.attempted:,} "
-            f"requests could not connect (first: {self.first_reason}); nothing was written"
+            f"requests could not connect (first: {self.first_reason}); no failure was "
+            f"recorded and {kept}"
         )
 
 
