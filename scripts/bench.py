@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from resource_registry.canonical import RESOURCE_ORDER, render
+from resource_registry.record.writer import RESOURCE_ORDER, render
 
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from bench import timed  # the same timing and memory sampling as the validator benchmark
-from resource_registry.canonical import RESOURCE_ORDER, render
-from resource_registry.records import shard_path
-from resource_registry.urls import resource_id
+from resource_registry.check.file_rules import shard_path
+from resource_registry.record.urls import resource_id
+from resource_registry.record.writer import RESOURCE_ORDER, render
 
 BIN = Path(sys.executable).parent
 PROJECT = Path(__file__).resolve().parent.parent

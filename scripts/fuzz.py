@@ -22,13 +22,13 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from resource_registry.findings import Severity
-from resource_registry.formats import csv_text, ordered
-from resource_registry.formatting import format_text
-from resource_registry.loading import Document, read_document
-from resource_registry.records import check_resource
+from resource_registry.base.findings import Severity
+from resource_registry.base.safetext import for_terminal
+from resource_registry.check.file_rules import check_resource
+from resource_registry.edit.fmt import format_text
+from resource_registry.record.reader import Document, read_document
+from resource_registry.release.formats import csv_text, ordered
 from resource_registry.report import render_findings
-from resource_registry.safetext import for_terminal
 
 PIECES = [
     "stable_id: sid_Fx00000001\n",

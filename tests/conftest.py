@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from resource_registry import authoring, dataset, export, website
-from resource_registry.canonical import RESOURCE_ORDER, render
-from resource_registry.records import shard_path
-from resource_registry.urls import resource_id
+from resource_registry.check.file_rules import shard_path
+from resource_registry.edit import authoring
+from resource_registry.record.urls import resource_id
+from resource_registry.record.writer import RESOURCE_ORDER, render
+from resource_registry.release import dataset, export
+from resource_registry.release import site as website
 
 # Property tests: a modest count by default (CI); HYPOTHESIS_PROFILE=long for a deep run.
 settings.register_profile("default", max_examples=300, deadline=None)

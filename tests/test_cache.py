@@ -15,20 +15,17 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, TODAY, MakeRegistry, git, resource_text
-from resource_registry import (
-    Options,
-    authoring,
-    cache,
-    cachefile,
-    catalog,
-    lookup,
-    validate,
-    validation,
-    worktree,
-)
-from resource_registry.cache import CACHE_DIR, CACHE_FILE, CATALOG_FILE
-from resource_registry.loading import Document, read_document
-from resource_registry.records import FileResult
+from resource_registry import Options, validate
+from resource_registry.cache import files as cachefile
+from resource_registry.cache import listing as worktree
+from resource_registry.cache import results as cache
+from resource_registry.cache.results import CACHE_DIR, CACHE_FILE, CATALOG_FILE
+from resource_registry.check import catalog_rules as catalog
+from resource_registry.check.file_rules import FileResult
+from resource_registry.edit import authoring
+from resource_registry.record.reader import Document, read_document
+from resource_registry.registry import lookup
+from resource_registry.registry import validate as validation
 
 _STONE = "data/tombstones/re/sid_RetiredAAA.yaml"  # the fixture base's one tombstone
 

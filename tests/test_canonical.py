@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from resource_registry.canonical import RESOURCE_ORDER, canonical_text, is_plain_safe, render
-from resource_registry.loading import Document, read_document
+from resource_registry.record.reader import Document, read_document
+from resource_registry.record.writer import RESOURCE_ORDER, canonical_text, is_plain_safe, render
 
 _RUAMEL = YAML(typ="safe", pure=True)
 
@@ -177,7 +177,7 @@ def test_no_comment_is_ever_dropped() -> None:
 def test_fmt_never_writes_a_file_that_reads_back_as_other_data() -> None:
     # a top-level scalar that starts with `...`: written at column 0, it would become a
     # document end marker (found by scripts/fuzz.py)
-    from resource_registry.formatting import format_text  # noqa: PLC0415 - reason: one test
+    from resource_registry.edit.fmt import format_text  # noqa: PLC0415 - reason: one test
 
     data = b'  ...\n"\\0"'
     assert isinstance(read_document(data), Document)

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT_ROOT, MakeRegistry
-from resource_registry import validation as validate_module
+from resource_registry.base.codes import RULES
 from resource_registry.cli import cli
-from resource_registry.codes import RULES
+from resource_registry.registry import validate as validate_module
 
 GOOD = "stable_id: sid_Fx00000001\nid: b5b10dd0429e69ac\nurl: https://example.org/a\n"
 GOOD_PATH = "data/resources/fx/sid_Fx00000001.yaml"

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import TODAY, MakeRegistry, git
-from resource_registry import Options, cachefile, validate
+from resource_registry import Options, validate
+from resource_registry.cache import files as cachefile
 from resource_registry.cli import cli
 
 MESSY = """\

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict
 
 from conftest import PROJECT_ROOT
-from resource_registry import dsn
+from resource_registry.base.errors import UsageError
 from resource_registry.cli import cli
-from resource_registry.errors import UsageError
-from resource_registry.export import export
+from resource_registry.publish import dsn
+from resource_registry.release.export import export
 
 SECRET = "Hunter2Secret"
 

@@ -16,12 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, PROJECT_ROOT, git
-from resource_registry import dataset, formats
-from resource_registry.authoring import merge, retire
 from resource_registry.cli import cli
-from resource_registry.export import export
-from resource_registry.loading import Document, read_document
-from resource_registry.urls import resource_id
+from resource_registry.edit.authoring import merge, retire
+from resource_registry.record.reader import Document, read_document
+from resource_registry.record.urls import resource_id
+from resource_registry.release import dataset, formats
+from resource_registry.release.export import export
 
 
 @pytest.fixture

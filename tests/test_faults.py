@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT_ROOT, MakeRegistry, resource_text
-from resource_registry import formats, fsutil
+from resource_registry.base import fsutil
 from resource_registry.cli import cli
+from resource_registry.release import formats
 
 MESSY = "type: paper\ntitle: x\nstable_id: sid_Fx00000001\nid: b5b10dd0429e69ac\nurl: https://example.org/a\n"
 PATH = "data/resources/fx/sid_Fx00000001.yaml"

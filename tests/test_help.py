@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT_ROOT
-from resource_registry._derived import RESOURCE_TYPES
 from resource_registry.cli import cli
+from resource_registry.record._derived import RESOURCE_TYPES
 
 # Described once in the README, not in every synopsis.
 _SHARED: frozenset[str] = frozenset({"--root", "--help", "-h"})
@@ -86,8 +86,14 @@ def test_the_readme_shows_every_command_with_its_real_options() -> None:
 def test_developing_names_every_module_and_the_readme_points_to_it() -> None:
     developing = (PROJECT_ROOT / "DEVELOPING.md").read_text()
     package = PROJECT_ROOT / "src" / "resource_registry"
-    modules = {path.name for path in package.glob("*.py")} - {"__init__.py", "__main__.py"}
+    modules = {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path.name not in ("__init__.py", "__main__.py")
+    }
     assert {name for name in modules if f"`{name}`" not in developing} == set()
+    rooms = {path.parent.name for path in package.glob("*/__init__.py")}
+    assert {room for room in rooms if f"`{room}/`" not in developing} == set()
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert "DEVELOPING.md" in readme
     assert "git diff-index" not in readme  # the cache's internals live in DEVELOPING.md

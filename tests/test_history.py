@@ -10,11 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, TODAY, git
-from resource_registry import Options, gitrepo, validate
-from resource_registry.authoring import merge, retire
+from resource_registry import Options, validate
+from resource_registry.base import git as gitrepo
+from resource_registry.base.errors import UsageError
 from resource_registry.cli import cli
-from resource_registry.errors import UsageError
-from resource_registry.urls import resource_id
+from resource_registry.edit.authoring import merge, retire
+from resource_registry.record.urls import resource_id
 
 IDS = {"A": "sid_AAAAAAAAAA", "B": "sid_BBBBBBBBBB", "C": "sid_CCCCCCCCCC", "D": "sid_DDDDDDDDDD"}
 STONE = "data/tombstones/re/sid_RetiredAAA.yaml"  # the fixture base's one tombstone

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TODAY, MakeRegistry
-from resource_registry import Options, layout, validate
+from resource_registry import Options, validate
+from resource_registry.record import layout
 
 HEAD = "stable_id: sid_Fx00000001\nid: b5b10dd0429e69ac\nurl: https://example.org/a\n"
 PATH = "data/resources/fx/sid_Fx00000001.yaml"

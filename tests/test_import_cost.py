@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from conftest import PROJECT_ROOT, MakeRegistry, git, resource_text
-from resource_registry.cache import CATALOG_FILE
-from resource_registry.records import shard_path
+from resource_registry.cache.results import CATALOG_FILE
+from resource_registry.check.file_rules import shard_path
 
 _PROBE = """
 import sys
@@ -28,18 +28,18 @@ def _modules_after(*args: str) -> set[str]:
 
 def test_listing_rules_imports_no_validation_machinery() -> None:
     loaded = _modules_after("rules")
-    assert not loaded & {"pydantic", "yaml", "resource_registry.validation"}
+    assert not loaded & {"pydantic", "yaml", "resource_registry.registry.validate"}
 
 
 def test_validating_a_small_registry_skips_workers_and_other_tools() -> None:
     loaded = _modules_after("validate", "--root", str(PROJECT_ROOT))
-    assert "resource_registry.validation" in loaded
+    assert "resource_registry.registry.validate" in loaded
     assert not loaded & {
         "concurrent.futures.process",
         "multiprocessing",
         "jsonschema",
         "ruamel.yaml",
-        "resource_registry.schemas",
+        "resource_registry.record.schemas",
     }
 
 
@@ -60,13 +60,13 @@ def test_validation_loads_neither_pydantic_nor_the_models(
     edited = root / shard_path("sid_WARMAAAAA1")
     edited.write_text(edited.read_text().replace("title:", "title: Warm", 1))
     loaded = _modules_after("validate", "--root", str(root))
-    assert "resource_registry.cache" in loaded
-    assert not loaded & {"pydantic", "resource_registry.models"}
+    assert "resource_registry.cache.results" in loaded
+    assert not loaded & {"pydantic", "resource_registry.record.models"}
     catalog_results = (root / CATALOG_FILE).read_bytes()
     _modules_after("new", "https://e.org/added", "--title", "Added", "--root", str(root))
     loaded = _modules_after("validate", "--root", str(root))
     assert (root / CATALOG_FILE).read_bytes() != catalog_results  # checked again
-    assert not loaded & {"pydantic", "resource_registry.models"}
+    assert not loaded & {"pydantic", "resource_registry.record.models"}
 
 
 def test_new_and_lookup_need_neither_pydantic_nor_the_models(
@@ -80,6 +80,6 @@ def test_new_and_lookup_need_neither_pydantic_nor_the_models(
         ["lookup", "https://e.org/a", "--root", str(root)],
     ):
         loaded = _modules_after(*command)
-        assert "resource_registry.lookup" in loaded
-        assert not loaded & {"pydantic", "resource_registry.models"}, command
+        assert "resource_registry.registry.lookup" in loaded
+        assert not loaded & {"pydantic", "resource_registry.record.models"}, command
         assert ("pydantic_core" in loaded) == (command[0] == "new"), command

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from conftest import PROJECT_ROOT
 from resource_registry import Options, Report, validate
 from resource_registry.cli import cli
-from resource_registry.fixes import fix_resource
-from resource_registry.legacy import ImportSummary, import_legacy, to_legacy
-from resource_registry.loading import Document, read_document
+from resource_registry.edit.fixes import fix_resource
+from resource_registry.edit.legacy_import import ImportSummary, import_legacy, to_legacy
+from resource_registry.record.reader import Document, read_document
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "legacy-wiki"
 needs_corpus = pytest.mark.skipif(

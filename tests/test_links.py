@@ -20,10 +20,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import MakeRegistry, resource_text
-from resource_registry import Options, links, netguard, validate
+from resource_registry import Options, validate
+from resource_registry.check.file_rules import shard_path
 from resource_registry.cli import cli
-from resource_registry.loading import Document, read_document
-from resource_registry.records import shard_path
+from resource_registry.linkcheck import checker as links
+from resource_registry.net import guard as netguard
+from resource_registry.record.reader import Document, read_document
 from test_netguard import FakeDns, install_fake_dns
 
 BODY = b"<html>hello</html>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resource_registry.loading import MAX_FILE_BYTES, Document, Problem, locate, read_document
+from resource_registry.record.reader import MAX_FILE_BYTES, Document, Problem, locate, read_document
 
 
 def _data(text: str) -> object:

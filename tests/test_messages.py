@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from conftest import PROJECT_ROOT, TODAY, MakeRegistry, resource_text
 from resource_registry import Options, validate
+from resource_registry.base.findings import Finding
 from resource_registry.cli import cli
-from resource_registry.findings import Finding
 
 PATH = "data/resources/fx/sid_Fx00000001.yaml"
 HEAD = """\

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from resource_registry import config, netguard
+from resource_registry.base import config
+from resource_registry.base.errors import UsageError
 from resource_registry.cli import cli
-from resource_registry.errors import UsageError
+from resource_registry.net import guard as netguard
 
 _REAL_GETADDRINFO = socket.getaddrinfo
 

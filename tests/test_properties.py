@@ -12,12 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, TODAY
-from resource_registry import catalog, dataset
-from resource_registry.canonical import RESOURCE_ORDER, render
-from resource_registry.export import export
-from resource_registry.loading import Document, read_document
-from resource_registry.records import check_resource, shard_path
-from resource_registry.urls import resource_id
+from resource_registry.check import catalog_rules as catalog
+from resource_registry.check.file_rules import check_resource, shard_path
+from resource_registry.record.reader import Document, read_document
+from resource_registry.record.urls import resource_id
+from resource_registry.record.writer import RESOURCE_ORDER, render
+from resource_registry.release import dataset
+from resource_registry.release.export import export
 
 _YAMLISH = st.lists(
     st.one_of(

@@ -17,10 +17,10 @@ from click.testing import CliRunner, Result
 from psycopg.conninfo import conninfo_to_dict
 
 from conftest import PROJECT_ROOT, resource_text
-from resource_registry import publish as publishing
-from resource_registry.authoring import retire
 from resource_registry.cli import cli
-from resource_registry.export import export
+from resource_registry.edit.authoring import retire
+from resource_registry.publish import postgres as publishing
+from resource_registry.release.export import export
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import pgtemp

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 
 from conftest import TODAY, MakeRegistry, resource_text
 from resource_registry import Options, validate
-from resource_registry.authoring import DuplicateError, new_resource
+from resource_registry.check.tombstones import tombstone_path
 from resource_registry.cli import cli
-from resource_registry.loading import salvage_identity
-from resource_registry.tombstones import tombstone_path
-from resource_registry.urls import resource_id
+from resource_registry.edit.authoring import DuplicateError, new_resource
+from resource_registry.record.reader import salvage_identity
+from resource_registry.record.urls import resource_id
 
 BROKEN_ID = "sid_Brok3n0001"
 URL = "https://example.org/yes-we-can"

@@ -15,15 +15,15 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from conftest import FIXTURES, PROJECT_ROOT
-from resource_registry import _derived
-from resource_registry.loading import Document, read_document
-from resource_registry.models import (
+from resource_registry.check.file_rules import resource_validator
+from resource_registry.record import _derived
+from resource_registry.record.models import (
     RESOURCE_ADAPTER,
     RESOURCE_TYPES,
     core_schemas,
     field_orders,
 )
-from resource_registry.records import resource_validator
+from resource_registry.record.reader import Document, read_document
 
 SCHEMA_FILES = sorted((PROJECT_ROOT / "schemas").glob("*.schema.json"))
 RESOURCE_SCHEMA = json.loads((PROJECT_ROOT / "schemas/resource.schema.json").read_text())
@@ -187,7 +187,7 @@ def test_the_derived_facts_are_the_models() -> None:
     """`_derived.py` is generated from the models (`scripts/generate-derived`). Its core
     schema is used only with the pydantic-core it was made with; with another, the
     validator is built from the models instead."""
-    stale = "src/resource_registry/_derived.py is out of date: run scripts/generate-derived"
+    stale = "src/resource_registry/record/_derived.py is out of date: run scripts/generate-derived"
     assert _derived.RESOURCE_TYPES == RESOURCE_TYPES, stale
     assert field_orders() == _derived.FIELD_ORDER, stale
     if pydantic_core.__version__ == _derived.PYDANTIC_CORE_VERSION:

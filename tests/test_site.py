@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import PROJECT_ROOT, BuiltSite
-from resource_registry import dataset, website
 from resource_registry.cli import cli
+from resource_registry.release import dataset
+from resource_registry.release import site as website
 
 EXAMPLE = "sid_d9EnmTcnin"
 _INLINE = frozenset({"a", "code", "span", "time"})

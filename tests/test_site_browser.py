@@ -22,7 +22,8 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from conftest import PROJECT_ROOT, BuiltSite
-from resource_registry import dataset, website
+from resource_registry.release import dataset
+from resource_registry.release import site as website
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import chromium

@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import FIXTURES, resource_text
-from resource_registry import authoring
-from resource_registry.authoring import merge, new_resource, retire
+from resource_registry.check.tombstones import tombstone_path
 from resource_registry.cli import cli
-from resource_registry.layout import LinkError
-from resource_registry.tombstones import tombstone_path
+from resource_registry.edit import authoring
+from resource_registry.edit.authoring import merge, new_resource, retire
+from resource_registry.record.layout import LinkError
 
 SECRET = "SECRET-d41d8cd98f00b204"
 LIVE = "sid_LiveAAAA01"  # a resource of the checkout

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, TODAY, git
 from resource_registry import Options, validate
-from resource_registry.authoring import merge, new_resource, retire
+from resource_registry.base.errors import UsageError
+from resource_registry.check.tombstones import read_all, tombstone_path
 from resource_registry.cli import cli
-from resource_registry.errors import UsageError
-from resource_registry.tombstones import read_all, tombstone_path
-from resource_registry.urls import resource_id
+from resource_registry.edit.authoring import merge, new_resource, retire
+from resource_registry.record.urls import resource_id
 
 IDS = {"A": "sid_AAAAAAAAAA", "B": "sid_BBBBBBBBBB", "C": "sid_CCCCCCCCCC", "D": "sid_DDDDDDDDDD"}
 BASE_STONE = "data/tombstones/re/sid_RetiredAAA.yaml"

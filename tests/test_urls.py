@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from resource_registry import urls
-from resource_registry.urls import normalize, resource_id, shape_problem
+from resource_registry.record import urls
+from resource_registry.record.urls import normalize, resource_id, shape_problem
 
 
 def test_resource_id_is_the_sha256_prefix() -> None:

@@ -12,8 +12,8 @@ from click.testing import CliRunner, Result
 
 from conftest import TODAY, MakeRegistry, resource_text
 from resource_registry import Options, validate
+from resource_registry.base.safetext import for_terminal, json_for_terminal, refused_character
 from resource_registry.cli import cli
-from resource_registry.safetext import for_terminal, json_for_terminal, refused_character
 
 ESC = "\x1b"
 OSC_LINK = "\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07"

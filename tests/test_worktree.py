@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import MakeRegistry, git, resource_text
-from resource_registry import cache, layout, worktree
-from resource_registry.records import shard_path
+from resource_registry.cache import listing as worktree
+from resource_registry.cache import results as cache
+from resource_registry.check.file_rules import shard_path
+from resource_registry.record import layout
 
 CLEAN = "sid_CLEANAAAAA"
 EDITED = "sid_EDITEDAAAA"

@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from resource_registry._derived import RESOURCE_TYPES
-from resource_registry.errors import ExitCode, RegistryError
+from resource_registry.base.errors import ExitCode, RegistryError
+from resource_registry.record._derived import RESOURCE_TYPES
 
 
 class _Group(click.Group):
@@ -55,7 +55,7 @@ def _hide(ctx: click.Context, secrets: list[str]) -> None:
 
 
 def _redacted(ctx: click.Context, text: str) -> str:
-    from resource_registry.dsn import redact
+    from resource_registry.publish.dsn import redact
 
     return redact(text, ctx.meta.get(_SECRETS, ()))
 
@@ -63,7 +63,7 @@ def _redacted(ctx: click.Context, text: str) -> str:
 def _echo_data(text: str, *, err: bool = False, nl: bool = True, line_breaks: bool = False) -> None:
     """Echo text that holds data (values, paths, file contents): what a terminal could act
     on is shown escaped (see ``safetext.for_terminal``)."""
-    from resource_registry.safetext import for_terminal
+    from resource_registry.base.safetext import for_terminal
 
     click.echo(for_terminal(text, line_breaks=line_breaks), err=err, nl=nl)
 
@@ -89,7 +89,7 @@ _from_option = click.option(
 
 
 def _resolve_root(root: Path | None) -> Path:
-    from resource_registry.layout import find_root
+    from resource_registry.record.layout import find_root
 
     return find_root(root if root is not None else Path.cwd())
 
@@ -102,7 +102,7 @@ def _dataset_folder(source: Path | None, root: Path | None, jobs: int | None) ->
         return
     import tempfile
 
-    from resource_registry.export import export
+    from resource_registry.release.export import export
 
     with tempfile.TemporaryDirectory(prefix="resreg-dataset-") as scratch:
         yield export(_resolve_root(root), Path(scratch) / "dataset", jobs=jobs).out
@@ -169,14 +169,14 @@ def validate(
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
     3 internal error.
     """
-    from resource_registry import worktree
+    from resource_registry.cache import listing as worktree
 
     registry = _resolve_root(root)
     with worktree.listing_started(registry) if not no_cache else contextlib.nullcontext():
-        from resource_registry.findings import Severity
+        from resource_registry.base.findings import Severity
+        from resource_registry.registry.validate import Options
+        from resource_registry.registry.validate import validate as run_validation
         from resource_registry.report import REPORTERS, render_markdown_summary
-        from resource_registry.validation import Options
-        from resource_registry.validation import validate as run_validation
 
         options = Options(
             paths=paths,
@@ -213,7 +213,7 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
 )
 def rules(output_format: str) -> None:
     """List every finding code with its severity and meaning."""
-    from resource_registry.codes import RULES, rules_markdown
+    from resource_registry.base.codes import RULES, rules_markdown
 
     if output_format == "markdown":
         click.echo(rules_markdown(), nl=False)
@@ -228,7 +228,7 @@ def rules(output_format: str) -> None:
 @click.pass_context
 def schemas(ctx: click.Context, root: Path | None, write: bool) -> None:
     """Check (or --write) that schemas/*.json match the models they are generated from."""
-    from resource_registry import schemas as schema_files
+    from resource_registry.record import schemas as schema_files
 
     where = root if root is not None else Path.cwd()
     if write:
@@ -267,7 +267,7 @@ def fmt(
     Also applies the fixes whose result is certain: trimming text, replacing tag aliases,
     sorting and de-duplicating tags, cited_by and labels. Each fix is reported.
     """
-    from resource_registry import formatting
+    from resource_registry.edit import fmt as formatting
 
     registry = _resolve_root(root)
     results = formatting.format_files(
@@ -328,14 +328,14 @@ def new(
     dropped); an error writes nothing. Exit 1 if the record has errors or the URL is
     already in the registry (exactly or after normalization).
     """
-    from resource_registry import worktree
-    from resource_registry.cachefile import registry_lock
+    from resource_registry.cache import listing as worktree
+    from resource_registry.cache.files import registry_lock
 
     registry = _resolve_root(root)
     # git lists the changes while the rest loads; under the lock, so that it sees the
     # files of a `new` that ran just before
     with registry_lock(registry), worktree.listing_started(registry):
-        from resource_registry.authoring import new_resource
+        from resource_registry.edit.authoring import new_resource
 
         made = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
     from resource_registry.report import render_findings
@@ -355,11 +355,12 @@ def new(
 @click.pass_context
 def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     """Find a resource by URL (exact or normalized), id or stable ID; exit 1 when absent."""
-    from resource_registry import layout, worktree
+    from resource_registry.cache import listing as worktree
+    from resource_registry.record import layout
 
     registry = _resolve_root(root)
     with worktree.listing_started(registry):
-        from resource_registry import lookup
+        from resource_registry.registry import lookup
 
         table, retired = lookup.identities(registry), lookup.tombstones(registry)
     matches = lookup.find(query, table, retired)
@@ -382,8 +383,8 @@ def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
 @_root_option
 def retire(stable_id: str, reason: str, root: Path | None) -> None:
     """Remove a resource and write its tombstone, data/tombstones/<xx>/STABLE_ID.yaml."""
-    from resource_registry.authoring import retire as retire_resource
-    from resource_registry.tombstones import tombstone_path
+    from resource_registry.check.tombstones import tombstone_path
+    from resource_registry.edit.authoring import retire as retire_resource
 
     registry = _resolve_root(root)
     removed = retire_resource(registry, stable_id, reason=reason)
@@ -397,7 +398,7 @@ def retire(stable_id: str, reason: str, root: Path | None) -> None:
 @_root_option
 def migrate_tombstones(root: Path | None) -> None:
     """Split the old data/tombstones.yaml into one file per tombstone, then remove it."""
-    from resource_registry.tombstones import LEGACY_FILE, migrate
+    from resource_registry.check.tombstones import LEGACY_FILE, migrate
 
     registry = _resolve_root(root)
     written = migrate(registry)
@@ -410,7 +411,7 @@ def migrate_tombstones(root: Path | None) -> None:
 @_root_option
 def merge(duplicate: str, keep: str, root: Path | None) -> None:
     """Fold DUPLICATE into KEEP and leave a tombstone that redirects to KEEP."""
-    from resource_registry.authoring import merge as merge_resources
+    from resource_registry.edit.authoring import merge as merge_resources
 
     registry = _resolve_root(root)
     merged = merge_resources(registry, duplicate, keep)
@@ -446,10 +447,10 @@ def import_legacy_command(
     files: tuple[Path, ...], into: Path, publications: Path | None, pages: Path | None
 ) -> None:
     """Convert legacy list-per-file YAML into a registry at --into, then validate it."""
-    from resource_registry.legacy import import_legacy
+    from resource_registry.edit.legacy_import import import_legacy
+    from resource_registry.registry.validate import Options
+    from resource_registry.registry.validate import validate as run_validation
     from resource_registry.report import render_import_summary
-    from resource_registry.validation import Options
-    from resource_registry.validation import validate as run_validation
 
     summary = import_legacy(list(files), into, publications=publications, pages=pages)
     report = run_validation(into, Options())
@@ -490,7 +491,7 @@ def export_command(
     """Compile the registry into a versioned dataset; refuses if validation finds errors."""
     import sys
 
-    from resource_registry.export import export
+    from resource_registry.release.export import export
 
     registry = _resolve_root(root)
     if sys.stderr.isatty():
@@ -520,7 +521,7 @@ def export_command(
 @click.pass_context
 def verify_command(ctx: click.Context, folder: Path) -> None:
     """Check a dataset against its checksums and manifest, and its formats against each other."""
-    from resource_registry.dataset import verify
+    from resource_registry.release.dataset import verify
 
     problems = verify(folder)
     for problem in problems:
@@ -601,7 +602,10 @@ def check_links_command(
     import datetime as dt
     import sys
 
-    from resource_registry import config, formatting, layout, links
+    from resource_registry.base import config
+    from resource_registry.edit import fmt as formatting
+    from resource_registry.linkcheck import checker as links
+    from resource_registry.record import layout
     from resource_registry.report import render_links_json, render_links_text
 
     registry = _resolve_root(root)
@@ -646,7 +650,8 @@ def check_links_command(
 @_root_option
 def site_command(out: Path, source: Path | None, jobs: int | None, root: Path | None) -> None:
     """Build the static, browsable site: a page per resource, search, and listings."""
-    from resource_registry import dataset, website
+    from resource_registry.release import dataset
+    from resource_registry.release import site as website
 
     with _dataset_folder(source, root, jobs) as folder:
         result = website.build_site(dataset.load_all(folder), out, jobs=jobs)
@@ -685,8 +690,8 @@ def publish_postgres(
 ) -> None:
     """Create or migrate the tables, load with COPY, apply inserts, updates and deletions in
     one transaction, then verify counts and per-row hashes against the dataset."""
-    from resource_registry import dsn as connection_string
-    from resource_registry import publish as publishing
+    from resource_registry.publish import dsn as connection_string
+    from resource_registry.publish import postgres as publishing
 
     _hide(ctx, connection_string.secrets(dsn))
     publishing.check_target(dsn, schema)  # before exporting, which takes a while

@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from resource_registry.codes import RULES
-from resource_registry.findings import Finding, Severity
-from resource_registry.safetext import for_terminal, json_for_terminal
-from resource_registry.validation import Report
+from resource_registry.base.codes import RULES
+from resource_registry.base.findings import Finding, Severity
+from resource_registry.base.safetext import for_terminal, json_for_terminal
+from resource_registry.registry.validate import Report
 
 if TYPE_CHECKING:
-    from resource_registry.legacy import ImportSummary
-    from resource_registry.links import LinkReport
+    from resource_registry.edit.legacy_import import ImportSummary
+    from resource_registry.linkcheck.checker import LinkReport
 
 JSON_FORMAT_VERSION: Final = 1
 GITHUB_ANNOTATIONS_PER_SEVERITY: Final = 10

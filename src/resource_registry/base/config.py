@@ -1,0 +1,103 @@
+"""``resreg.toml``: the registry's optional configuration, at the registry root.
+
+Each table is a frozen dataclass whose fields are its keys, with their types and
+defaults; :data:`_TABLES` names the tables. Adding a table is one dataclass, one field of
+:class:`Config` and one line of :data:`_TABLES`. Anything the file holds that no table
+defines (a key, a table, a value of the wrong type) is a usage error naming it: a typo
+must never silently leave a safety switch at a value the author did not mean.
+Secrets never belong here; they come from the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, get_type_hints
+
+from resource_registry.base.errors import UsageError
+
+CONFIG_FILE: Final = "resreg.toml"
+MAX_CONFIG_BYTES: Final = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """``[network]``: what network code may connect to."""
+
+    # True only for tests and intranet registries: lets requests reach loopback, private,
+    # link-local and other addresses that are not globally routable.
+    allow_private_addresses: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    network: Network = field(default_factory=Network)
+
+
+_TABLES: Final[dict[str, type[Any]]] = {"network": Network}
+
+
+def load(root: Path) -> Config:
+    """The configuration of the registry at ``root``; defaults when it has no file."""
+    path = root / CONFIG_FILE
+    if path.is_symlink():
+        raise UsageError(f"{CONFIG_FILE} is a symbolic link; it must be a regular file")
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        return Config()
+    if len(data) > MAX_CONFIG_BYTES:
+        raise UsageError(f"{CONFIG_FILE} is larger than {MAX_CONFIG_BYTES:,} bytes")
+    return parse(data)
+
+
+def parse(data: bytes) -> Config:
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{CONFIG_FILE} is not valid UTF-8 (byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{CONFIG_FILE} is not valid TOML: {error}") from None
+    tables: dict[str, Any] = {}
+    for name, value in document.items():
+        if name not in _TABLES:
+            raise UsageError(
+                f"{CONFIG_FILE}: unknown table or key `{_shown(name)}` "
+                f"(known tables: {', '.join(f'[{t}]' for t in _TABLES)})"
+            )
+        if not isinstance(value, dict):
+            raise UsageError(f"{CONFIG_FILE}: `{name}` must be a table, written `[{name}]`")
+        tables[name] = _table(name, _TABLES[name], value)
+    return Config(**tables)
+
+
+def _table(name: str, kind: type[Any], values: dict[str, Any]) -> Any:
+    types = get_type_hints(kind)
+    known = [item.name for item in dataclasses.fields(kind)]
+    for key, value in values.items():
+        if key not in types:
+            raise UsageError(
+                f"{CONFIG_FILE}: unknown key `{_shown(key)}` in [{name}] "
+                f"(known keys: {', '.join(known)})"
+            )
+        wanted = types[key]
+        # bool is a subclass of int: a table's int key must not take `true`
+        if type(value) is not wanted:
+            raise UsageError(
+                f"{CONFIG_FILE}: [{name}] {key} must be a {_type_name(wanted)}, "
+                f"not {_type_name(type(value))}"
+            )
+    return kind(**values)
+
+
+def _type_name(kind: type[Any]) -> str:
+    return {bool: "boolean (true or false)", str: "string", int: "integer"}.get(kind, kind.__name__)
+
+
+def _shown(text: str) -> str:
+    """A key as it may be printed: control and other invisible characters escaped."""
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:100])
+    return shown + ("…" if len(text) > 100 else "")

@@ -1,0 +1,1 @@
+"""Per-file results kept between runs, outside the work tree."""

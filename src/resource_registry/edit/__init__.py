@@ -1,0 +1,1 @@
+"""Commands that change the registry: new, fmt, fixes, retire and merge, import."""

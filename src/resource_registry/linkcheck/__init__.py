@@ -1,0 +1,1 @@
+"""check-links: what the servers answer, kept in each resource's fetch block."""

@@ -1,0 +1,1 @@
+"""The only way to the network: public addresses only, each hop checked and pinned."""

@@ -1,0 +1,2 @@
+"""The record format: models and the schemas made from them, where files are, the YAML
+reader and writer, URLs, redirects."""

@@ -1,0 +1,166 @@
+"""Where things are in a registry checkout, and how files are found and read."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from resource_registry.base.errors import RegistryError, UsageError
+from resource_registry.base.findings import Finding, Severity
+
+RESOURCES_DIR: Final = "data/resources"
+PUBLICATIONS: Final = "data/publications.yaml"
+PAGES: Final = "data/pages.yaml"
+TAGS: Final = "data/tags.yaml"
+TOMBSTONES_DIR: Final = "data/tombstones"  # one file per tombstone: see tombstones.py
+LEGACY_TOMBSTONES: Final = "data/tombstones.yaml"  # the old single file, read for one release
+VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS)
+DATA_FOLDERS: Final = ("data", RESOURCES_DIR, TOMBSTONES_DIR)
+MAX_FILE_BYTES: Final = 1024 * 1024  # larger files are refused, unparsed
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    """Files under ``data/resources``: resource files, and anything else found there.
+
+    ``signatures`` (a string that changes whenever a resource file's content may have) is
+    filled on request, for the incremental cache: see :func:`stat_signature` and
+    :mod:`resource_registry.cache.listing`. In a git checkout, ``anchor`` lets a later run
+    ask git only what changed since."""
+
+    resources: list[str]
+    strays: list[str]
+    signatures: dict[str, str] = field(default_factory=dict)
+    anchor: Anchor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A listing's reference point: the commit tree it was compared with; every path
+    whose content may not be that tree's (staged, modified, untracked, or not checked by
+    git); and the modification time (ns) of every folder, whose change reveals files
+    added since (-1 for a folder modified too recently to be trusted)."""
+
+    tree: str
+    unanchored: frozenset[str]
+    folders: dict[str, int]
+
+
+def find_root(start: Path) -> Path:
+    """The registry root: ``start`` or the nearest parent holding ``data/resources``."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / RESOURCES_DIR).is_dir():
+            return candidate
+    raise UsageError(
+        f"{start} is not inside a registry: no `{RESOURCES_DIR}` folder here or above "
+        "(run in a registry checkout or pass --root DIR)"
+    )
+
+
+def discover(root: Path, folder: str = RESOURCES_DIR, *, signatures: bool = False) -> Discovered:
+    """Every file under ``folder`` (``data/resources``), as sorted POSIX paths relative
+    to ``root``.
+
+    Data files are regular ``.yaml`` files; links, other extensions and anything else
+    are strays (reported, never silently skipped). Hidden files such as ``.gitkeep`` are
+    ignored. A folder that is a link, or lies behind one, is not read: it is the only
+    stray.
+    """
+    if linked := linked_part(root, folder):
+        return Discovered([], [linked])
+    resources: list[str] = []
+    strays: list[str] = []
+    stats: dict[str, str] = {}
+    pending = [(os.path.join(root, folder), folder)]
+    while pending:
+        folder, relative_folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:  # the hot loop of every run: one scandir entry per file
+                name = entry.name
+                if name[0] == ".":
+                    continue
+                relative = f"{relative_folder}/{name}"
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, relative))
+                elif name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
+                    resources.append(relative)
+                    if signatures:
+                        stats[relative] = stat_signature(entry.stat(follow_symlinks=False))
+                else:
+                    strays.append(relative)
+    return Discovered(sorted(resources), sorted(strays), stats)
+
+
+def stat_signature(info: os.stat_result) -> str:
+    """``s<mtime ns>:<size>:<inode>``: changes when a file is rewritten or replaced."""
+    return f"s{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"
+
+
+def read_capped(path: str | Path) -> bytes:
+    """A file's bytes, stopping one byte past the size limit so huge files cost nothing.
+
+    Unbuffered ``os.read`` on purpose: this runs once per file on the hot path.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # a link is never read
+    try:
+        return os.read(descriptor, MAX_FILE_BYTES + 1)
+    finally:
+        os.close(descriptor)
+
+
+def linked_part(root: Path | str, relative: str) -> str | None:
+    """The first part of ``relative`` (a POSIX path under ``root``) that is a symbolic
+    link, or None. Parts that do not exist end the search: nothing is behind them."""
+    current = os.fspath(root)
+    parts = relative.split("/")
+    for index, part in enumerate(parts):
+        current = f"{current}/{part}"
+        try:
+            info = os.lstat(current)
+        except OSError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            return "/".join(parts[: index + 1])
+        if not stat.S_ISDIR(info.st_mode):
+            return None
+    return None
+
+
+def is_folder_link(linked: str) -> bool:
+    """Whether a linked path stands where the registry keeps a folder: ``data``, a data
+    folder, or a shard folder in one (a name without ``.yaml``)."""
+    parent = linked.rpartition("/")[0]
+    shard = parent in (RESOURCES_DIR, TOMBSTONES_DIR) and not linked.endswith(".yaml")
+    return linked in DATA_FOLDERS or shard
+
+
+def link_finding(root: Path | str, relative: str) -> Finding:
+    """P018 (a file) or P019 (a folder): ``relative``, or a folder on its way, is a link."""
+    linked = linked_part(root, relative) or relative
+    folder = is_folder_link(linked) or linked != relative
+    code, what = ("P019", "folder") if folder else ("P018", "file")
+    return Finding(
+        linked,
+        0,
+        0,
+        code,
+        Severity.ERROR,
+        f"registry {what} `{linked}` is a symbolic link; nothing was read through it",
+        f"replace the link with the real {what}: registry data must live in the checkout",
+    )
+
+
+class LinkError(RegistryError):
+    """A path the command would read or write is, or lies behind, a symbolic link."""
+
+
+def refuse_links(root: Path | str, relative: str) -> None:
+    """Raise :class:`LinkError` when ``relative`` is or lies behind a link: a command
+    that writes there would write outside the checkout, or read through the link."""
+    if linked_part(root, relative):
+        problem = link_finding(root, relative)
+        raise LinkError(f"refusing `{relative}`: {problem.message} ({problem.code})")

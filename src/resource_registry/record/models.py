@@ -1,0 +1,345 @@
+"""The record format: the single source of truth for every data file's schema.
+
+The JSON Schemas in ``schemas/`` are generated from these types (``resreg schemas
+--write``) and a test fails when the committed files drift from them. Records are
+``TypedDict``s: validated by pydantic-core in strict mode, so what passes here passes
+the JSON Schema, and code reads them as plain dicts without copying.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final, Literal, NotRequired, get_args
+
+from pydantic import ConfigDict, Field, TypeAdapter, with_config
+from typing_extensions import TypedDict
+
+SCHEMA_VERSION: Final = "1.0.0"
+
+STABLE_ID_PATTERN: Final = r"^sid_[0-9A-Za-z]{10}$"
+ID_PATTERN: Final = r"^[0-9a-f]{16}$"
+SLUG_PATTERN: Final = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
+PARTIAL_DATE_PATTERN: Final = r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?$"
+DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TIMESTAMP_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z$"
+URL_PATTERN: Final = r"^https?://[^\s]+$"
+MEDIA_TYPE_PATTERN: Final = r"^[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+$"
+
+ResourceType = Literal[
+    "paper", "blog", "report", "book", "talk", "podcast", "government", "reference", "web"
+]
+RESOURCE_TYPES: Final[tuple[str, ...]] = get_args(ResourceType)
+
+Label = Literal[
+    "analysis",
+    "announcement",
+    "book-chapter",
+    "commentary",
+    "course",
+    "dataset",
+    "interview",
+    "legislation",
+    "news",
+    "opinion",
+    "organizational-report",
+    "peer-reviewed",
+    "policy",
+    "preprint",
+    "primary-source",
+    "survey",
+    "technical-report",
+    "tutorial",
+]
+
+PublicationType = Literal[
+    "academic",
+    "academic_journal",
+    "academic_search",
+    "blog_platform",
+    "code_repository",
+    "company_blog",
+    "consulting",
+    "encyclopedia",
+    "government",
+    "marketplace",
+    "news",
+    "organization",
+    "preprint_server",
+    "think_tank",
+]
+
+FetchVerdict = Literal["ok", "redirected", "dead", "paywalled", "blocked", "error"]
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+StableId = Annotated[
+    str,
+    Field(
+        pattern=STABLE_ID_PATTERN,
+        description="Permanent identifier: `sid_` and 10 characters of [0-9A-Za-z], minted "
+        "once from a CSPRNG. Equals the file name.",
+    ),
+]
+ResourceId = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN,
+        description="First 16 hex digits of sha256 of the URL as first recorded.",
+    ),
+]
+Url = Annotated[
+    str,
+    Field(
+        pattern=URL_PATTERN,
+        max_length=2048,
+        description="An absolute http(s) URL without credentials or whitespace.",
+    ),
+]
+Slug = Annotated[
+    str,
+    Field(
+        pattern=SLUG_PATTERN,
+        max_length=100,
+        description="Lowercase identifier: letters, digits and single `-`, `_` or `.` "
+        "between them.",
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=20_000, description="Non-empty text.")]
+ShortText = Annotated[
+    str, Field(min_length=1, max_length=500, description="Non-empty text of one line.")
+]
+IsoDate = Annotated[str, Field(pattern=DATE_PATTERN, description="A date: `YYYY-MM-DD`.")]
+
+
+@with_config(_STRICT)
+class Fetch(TypedDict):
+    """What the last link check saw at the URL. Written by tools, not by hand."""
+
+    status: Annotated[
+        int, Field(ge=0, le=599, description="HTTP status of the final answer; 0 if none.")
+    ]
+    checked_at: Annotated[
+        str,
+        Field(pattern=TIMESTAMP_PATTERN, description="When it was checked (UTC, RFC 3339)."),
+    ]
+    final_url: NotRequired[
+        Annotated[str, Field(pattern=URL_PATTERN, description="Where redirects ended.")]
+    ]
+    bytes: NotRequired[Annotated[int, Field(ge=0, description="Size of the body in bytes.")]]
+    content_type: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=MEDIA_TYPE_PATTERN,
+                max_length=200,
+                description="Media type: `type/subtype` in lower case.",
+            ),
+        ]
+    ]
+    content_sha256: NotRequired[
+        Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the body.")]
+    ]
+    verdict: NotRequired[
+        Annotated[FetchVerdict, Field(description="The link checker's conclusion.")]
+    ]
+    failures: NotRequired[
+        Annotated[
+            int,
+            Field(
+                ge=1,
+                le=999_999,
+                description="Checks in a row, since the answer above, that got no answer "
+                "(timeout, reset, refused connection, 5xx); absent once a check is answered.",
+            ),
+        ]
+    ]
+    failing_since: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=TIMESTAMP_PATTERN,
+                description="When the first of those failed checks ran (UTC, RFC 3339).",
+            ),
+        ]
+    ]
+
+
+@with_config(ConfigDict(extra="forbid", strict=True, title="Resource"))
+class Resource(TypedDict):
+    """One cited web resource: the content of `data/resources/<xx>/<stable_id>.yaml`."""
+
+    stable_id: StableId
+    id: ResourceId
+    url: Annotated[Url, Field(description="Where the resource lives now.")]
+    previous_urls: NotRequired[
+        Annotated[
+            list[Url],
+            Field(
+                min_length=1,
+                description="Earlier URLs of this resource; `id` may hash one of them.",
+            ),
+        ]
+    ]
+    title: Annotated[str, Field(min_length=1, max_length=500, description="The title.")]
+    type: Annotated[ResourceType, Field(description="What kind of resource it is.")]
+    publication: NotRequired[
+        Annotated[Slug, Field(description="Publisher or venue: an id in `publications.yaml`.")]
+    ]
+    published_date: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=PARTIAL_DATE_PATTERN,
+                description="Publication date, as precise as known: `YYYY`, `YYYY-MM` or "
+                "`YYYY-MM-DD`.",
+            ),
+        ]
+    ]
+    authors: NotRequired[
+        Annotated[
+            list[ShortText], Field(min_length=1, description="Authors, as they are credited.")
+        ]
+    ]
+    importance: NotRequired[
+        Annotated[int, Field(ge=0, le=100, description="How central it is, 0 to 100.")]
+    ]
+    labels: NotRequired[
+        Annotated[list[Label], Field(min_length=1, description="Genre labels from a closed set.")]
+    ]
+    relevance: NotRequired[
+        Annotated[ShortText, Field(description="One line on why the knowledge base cites it.")]
+    ]
+    summary: NotRequired[Annotated[Text, Field(description="One or two sentences.")]]
+    review: NotRequired[Annotated[Text, Field(description="A longer critical review.")]]
+    abstract: NotRequired[Annotated[Text, Field(description="The author's abstract.")]]
+    key_points: NotRequired[
+        Annotated[list[Text], Field(min_length=1, description="The main claims, one per item.")]
+    ]
+    tags: NotRequired[
+        Annotated[list[Slug], Field(min_length=1, description="Topic tags: ids in `tags.yaml`.")]
+    ]
+    cited_by: NotRequired[
+        Annotated[
+            list[Slug],
+            Field(min_length=1, description="Knowledge-base pages citing it: ids in `pages.yaml`."),
+        ]
+    ]
+    fetch: NotRequired[Annotated[Fetch, Field(description="Link-check result.")]]
+    legacy: NotRequired[
+        Annotated[
+            dict[str, Any],
+            Field(
+                description="Fields carried over verbatim from the legacy knowledge base "
+                "(such as fetched_at and local_filename), kept for provenance only."
+            ),
+        ]
+    ]
+
+
+@with_config(ConfigDict(extra="forbid", strict=True, title="Publication"))
+class Publication(TypedDict):
+    """A publisher or venue, referenced by a resource's `publication`."""
+
+    id: Slug
+    name: ShortText
+    type: Annotated[PublicationType, Field(description="What kind of venue it is.")]
+    credibility: NotRequired[
+        Annotated[int, Field(ge=1, le=5, description="1 (unvetted) to 5 (gold standard).")]
+    ]
+    peer_reviewed: NotRequired[Annotated[bool, Field(description="Whether it is refereed.")]]
+    domains: NotRequired[
+        Annotated[
+            list[ShortText],
+            Field(min_length=1, description="Web domains (and path prefixes) it publishes on."),
+        ]
+    ]
+    description: NotRequired[Annotated[ShortText, Field(description="One line about it.")]]
+
+
+@with_config(ConfigDict(extra="forbid", strict=True, title="Page"))
+class Page(TypedDict):
+    """A knowledge-base page, referenced by a resource's `cited_by`."""
+
+    id: Slug
+    title: ShortText
+    type: NotRequired[Annotated[Slug, Field(description="The page's kind in the knowledge base.")]]
+    quality: NotRequired[Annotated[int, Field(ge=0, le=100, description="Quality, 0 to 100.")]]
+    path: NotRequired[Annotated[ShortText, Field(description="Source path of the page.")]]
+
+
+@with_config(ConfigDict(extra="forbid", strict=True, title="Tag"))
+class Tag(TypedDict):
+    """A topic tag, referenced by a resource's `tags`."""
+
+    id: Slug
+    name: NotRequired[ShortText]
+    description: NotRequired[Annotated[ShortText, Field(description="What the tag covers.")]]
+    aliases: NotRequired[
+        Annotated[
+            list[Slug],
+            Field(min_length=1, description="Other spellings that `resreg fmt` rewrites to `id`."),
+        ]
+    ]
+
+
+@with_config(ConfigDict(extra="forbid", strict=True, title="Tombstone"))
+class Tombstone(TypedDict):
+    """A retired resource. Tombstones are permanent: their IDs are never reused."""
+
+    stable_id: StableId
+    id: ResourceId
+    url: Url
+    title: Annotated[str, Field(min_length=1, max_length=500, description="Its last title.")]
+    retired: Annotated[IsoDate, Field(description="The day it was retired.")]
+    reason: ShortText
+    replaced_by: NotRequired[
+        Annotated[StableId, Field(description="The resource it was merged into, if any.")]
+    ]
+
+
+RESOURCE_ADAPTER: Final[TypeAdapter[Resource]] = TypeAdapter(Resource)
+PUBLICATIONS_ADAPTER: Final[TypeAdapter[list[Publication]]] = TypeAdapter(list[Publication])
+PAGES_ADAPTER: Final[TypeAdapter[list[Page]]] = TypeAdapter(list[Page])
+TAGS_ADAPTER: Final[TypeAdapter[list[Tag]]] = TypeAdapter(list[Tag])
+TOMBSTONES_ADAPTER: Final[TypeAdapter[list[Tombstone]]] = TypeAdapter(list[Tombstone])
+
+
+# What each file is validated as: a resource file, or a vocabulary file's list.
+ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
+    "resource": RESOURCE_ADAPTER,
+    "publications": PUBLICATIONS_ADAPTER,
+    "pages": PAGES_ADAPTER,
+    "tags": TAGS_ADAPTER,
+    "tombstones": TOMBSTONES_ADAPTER,
+}
+
+
+def core_schemas() -> dict[str, dict[str, Any]]:
+    """The pydantic-core schema of each of :data:`ADAPTERS`, as plain data: what
+    ``resource_registry.record._derived`` holds (``scripts/generate-derived`` writes it).
+    Left out: ``cls`` (the TypedDict classes themselves) and ``metadata`` (what the JSON
+    Schema is made from), which pydantic-core does not use to validate; references lose
+    the ``:<object id>`` pydantic appends, which changes from one process to the next."""
+    return {name: _validation_only(adapter.core_schema) for name, adapter in ADAPTERS.items()}
+
+
+def field_orders() -> dict[str, tuple[str, ...]]:
+    """The fields of each record type, in the order they are written (canonical form)."""
+    records = (Resource, Fetch, Publication, Page, Tag, Tombstone)
+    return {record.__name__: tuple(record.__annotations__) for record in records}
+
+
+def _validation_only(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: _stable_ref(item) if key in ("ref", "schema_ref") else _validation_only(item)
+            for key, item in value.items()
+            if key not in ("cls", "metadata")
+        }
+    if isinstance(value, list):
+        return [_validation_only(item) for item in value]
+    return value
+
+
+def _stable_ref(ref: str) -> str:
+    name, _, object_id = ref.rpartition(":")
+    return name if object_id.isdigit() else ref

@@ -1,0 +1,1 @@
+"""The registry as a whole: validate it, look things up in it."""

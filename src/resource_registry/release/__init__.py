@@ -1,0 +1,1 @@
+"""The dataset and the site: export, its formats, loading it back, changes."""
