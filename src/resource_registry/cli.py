@@ -349,6 +349,32 @@ def new(
     click.echo(made.path.relative_to(registry).as_posix())
 
 
+@cli.command(name="changes")
+@click.option(
+    "--base",
+    required=True,
+    metavar="REF",
+    help="Compare with this git ref (the pull request's target branch), from where HEAD's "
+    "history left it: their merge base, as `validate --base` does.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="For people (text), programs (json) or a pull request comment (markdown).",
+)
+@_root_option
+def changes_command(base: str, output_format: str, root: Path | None) -> None:
+    """Summarize what the working tree changes for reviewers: resources added, modified
+    (each field old -> new), retired or merged, and vocabulary changes."""
+    from resource_registry.contrib.review import changes
+    from resource_registry.contrib.summary import RENDERERS
+
+    click.echo(RENDERERS[output_format](changes(_resolve_root(root), base)), nl=False)
+
+
 @cli.command(name="lookup")
 @click.argument("query")
 @_root_option
