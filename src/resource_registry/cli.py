@@ -349,6 +349,51 @@ def new(
     click.echo(made.path.relative_to(registry).as_posix())
 
 
+@cli.command(name="changes")
+@click.option(
+    "--base",
+    required=True,
+    metavar="REF",
+    help="Compare with this git ref (the pull request's target branch), from where HEAD's "
+    "history left it: their merge base, as `validate --base` does.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="For people (text), programs (json) or a pull request comment (markdown).",
+)
+@_root_option
+def changes_command(base: str, output_format: str, root: Path | None) -> None:
+    """Summarize what the working tree changes for reviewers: resources added, modified
+    (each field old -> new), retired or merged, and vocabulary changes."""
+    from resource_registry.contrib.review import changes
+    from resource_registry.contrib.summary import RENDERERS
+
+    click.echo(RENDERERS[output_format](changes(_resolve_root(root), base)), nl=False)
+
+
+@cli.command(name="issue-form")
+@_root_option
+@click.option("--write", is_flag=True, help="Regenerate the form instead of checking it.")
+@click.pass_context
+def issue_form(ctx: click.Context, root: Path | None, write: bool) -> None:
+    """Check (or --write) .github/ISSUE_TEMPLATE/new-resource.yml, the issue form for
+    suggesting a resource, against the models and the vocabulary files."""
+    from resource_registry.contrib import issueform
+
+    registry = _resolve_root(root)
+    if write:
+        path = issueform.write(registry)
+        click.echo(f"wrote {path.relative_to(registry).as_posix()}")
+        return
+    if issueform.stale(registry):
+        click.echo(f"{issueform.FORM_PATH} is out of date; run `resreg issue-form --write`")
+        ctx.exit(ExitCode.FINDINGS)
+
+
 @cli.command(name="lookup")
 @click.argument("query")
 @_root_option

@@ -1,0 +1,1 @@
+"""Contributing and reviewing from the browser: issue-form intake and `resreg changes`."""

@@ -1,0 +1,53 @@
+"""Data on its way into Markdown (pull-request and issue comments, job summaries).
+
+Text from contributors can hold anything: backticks that close a code span, pipes that
+split a table cell, HTML, a hidden comment that mimics a marker, line breaks that start
+a heading, "@name" mentions. Each value is first made safe for a terminal
+(:func:`safetext.for_terminal`: controls, line breaks, bidirectional and invisible
+characters become visible escapes), then written either as text with every ASCII
+punctuation character backslash-escaped (which CommonMark allows for all of them, so
+nothing is markup), or as a code span whose fence is longer than any run of backticks
+inside.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from typing import Final
+
+from resource_registry.base.safetext import for_terminal
+
+MAX_VALUE_CHARS: Final = 200
+_PUNCTUATION: Final = frozenset(string.punctuation)
+_BACKTICKS: Final = re.compile(r"`+")
+
+
+def display(value: object, limit: int = MAX_VALUE_CHARS) -> str:
+    """A value as one line of plain text: ``(none)`` for an absent one, lists joined by
+    commas, other non-strings as JSON; cut to ``limit`` characters, terminal-safe."""
+    if value is None:
+        text = "(none)"
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        text = ", ".join(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    text = for_terminal(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def text(value: object, limit: int = MAX_VALUE_CHARS) -> str:
+    """``value`` as Markdown text that renders exactly as :func:`display` shows it."""
+    return "".join(f"\\{char}" if char in _PUNCTUATION else char for char in display(value, limit))
+
+
+def code(value: object, limit: int = MAX_VALUE_CHARS) -> str:
+    """``value`` as a Markdown code span, whatever backticks it holds."""
+    shown = display(value, limit)
+    longest = max((len(run) for run in _BACKTICKS.findall(shown)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {shown} " if shown.startswith(("`", " ")) or shown.endswith(("`", " ")) else shown
+    return f"{fence}{padded}{fence}"
