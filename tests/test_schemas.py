@@ -22,6 +22,7 @@ from resource_registry.record.models import (
     RESOURCE_TYPES,
     core_schemas,
     field_orders,
+    resource_columns,
 )
 from resource_registry.record.reader import Document, read_document
 
@@ -190,6 +191,7 @@ def test_the_derived_facts_are_the_models() -> None:
     stale = "src/resource_registry/record/_derived.py is out of date: run scripts/generate-derived"
     assert _derived.RESOURCE_TYPES == RESOURCE_TYPES, stale
     assert field_orders() == _derived.FIELD_ORDER, stale
+    assert resource_columns() == _derived.RESOURCE_COLUMNS, stale
     if pydantic_core.__version__ == _derived.PYDANTIC_CORE_VERSION:
         assert core_schemas() == _derived.CORE_SCHEMAS, stale
     else:  # then the records module must not use it
@@ -207,3 +209,17 @@ def _errors(validator: Any, record: object) -> list[Any] | None:
     except ValidationError as error:
         return error.errors(include_url=False)
     return None
+
+
+def test_field_lists_elsewhere_name_only_fields_of_the_models() -> None:
+    """The lists that pick some fields (the legacy import's kept keys, the merge's
+    fields) are policies over the models' fields; each must name real fields, and the
+    tabular formats have one column per field."""
+    from resource_registry.edit import authoring, legacy_import  # noqa: PLC0415 - reason: one test
+    from resource_registry.release.formats import COLUMN_NAMES  # noqa: PLC0415 - reason: as above
+
+    fields = set(field_orders()["Resource"])
+    assert field_orders()["Resource"] == COLUMN_NAMES
+    assert fields >= legacy_import.KEPT
+    assert set(authoring._UNION_FIELDS) <= fields
+    assert set(authoring._TEXT_FIELDS) <= fields

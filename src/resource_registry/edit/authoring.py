@@ -24,7 +24,7 @@ from resource_registry.check.file_rules import Locator, check_resource, from_pro
 from resource_registry.check.vocabulary import Vocabulary, vocabulary_ids
 from resource_registry.edit.fmt import tag_aliases
 from resource_registry.record import urls
-from resource_registry.record._derived import RESOURCE_TYPES
+from resource_registry.record._derived import RESOURCE_COLUMNS, RESOURCE_TYPES
 from resource_registry.record.layout import read_capped, refuse_links
 from resource_registry.record.reader import Document, read_document
 from resource_registry.record.writer import RESOURCE_ORDER, render
@@ -242,18 +242,16 @@ def merge(root: Path, duplicate: str, keep: str, *, today: dt.date | None = None
         return Merged(kept_path, removed_path, tuple(conflicts))
 
 
-_UNION_FIELDS: Final = ("authors", "tags", "cited_by", "labels")
-_TEXT_FIELDS: Final = (
-    "title",
-    "type",
-    "publication",
-    "published_date",
-    "importance",
-    "relevance",
-    "summary",
-    "review",
-    "abstract",
-    "key_points",
+# What `merge` does with each field, from the models: identity, the kept URL's link check
+# and the legacy import's data describe one record each and are not folded; lists are
+# united; any other field is taken from the removed resource where the kept one lacks it
+_NOT_FOLDED: Final = ("stable_id", "id", "url", "previous_urls", "fetch", "legacy")
+_UNION_FIELDS: Final = tuple(
+    name for name, kind, _ in RESOURCE_COLUMNS if kind == "array" and name not in _NOT_FOLDED
+)
+_ORDERED_LISTS: Final = ("authors", "key_points")  # their order says something
+_TEXT_FIELDS: Final = tuple(
+    name for name, kind, _ in RESOURCE_COLUMNS if kind != "array" and name not in _NOT_FOLDED
 )
 
 
@@ -263,7 +261,7 @@ def _fold(kept: dict[str, Any], gone: Mapping[str, Any]) -> list[str]:
             item for item in gone.get(field, []) if item not in kept.get(field, [])
         ]
         if merged:
-            kept[field] = sorted(merged) if field != "authors" else merged
+            kept[field] = merged if field in _ORDERED_LISTS else sorted(merged)
     urls_ = [gone["url"], *gone.get("previous_urls", [])]
     previous = list(kept.get("previous_urls", []))
     previous += [url for url in urls_ if url != kept["url"] and url not in previous]

@@ -61,6 +61,30 @@ FIELD_ORDER: Final[dict[str, tuple[str, ...]]] = {
     "Tombstone": ("stable_id", "id", "url", "title", "retired", "reason", "replaced_by"),
 }
 
+# each resource field as a column of the tabular formats: name, Table Schema type, required
+RESOURCE_COLUMNS: Final[tuple[tuple[str, str, bool], ...]] = (
+    ("stable_id", "string", True),
+    ("id", "string", True),
+    ("url", "string", True),
+    ("previous_urls", "array", False),
+    ("title", "string", True),
+    ("type", "string", True),
+    ("publication", "string", False),
+    ("published_date", "string", False),
+    ("authors", "array", False),
+    ("importance", "integer", False),
+    ("labels", "array", False),
+    ("relevance", "string", False),
+    ("summary", "string", False),
+    ("review", "string", False),
+    ("abstract", "string", False),
+    ("key_points", "array", False),
+    ("tags", "array", False),
+    ("cited_by", "array", False),
+    ("fetch", "object", False),
+    ("legacy", "object", False),
+)
+
 PYDANTIC_CORE_VERSION: Final = "2.50.5"
 
 CORE_SCHEMAS: Final[dict[str, dict[str, Any]]] = {

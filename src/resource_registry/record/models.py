@@ -328,6 +328,18 @@ def field_orders() -> dict[str, tuple[str, ...]]:
     return {record.__name__: tuple(record.__annotations__) for record in records}
 
 
+def resource_columns() -> tuple[tuple[str, str, bool], ...]:
+    """Each resource field as a column of the tabular formats: its name, its Table Schema
+    type (``string``, ``integer``, ``number``, ``boolean``, ``array`` or ``object``; a
+    nested record is an ``object``) and whether it is required, in canonical order."""
+    schema = ADAPTERS["resource"].json_schema()
+    required = set(schema.get("required", ()))
+    return tuple(
+        (name, str(spec.get("type", "object")), name in required)
+        for name, spec in schema["properties"].items()
+    )
+
+
 def _validation_only(value: Any) -> Any:
     if isinstance(value, dict):
         return {

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from resource_registry.record._derived import RESOURCE_COLUMNS
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -31,28 +33,8 @@ class Column:
     required: bool = False
 
 
-COLUMNS: Final[tuple[Column, ...]] = (
-    Column("stable_id", "string", True),
-    Column("id", "string", True),
-    Column("url", "string", True),
-    Column("previous_urls", "array"),
-    Column("title", "string", True),
-    Column("type", "string", True),
-    Column("publication", "string"),
-    Column("published_date", "string"),
-    Column("authors", "array"),
-    Column("importance", "integer"),
-    Column("labels", "array"),
-    Column("relevance", "string"),
-    Column("summary", "string"),
-    Column("review", "string"),
-    Column("abstract", "string"),
-    Column("key_points", "array"),
-    Column("tags", "array"),
-    Column("cited_by", "array"),
-    Column("fetch", "object"),
-    Column("legacy", "object"),
-)
+# one column per resource field, from the models (a field the models gain is a column)
+COLUMNS: Final[tuple[Column, ...]] = tuple(Column(*column) for column in RESOURCE_COLUMNS)
 COLUMN_NAMES: Final = tuple(column.name for column in COLUMNS)
 
 Record = dict[str, Any]
@@ -172,19 +154,14 @@ def read_parquet(path: Path) -> list[Record]:
 
 # --- SQLite ----------------------------------------------------------------------------
 
-SQLITE_SCHEMA: Final = """
+_SQLITE_SCHEMA: Final = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE publications (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, credibility INTEGER,
     peer_reviewed INTEGER, domains TEXT, description TEXT);
 CREATE TABLE pages (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT, quality INTEGER, path TEXT);
-CREATE TABLE resources (
-    stable_id TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, url TEXT NOT NULL,
-    previous_urls TEXT, title TEXT NOT NULL, type TEXT NOT NULL,
-    publication TEXT REFERENCES publications(id), published_date TEXT, authors TEXT,
-    importance INTEGER, labels TEXT, relevance TEXT, summary TEXT, review TEXT, abstract TEXT,
-    key_points TEXT, tags TEXT, cited_by TEXT, fetch TEXT, legacy TEXT);
+{resources_table}
 CREATE INDEX resources_url ON resources (url);
 CREATE INDEX resources_publication ON resources (publication);
 CREATE INDEX resources_type ON resources (type);
@@ -206,6 +183,25 @@ CREATE TABLE tombstones (
 CREATE VIRTUAL TABLE resources_fts USING fts5(
     title, summary, key_points, content='resources', content_rowid='rowid');
 """
+_SQLITE_CONSTRAINTS: Final = {
+    "stable_id": "PRIMARY KEY",
+    "id": "NOT NULL UNIQUE",
+    "publication": "REFERENCES publications(id)",
+}
+
+
+def _sqlite_resources_table() -> str:
+    """One column per resource field: integers as INTEGER, lists and objects as JSON
+    text, the rest as TEXT."""
+    columns = []
+    for column in COLUMNS:
+        kind = "INTEGER" if column.kind == "integer" else "TEXT"
+        constraint = _SQLITE_CONSTRAINTS.get(column.name, "NOT NULL" if column.required else "")
+        columns.append(f"{column.name} {kind} {constraint}".rstrip())
+    return "CREATE TABLE resources (\n    " + ",\n    ".join(columns) + ");"
+
+
+SQLITE_SCHEMA: Final = _SQLITE_SCHEMA.replace("{resources_table}", _sqlite_resources_table())
 _JSON_COLUMNS: Final = frozenset(c.name for c in COLUMNS if c.kind in ("array", "object"))
 
 
