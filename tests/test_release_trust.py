@@ -4,17 +4,24 @@ were regenerated, a folder that is not ours at `--out`."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import TODAY, MakeRegistry, resource_text
-from resource_registry import Options, validate
+from conftest import TODAY, BuiltSite, MakeRegistry, resource_text
+from resource_registry import Options, dataset, validate
 from resource_registry.cli import cli
 from resource_registry.errors import RegistryError
 from resource_registry.export import export
+from resource_registry.release import screening
 
 _GOOD_URL = "https://example.org/abcdefghijklm"
 _EVIL_URL = "javascript:alert(document.cookie)"  # as long as the good one: same file size
@@ -56,3 +63,133 @@ def test_site_and_publish_never_trust_a_forged_cache(
     assert done.exit_code == 1, done.output
     assert "refusing to export" in done.output
     assert not (tmp_path / "out").exists()
+
+
+# --- a dataset from elsewhere: its checksums regenerated, its records hostile ---------------
+
+
+def _resealed(source: Path, folder: Path, change: Callable[[list[dict[str, Any]]], object]) -> Path:
+    """A copy of the dataset at ``source`` whose records ``change`` edited, with its
+    manifest and checksums made to match again, as anyone can."""
+    shutil.copytree(source, folder)
+    lines = (folder / "resources.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    change(records)
+    text = "".join(
+        (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)) + "\n"
+        for item in records
+    )
+    (folder / "resources.jsonl").write_text(text)
+    _reseal(folder)
+    return folder
+
+
+def _reseal(folder: Path) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    lines = (folder / "resources.jsonl").read_text().splitlines()
+    manifest["record_counts"]["resources"] = len(lines)
+    for entry in manifest["files"]:
+        path = folder / entry["path"]
+        entry["bytes"] = path.stat().st_size
+        entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    names = sorted(p.name for p in folder.iterdir() if p.name != "SHA256SUMS")
+    sums = "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in names)
+    (folder / "SHA256SUMS").write_text(sums)
+
+
+def _set(field: str, value: object, index: int = 0) -> Callable[[list[dict[str, Any]]], None]:
+    def change(records: list[dict[str, Any]]) -> None:
+        records[index][field] = value
+
+    return change
+
+
+def _duplicate_in_other_case(records: list[dict[str, Any]]) -> None:
+    twin = dict(records[1], stable_id=records[0]["stable_id"].swapcase())
+    records.append(twin)
+
+
+def _huge_integer(records: list[dict[str, Any]]) -> None:
+    line = json.dumps(records[0])
+    records[0] = line[:-1] + ', "legacy": {"n": ' + "9" * 5000 + "}}"  # type: ignore[call-overload]  # reason: a raw line
+
+
+HOSTILE_DATASETS = {
+    "javascript URL": (_set("url", "javascript:alert(document.domain)"), "S004"),
+    "escaping stable ID": (_set("stable_id", "../../ESCAPED-BY-DATASET"), "S004"),
+    "escaping tag": (_set("tags", ["../../ESCAPED"]), "S004"),
+    "unknown field": (_set("script", "<script>alert(1)</script>"), "S002"),
+    "NaN in legacy": (_set("legacy", {"score": math.nan}), "P015"),
+    "integer beyond int64": (_set("legacy", {"n": 2**63}), "P014"),
+    "bidi override in a title": (_set("title", "abc\u202edcba"), "C009"),
+    "an id that is not the URL's": (_set("id", "0123456789abcdef"), "I006"),
+    "one stable ID in two cases": (_duplicate_in_other_case, "I003"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_DATASETS))
+def test_site_from_a_resealed_hostile_dataset_is_refused(
+    built_site: BuiltSite, tmp_path: Path, case: str
+) -> None:
+    change, code = HOSTILE_DATASETS[case]
+    folder = _resealed(built_site.dataset, tmp_path / "download", change)
+    assert dataset.verify(folder, formats_agree=False) == []  # the checksums hold
+    out = tmp_path / "work" / "site"
+    args = ["site", "--from", str(folder), "--out", str(out), "--jobs", "1"]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    assert "the dataset holds" in done.stderr
+    assert f": {code} " in done.stderr  # the findings are listed
+    assert "\u202e" not in done.stderr  # escaped for the terminal
+    assert not (tmp_path / "work").exists()  # nothing written, beside --out either
+    assert not list(tmp_path.rglob("ESCAPED*"))
+
+
+@pytest.mark.parametrize("case", ["javascript URL", "escaping stable ID", "NaN in legacy"])
+def test_publish_from_a_resealed_hostile_dataset_is_refused(
+    built_site: BuiltSite, tmp_path: Path, case: str
+) -> None:
+    change, code = HOSTILE_DATASETS[case]
+    folder = _resealed(built_site.dataset, tmp_path / "download", change)
+    args = ["publish", "postgres", "--from", str(folder), "--dsn", "host=127.0.0.1 port=9"]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    assert f": {code} " in done.stderr  # refused before any connection is tried
+    assert "database error" not in done.stderr
+
+
+def test_a_dataset_that_is_not_json_is_refused(built_site: BuiltSite, tmp_path: Path) -> None:
+    folder = _resealed(built_site.dataset, tmp_path / "download", _huge_integer)
+    for args in (
+        ["site", "--from", str(folder), "--out", str(tmp_path / "site")],
+        ["publish", "postgres", "--from", str(folder), "--dsn", "host=127.0.0.1 port=9"],
+    ):
+        done = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert done.exit_code == 1, done.output
+        assert "is not valid JSON" in done.stderr or "is not JSON" in done.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_the_refusal_lists_twenty_findings_and_counts_the_rest(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    def every_url(records: list[dict[str, Any]]) -> None:
+        for record in records:
+            record["url"] = "javascript:void(0)"
+
+    folder = _resealed(built_site.dataset, tmp_path / "download", every_url)
+    args = ["site", "--from", str(folder), "--out", str(tmp_path / "site")]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    listed = [line for line in done.stderr.splitlines() if ": S004 " in line]
+    assert len(listed) == 20
+    assert done.stderr.rstrip().endswith("and 25 more")
+
+
+def test_a_clean_dataset_passes_the_check(built_site: BuiltSite) -> None:
+    data = screening.load_checked(built_site.dataset)
+    assert len(data.resources) == 45
+    findings = screening.dataset_findings(
+        data.resources, {"tags": data.tags}, TODAY, manifest=data.manifest
+    )
+    assert findings == []
