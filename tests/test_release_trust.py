@@ -193,3 +193,103 @@ def test_a_clean_dataset_passes_the_check(built_site: BuiltSite) -> None:
         data.resources, {"tags": data.tags}, TODAY, manifest=data.manifest
     )
     assert findings == []
+
+
+# --- `--out` replaces only what this tool made ----------------------------------------------
+
+_WEB_APP = {
+    "manifest.json": '{"name": "My web app", "start_url": "/", "display": "standalone"}\n',
+    "site.json": '{"title": "my static site generator config"}\n',
+    "index.html": "<!doctype html><title>mine</title>\n",
+}
+
+
+def _folder(path: Path, files: dict[str, str]) -> dict[str, str]:
+    path.mkdir(parents=True)
+    for name, text in files.items():
+        (path / name).write_text(text)
+    return files
+
+
+def _contents(path: Path) -> dict[str, str]:
+    return {child.name: child.read_text() for child in path.iterdir()}
+
+
+@pytest.mark.parametrize("stray", ["manifest.json", "site.json", "index.html"])
+@pytest.mark.parametrize("command", ["export", "site"])
+def test_out_refuses_a_folder_another_program_made(
+    built_site: BuiltSite, tmp_path: Path, command: str, stray: str
+) -> None:
+    out = tmp_path / "app"
+    before = _folder(out, {stray: _WEB_APP[stray], "keep.txt": "mine"})
+    args = (
+        ["export", "--root", str(built_site.registry)]
+        if command == "export"
+        else ["site", "--from", str(built_site.dataset)]
+    )
+    done = CliRunner().invoke(cli, [*args, "--out", str(out)], catch_exceptions=False)
+    assert done.exit_code == 2, done.output
+    assert f"{out} exists and is not a " in done.stderr
+    assert _contents(out) == before
+
+
+def test_a_mark_copied_beside_another_manifest_is_refused(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    out = tmp_path / "app"
+    mark = (built_site.dataset / "resreg-output.json").read_text()
+    before = _folder(out, {"manifest.json": _WEB_APP["manifest.json"], "resreg-output.json": mark})
+    args = ["export", "--root", str(built_site.registry), "--out", str(out)]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 2, done.output
+    assert _contents(out) == before
+
+
+def test_a_dataset_is_not_a_site_and_a_site_is_not_a_dataset(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    dataset_copy = shutil.copytree(built_site.dataset, tmp_path / "dataset")
+    site_copy = shutil.copytree(built_site.site, tmp_path / "site")
+    args = ["site", "--from", str(built_site.dataset), "--out", str(dataset_copy)]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 2
+    args = ["export", "--root", str(built_site.registry), "--out", str(site_copy)]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 2
+    assert dataset.verify(dataset_copy) == []
+    assert (site_copy / "index.html").is_file()
+
+
+def test_outputs_carry_their_mark_and_are_replaced_in_place(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    for kind, folder in (("dataset", built_site.dataset), ("site", built_site.site)):
+        mark = json.loads((folder / "resreg-output.json").read_text())
+        own = json.loads(
+            (folder / ("manifest.json" if kind == "dataset" else "site.json")).read_text()
+        )
+        assert mark["kind"] == kind
+        assert mark["made_by"].startswith("resource-registry: written by resreg")
+        assert (mark["dataset_version"], mark["source_commit"]) == (
+            own["dataset_version"],
+            own["source_commit"],
+        )
+    assert "resreg-output.json" in (built_site.dataset / "SHA256SUMS").read_text()
+    site = shutil.copytree(built_site.site, tmp_path / "site")
+    (site / "old-page.html").write_text("from an earlier build")
+    args = ["site", "--from", str(built_site.dataset), "--out", str(site), "--jobs", "1"]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 0
+    assert not (site / "old-page.html").exists()  # replaced whole
+
+
+def test_out_that_is_a_file_or_a_link_to_a_foreign_folder_is_refused(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    target = tmp_path / "elsewhere"
+    before = _folder(target, {"index.html": _WEB_APP["index.html"]})
+    (tmp_path / "link").symlink_to(target, target_is_directory=True)
+    (tmp_path / "file").write_text("mine")
+    for out in ("link", "file"):
+        args = ["site", "--from", str(built_site.dataset), "--out", str(tmp_path / out)]
+        done = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert done.exit_code == 2, done.output
+    assert _contents(target) == before
+    assert (tmp_path / "file").read_text() == "mine"

@@ -29,6 +29,7 @@ from resource_registry.loading import Document, read_document
 from resource_registry.models import SCHEMA_VERSION
 from resource_registry.parallel import map_chunks
 from resource_registry.redirects import resolve_all
+from resource_registry.release import origin
 from resource_registry.validation import Options, validate
 
 Progress = Callable[[str], None]
@@ -83,7 +84,8 @@ def export(
         "created": committed_at or "",
     }
     out = out.resolve()
-    with replacing_folder(out, marker=MANIFEST, kind="a dataset") as staging:
+    owned = partial(origin.is_ours, kind="dataset")
+    with replacing_folder(out, owned=owned, kind="a dataset made by resreg") as staging:
         _write_all(staging, records, vocabularies, meta, previous_records, step)
         step("moving into place")
     files = tuple(sorted(path.name for path in out.iterdir()))
@@ -123,6 +125,7 @@ def _write_all(
         _text(folder / "changes.json", _json(changes))
         _text(folder / "CHANGES.md", render_markdown(changes))
     step("writing the manifest")
+    _text(folder / origin.MARK, origin.mark_text("dataset", meta))
     counts = {"resources": len(records), **{name: len(v) for name, v in vocabularies.items()}}
     _text(folder / "datapackage.json", _json(_datapackage(folder, meta)))
     files = _file_entries(folder, leave_out=(MANIFEST, SUMS))
@@ -238,7 +241,8 @@ def _source(root: Path) -> tuple[str | None, str | None]:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    # validation refuses NaN and infinity; a value that slipped through stops here
+    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def _text(path: Path, text: str) -> None:
