@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from resource_registry.base.errors import ExitCode, RegistryError
+from resource_registry.base.errors import FINDINGS_SHOWN, ExitCode, FindingsError, RegistryError
 from resource_registry.record._derived import RESOURCE_TYPES
 
 
@@ -28,6 +28,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except RegistryError as error:
             _echo_data(_redacted(ctx, f"resreg: {error}"), err=True)
+            if isinstance(error, FindingsError):
+                _echo_findings(ctx, error.findings)
             ctx.exit(error.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -44,6 +46,17 @@ class _Group(click.Group):
                 "resreg: internal error; please report it with the traceback above.", err=True
             )
             ctx.exit(ExitCode.INTERNAL_ERROR)
+
+
+def _echo_findings(ctx: click.Context, findings: tuple[Any, ...]) -> None:
+    """The first findings that explain an error, escaped by the reporter, and a count of
+    the rest."""
+    from resource_registry.report import render_findings
+
+    shown = findings[:FINDINGS_SHOWN]
+    click.echo(_redacted(ctx, render_findings(shown)), err=True, nl=False)
+    if len(findings) > len(shown):
+        click.echo(f"and {len(findings) - len(shown):,} more", err=True)
 
 
 _SECRETS = "resreg.secrets"  # in click's Context.meta, which nested commands share
@@ -695,11 +708,11 @@ def check_links_command(
 @_root_option
 def site_command(out: Path, source: Path | None, jobs: int | None, root: Path | None) -> None:
     """Build the static, browsable site: a page per resource, search, and listings."""
-    from resource_registry.release import dataset
+    from resource_registry.release import screening
     from resource_registry.release import site as website
 
     with _dataset_folder(source, root, jobs) as folder:
-        result = website.build_site(dataset.load_all(folder), out, jobs=jobs)
+        result = website.build_site(screening.load_checked(folder), out, jobs=jobs)
     click.echo(f"built {result.files:,} files for {result.resources:,} resources in {result.out}")
 
 

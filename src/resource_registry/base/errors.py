@@ -7,6 +7,12 @@ with a traceback and exit code :data:`ExitCode.INTERNAL_ERROR`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from typing import Final
+
+from resource_registry.base.findings import Finding
+
+FINDINGS_SHOWN: Final = 20  # of the findings that explain an error, the rest are counted
 
 
 class ExitCode(enum.IntEnum):
@@ -20,6 +26,15 @@ class RegistryError(Exception):
     """An expected failure with a message meant for the user."""
 
     exit_code: ExitCode = ExitCode.FINDINGS
+
+
+class FindingsError(RegistryError):
+    """An expected failure explained by findings: the CLI prints the message, then the
+    first :data:`FINDINGS_SHOWN` findings and how many more there are."""
+
+    def __init__(self, message: str, findings: Sequence[Finding]) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)
 
 
 class UsageError(RegistryError):

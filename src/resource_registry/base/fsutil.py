@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
@@ -91,13 +91,18 @@ def sha256_file(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def replacing_folder(out: Path, *, marker: str, kind: str) -> Iterator[Path]:
+def replacing_folder(out: Path, *, owned: Callable[[Path], bool], kind: str) -> Iterator[Path]:
     """A new staging folder beside ``out`` to build in; when the block completes, it
     replaces ``out`` whole (the old one stays intact until then). ``out`` may be absent,
-    empty or an earlier build (it holds ``marker``); anything else is refused before any
+    empty or an earlier build (``owned`` says so); anything else is refused before any
     work, so that no one's folder is replaced by mistake."""
-    if out.exists() and not (out / marker).exists() and any(out.iterdir()):
-        raise UsageError(f"{out} exists and is not {kind}; choose an empty or new folder")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise UsageError(f"{out} is not a folder; choose an empty or new folder")
+    if out.exists() and any(out.iterdir()) and not owned(out):
+        raise UsageError(
+            f"{out} exists and is not {kind} (it lacks the mark of an earlier build); "
+            "it is left as it is: choose an empty or new folder, or remove this one yourself"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     umask = os.umask(0)

@@ -342,6 +342,11 @@ def _type_hint(kind: str, pointer: Pointer, node: Node | None) -> str | None:
 _WHOLE_NUMBER: Final = re.compile(r"[-+]?[0-9]+")
 
 
+def schema_code(kind: str) -> str:
+    """The finding code of a pydantic-core error type (``missing`` is S001...)."""
+    return _SCHEMA_CODES.get(kind, "S003")
+
+
 def pointer_text(pointer: Pointer) -> str:
     text = ""
     for part in pointer:
@@ -350,6 +355,12 @@ def pointer_text(pointer: Pointer) -> str:
 
 
 ProblemStream = Iterator[tuple[str, Pointer, str, str | None]]
+
+
+def unfiled_record_problems(record: Mapping[str, object], today: dt.date) -> ProblemStream:
+    """The per-record rules on a schema-valid record that is in no file (a dataset's): every
+    rule but the file name's, which the record's own stable ID decides."""
+    return _record_problems(shard_path(str(record["stable_id"])), record, today)
 
 
 def _record_problems(path: str, record: Mapping[str, object], today: dt.date) -> ProblemStream:

@@ -129,9 +129,9 @@ CREATE INDEX IF NOT EXISTS citations_page ON {s}.citations (page);
 
 @dataclass(frozen=True, slots=True)
 class _Dataset:
-    """A dataset keyed for publishing. Resources stay as their JSONL lines until a row is
-    actually sent, and a resource's ``source_hash`` is the sha256 of its line: a republish
-    of 100,000 resources parses only the ones that changed."""
+    """A dataset keyed for publishing. Resources are kept as their JSONL lines (each is
+    checked when the dataset is read), and a resource's ``source_hash`` is the sha256 of
+    its line."""
 
     version: str
     manifest_sha256: str
@@ -146,27 +146,31 @@ class _Dataset:
         return self.vocabularies[table][key]
 
 
-_STABLE_ID_PREFIX: Final = b'{"stable_id": "'
-
-
 def read_dataset(folder: Path) -> _Dataset:
-    """A dataset whose files publishing reads match its checksums and manifest."""
-    read = ["resources.jsonl", *(f"{table.name}.json" for table in _VOCABULARIES)]
+    """A dataset whose files publishing reads match its checksums and manifest, and whose
+    records and entries pass validation (a dataset may come from anyone: checksums prove
+    only that its files match its manifest)."""
+    from resource_registry.release import screening  # noqa: PLC0415 - reason: pydantic-core
+
+    read = ["resources.jsonl", *(f"{name}.json" for name in screening.VOCABULARIES)]
     if problems := dataset.verify_files(folder, read):
         raise UsageError(f"{folder} is not an intact dataset: " + "; ".join(problems[:3]))
-    manifest = json.loads((folder / dataset.MANIFEST).read_text(encoding="utf-8"))
-    lines: dict[str, bytes] = {}
-    for line in (folder / "resources.jsonl").read_bytes().splitlines():
-        if line.startswith(_STABLE_ID_PREFIX):
-            stable_id = line[len(_STABLE_ID_PREFIX) : line.index(b'"', len(_STABLE_ID_PREFIX))]
-            lines[stable_id.decode()] = line
-        elif line.strip():
-            lines[str(json.loads(line)["stable_id"])] = line
+    try:
+        manifest = json.loads((folder / dataset.MANIFEST).read_text(encoding="utf-8"))
+        raw = [line for line in (folder / "resources.jsonl").read_bytes().splitlines() if line]
+        records = [json.loads(line) for line in raw]
+        entries = {
+            name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+            for name in screening.VOCABULARIES
+        }
+    except (ValueError, UnicodeDecodeError) as error:  # not JSON, or an integer too long
+        raise dataset.DatasetError(f"{folder} holds a file that is not JSON ({error})") from None
+    screening.require_valid(records, entries, manifest=manifest)
+    lines = {str(record["stable_id"]): line for record, line in zip(records, raw, strict=True)}
     hashes = {"resources": {sid: hashlib.sha256(line).hexdigest() for sid, line in lines.items()}}
     vocabularies: dict[str, dict[str, dict[str, Any]]] = {}
     for table in _VOCABULARIES:
-        entries = json.loads((folder / f"{table.name}.json").read_text(encoding="utf-8"))
-        vocabularies[table.name] = {entry[table.key]: entry for entry in entries}
+        vocabularies[table.name] = {entry[table.key]: entry for entry in entries[table.name]}
         hashes[table.name] = {key: _hash(entry) for key, entry in vocabularies[table.name].items()}
     manifest_hash = hashlib.sha256((folder / dataset.MANIFEST).read_bytes()).hexdigest()
     return _Dataset(

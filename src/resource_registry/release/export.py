@@ -29,7 +29,7 @@ from resource_registry.record.models import SCHEMA_VERSION
 from resource_registry.record.reader import Document, read_document
 from resource_registry.record.redirects import resolve_all
 from resource_registry.registry.validate import Options, validate
-from resource_registry.release import formats
+from resource_registry.release import formats, origin
 from resource_registry.release.changes import compare, render_markdown
 from resource_registry.release.dataset import MANIFEST, SUMS
 
@@ -55,7 +55,9 @@ def export(
     """Validate, then write every dataset file; refuses (writing nothing) on errors."""
     step = progress or (lambda _: None)
     step("validating")
-    report = validate(root, Options(jobs=jobs))
+    # never from the cache: its entries are keyed by what anyone can forge (a file's size
+    # and modification time, checksums), and a release must stand on the data alone
+    report = validate(root, Options(jobs=jobs, cache=False))
     errors = report.count(Severity.ERROR)
     if errors:
         raise RegistryError(
@@ -83,7 +85,8 @@ def export(
         "created": committed_at or "",
     }
     out = out.resolve()
-    with replacing_folder(out, marker=MANIFEST, kind="a dataset") as staging:
+    owned = partial(origin.is_ours, kind="dataset")
+    with replacing_folder(out, owned=owned, kind="a dataset made by resreg") as staging:
         _write_all(staging, records, vocabularies, meta, previous_records, step)
         step("moving into place")
     files = tuple(sorted(path.name for path in out.iterdir()))
@@ -123,6 +126,7 @@ def _write_all(
         _text(folder / "changes.json", _json(changes))
         _text(folder / "CHANGES.md", render_markdown(changes))
     step("writing the manifest")
+    _text(folder / origin.MARK, origin.mark_text("dataset", meta))
     counts = {"resources": len(records), **{name: len(v) for name, v in vocabularies.items()}}
     _text(folder / "datapackage.json", _json(_datapackage(folder, meta)))
     files = _file_entries(folder, leave_out=(MANIFEST, SUMS))
@@ -238,7 +242,8 @@ def _source(root: Path) -> tuple[str | None, str | None]:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    # validation refuses NaN and infinity; a value that slipped through stops here
+    return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def _text(path: Path, text: str) -> None:

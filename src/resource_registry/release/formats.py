@@ -41,7 +41,9 @@ Record = dict[str, Any]
 
 
 def _compact(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+    )
 
 
 def ordered(record: Mapping[str, Any]) -> Record:
@@ -51,12 +53,19 @@ def ordered(record: Mapping[str, Any]) -> Record:
 # --- JSON ------------------------------------------------------------------------------
 
 
+# Every JSON written is JSON: validation refuses NaN and infinity, and `allow_nan=False`
+# makes a value that slipped through an error rather than a bare `NaN` in a dataset.
+
+
 def json_text(records: Sequence[Record]) -> str:
-    return json.dumps([ordered(r) for r in records], ensure_ascii=False, indent=1) + "\n"
+    rows = [ordered(r) for r in records]
+    return json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
 
 def jsonl_text(records: Iterable[Record]) -> str:
-    return "".join(json.dumps(ordered(r), ensure_ascii=False) + "\n" for r in records)
+    return "".join(
+        json.dumps(ordered(r), ensure_ascii=False, allow_nan=False) + "\n" for r in records
+    )
 
 
 def read_json(path: Path) -> list[Record]:

@@ -11,6 +11,7 @@ from disk; search needs it served over HTTP)::
     search/                       the split search index (see static/search.js)
     static/                       style.css, search.js
     site.json                     what was built from which dataset
+    resreg-output.json            the mark that lets the next build replace this folder
 
 The same dataset gives the same bytes: everything is sorted and the only dates are the
 dataset's. The site is built in a temporary folder and swapped into place when complete.
@@ -43,6 +44,7 @@ from resource_registry.base.fsutil import create_file as _write_text
 from resource_registry.base.fsutil import replacing_folder
 from resource_registry.base.parallel import map_chunks
 from resource_registry.record.models import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
+from resource_registry.release import origin
 from resource_registry.release.dataset import Dataset, DatasetError
 
 SITE_NAME: Final = "Resource Registry"
@@ -103,7 +105,8 @@ def build_site(data: Dataset, out: Path, *, jobs: int | None = None) -> SiteResu
     """Write the whole site for ``data`` to ``out``, replacing an earlier site there."""
     out = out.resolve()
     _refuse_unsafe_names(data)
-    with replacing_folder(out, marker=MARKER, kind="a site built by resreg") as staging:
+    owned = partial(origin.is_ours, kind="site")
+    with replacing_folder(out, owned=owned, kind="a site built by resreg") as staging:
         files = _write_site(data, staging, jobs)
     return SiteResult(out, len(data.resources), files)
 
@@ -130,10 +133,11 @@ def _write_site(data: Dataset, folder: Path, jobs: int | None) -> int:
         "source_commit": shared.commit,
         "resources": len(records),
         "retired": len(data.tombstones),
-        "files": written + 1,
+        "files": written + 2,
     }
     _write_text(folder / MARKER, _json(built | ({"source_dirty": True} if shared.dirty else {})))
-    return written + 1
+    _write_text(folder / origin.MARK, origin.mark_text("site", built))
+    return written + 2
 
 
 def _is_dirty(manifest: Mapping[str, Any]) -> bool:
@@ -562,8 +566,8 @@ def _file_size(size: int) -> str:
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def _compact(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -1,0 +1,295 @@
+"""What the release steps (`export`, `site`, `publish`) trust: nothing a contributor or a
+download can forge. Each test attacks for real: a forged cache, a dataset whose checksums
+were regenerated, a folder that is not ours at `--out`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import TODAY, BuiltSite, MakeRegistry, resource_text
+from resource_registry import Options, validate
+from resource_registry.base.errors import RegistryError
+from resource_registry.cli import cli
+from resource_registry.release import dataset, screening
+from resource_registry.release.export import export
+
+_GOOD_URL = "https://example.org/abcdefghijklm"
+_EVIL_URL = "javascript:alert(document.cookie)"  # as long as the good one: same file size
+_OLD = 1_600_000_000  # a modification time well before any run (fresh files are not cached)
+
+
+def _forged_cache(make_registry: MakeRegistry) -> Path:
+    """A registry whose cache says a `javascript:` URL file is fine: the file is checked
+    while valid, then rewritten in place with the same size and modification time, which
+    is all the cache can see of a file outside git."""
+    assert len(_GOOD_URL) == len(_EVIL_URL)
+    path, text = resource_text("sid_Forged0001", _GOOD_URL, title="A forged entry")
+    root = make_registry({path: text})
+    os.utime(root / path, (_OLD, _OLD))
+    assert validate(root, Options(today=TODAY)).findings == []  # checked and cached
+    (root / path).write_text(text.replace(_GOOD_URL, _EVIL_URL))
+    os.utime(root / path, (_OLD, _OLD))
+    cached = validate(root, Options(today=TODAY))
+    fresh = validate(root, Options(today=TODAY, cache=False))
+    assert cached.findings == []  # the forgery works on a cached validation...
+    assert any(item.code == "S004" for item in fresh.findings)  # ...and not on a fresh one
+    return root
+
+
+def test_export_never_trusts_a_forged_cache(make_registry: MakeRegistry, tmp_path: Path) -> None:
+    root = _forged_cache(make_registry)
+    with pytest.raises(RegistryError, match="refusing to export"):
+        export(root, tmp_path / "dataset")
+    assert not (tmp_path / "dataset").exists()
+
+
+@pytest.mark.parametrize("command", [["site"], ["publish", "postgres", "--dry-run"]])
+def test_site_and_publish_never_trust_a_forged_cache(
+    make_registry: MakeRegistry, tmp_path: Path, command: list[str]
+) -> None:
+    root = _forged_cache(make_registry)
+    out = ["--out", str(tmp_path / "out")] if command == ["site"] else ["--dsn", "host=nowhere"]
+    done = CliRunner().invoke(cli, [*command, "--root", str(root), *out], catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    assert "refusing to export" in done.output
+    assert not (tmp_path / "out").exists()
+
+
+# --- a dataset from elsewhere: its checksums regenerated, its records hostile ---------------
+
+
+def _resealed(source: Path, folder: Path, change: Callable[[list[dict[str, Any]]], object]) -> Path:
+    """A copy of the dataset at ``source`` whose records ``change`` edited, with its
+    manifest and checksums made to match again, as anyone can."""
+    shutil.copytree(source, folder)
+    lines = (folder / "resources.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    change(records)
+    text = "".join(
+        (item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)) + "\n"
+        for item in records
+    )
+    (folder / "resources.jsonl").write_text(text)
+    _reseal(folder)
+    return folder
+
+
+def _reseal(folder: Path) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    lines = (folder / "resources.jsonl").read_text().splitlines()
+    manifest["record_counts"]["resources"] = len(lines)
+    for entry in manifest["files"]:
+        path = folder / entry["path"]
+        entry["bytes"] = path.stat().st_size
+        entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    names = sorted(p.name for p in folder.iterdir() if p.name != "SHA256SUMS")
+    sums = "".join(f"{hashlib.sha256((folder / n).read_bytes()).hexdigest()}  {n}\n" for n in names)
+    (folder / "SHA256SUMS").write_text(sums)
+
+
+def _set(field: str, value: object, index: int = 0) -> Callable[[list[dict[str, Any]]], None]:
+    def change(records: list[dict[str, Any]]) -> None:
+        records[index][field] = value
+
+    return change
+
+
+def _duplicate_in_other_case(records: list[dict[str, Any]]) -> None:
+    twin = dict(records[1], stable_id=records[0]["stable_id"].swapcase())
+    records.append(twin)
+
+
+def _huge_integer(records: list[dict[str, Any]]) -> None:
+    line = json.dumps(records[0])
+    records[0] = line[:-1] + ', "legacy": {"n": ' + "9" * 5000 + "}}"  # type: ignore[call-overload]  # reason: a raw line
+
+
+HOSTILE_DATASETS = {
+    "javascript URL": (_set("url", "javascript:alert(document.domain)"), "S004"),
+    "escaping stable ID": (_set("stable_id", "../../ESCAPED-BY-DATASET"), "S004"),
+    "escaping tag": (_set("tags", ["../../ESCAPED"]), "S004"),
+    "unknown field": (_set("script", "<script>alert(1)</script>"), "S002"),
+    "NaN in legacy": (_set("legacy", {"score": math.nan}), "P015"),
+    "integer beyond int64": (_set("legacy", {"n": 2**63}), "P014"),
+    "bidi override in a title": (_set("title", "abc\u202edcba"), "C009"),
+    "an id that is not the URL's": (_set("id", "0123456789abcdef"), "I006"),
+    "one stable ID in two cases": (_duplicate_in_other_case, "I003"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_DATASETS))
+def test_site_from_a_resealed_hostile_dataset_is_refused(
+    built_site: BuiltSite, tmp_path: Path, case: str
+) -> None:
+    change, code = HOSTILE_DATASETS[case]
+    folder = _resealed(built_site.dataset, tmp_path / "download", change)
+    assert dataset.verify(folder, formats_agree=False) == []  # the checksums hold
+    out = tmp_path / "work" / "site"
+    args = ["site", "--from", str(folder), "--out", str(out), "--jobs", "1"]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    assert "the dataset holds" in done.stderr
+    assert f": {code} " in done.stderr  # the findings are listed
+    assert "\u202e" not in done.stderr  # escaped for the terminal
+    assert not (tmp_path / "work").exists()  # nothing written, beside --out either
+    assert not list(tmp_path.rglob("ESCAPED*"))
+
+
+@pytest.mark.parametrize("case", ["javascript URL", "escaping stable ID", "NaN in legacy"])
+def test_publish_from_a_resealed_hostile_dataset_is_refused(
+    built_site: BuiltSite, tmp_path: Path, case: str
+) -> None:
+    change, code = HOSTILE_DATASETS[case]
+    folder = _resealed(built_site.dataset, tmp_path / "download", change)
+    args = ["publish", "postgres", "--from", str(folder), "--dsn", "host=127.0.0.1 port=9"]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    assert f": {code} " in done.stderr  # refused before any connection is tried
+    assert "database error" not in done.stderr
+
+
+def test_a_dataset_that_is_not_json_is_refused(built_site: BuiltSite, tmp_path: Path) -> None:
+    folder = _resealed(built_site.dataset, tmp_path / "download", _huge_integer)
+    for args in (
+        ["site", "--from", str(folder), "--out", str(tmp_path / "site")],
+        ["publish", "postgres", "--from", str(folder), "--dsn", "host=127.0.0.1 port=9"],
+    ):
+        done = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert done.exit_code == 1, done.output
+        assert "is not valid JSON" in done.stderr or "is not JSON" in done.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_the_refusal_lists_twenty_findings_and_counts_the_rest(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    def every_url(records: list[dict[str, Any]]) -> None:
+        for record in records:
+            record["url"] = "javascript:void(0)"
+
+    folder = _resealed(built_site.dataset, tmp_path / "download", every_url)
+    args = ["site", "--from", str(folder), "--out", str(tmp_path / "site")]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    listed = [line for line in done.stderr.splitlines() if ": S004 " in line]
+    assert len(listed) == 20
+    assert done.stderr.rstrip().endswith("and 25 more")
+
+
+def test_a_clean_dataset_passes_the_check(built_site: BuiltSite) -> None:
+    data = screening.load_checked(built_site.dataset)
+    assert len(data.resources) == 45
+    findings = screening.dataset_findings(
+        data.resources, {"tags": data.tags}, TODAY, manifest=data.manifest
+    )
+    assert findings == []
+
+
+# --- `--out` replaces only what this tool made ----------------------------------------------
+
+_WEB_APP = {
+    "manifest.json": '{"name": "My web app", "start_url": "/", "display": "standalone"}\n',
+    "site.json": '{"title": "my static site generator config"}\n',
+    "index.html": "<!doctype html><title>mine</title>\n",
+}
+
+
+def _folder(path: Path, files: dict[str, str]) -> dict[str, str]:
+    path.mkdir(parents=True)
+    for name, text in files.items():
+        (path / name).write_text(text)
+    return files
+
+
+def _contents(path: Path) -> dict[str, str]:
+    return {child.name: child.read_text() for child in path.iterdir()}
+
+
+@pytest.mark.parametrize("stray", ["manifest.json", "site.json", "index.html"])
+@pytest.mark.parametrize("command", ["export", "site"])
+def test_out_refuses_a_folder_another_program_made(
+    built_site: BuiltSite, tmp_path: Path, command: str, stray: str
+) -> None:
+    out = tmp_path / "app"
+    before = _folder(out, {stray: _WEB_APP[stray], "keep.txt": "mine"})
+    args = (
+        ["export", "--root", str(built_site.registry)]
+        if command == "export"
+        else ["site", "--from", str(built_site.dataset)]
+    )
+    done = CliRunner().invoke(cli, [*args, "--out", str(out)], catch_exceptions=False)
+    assert done.exit_code == 2, done.output
+    assert f"{out} exists and is not a " in done.stderr
+    assert _contents(out) == before
+
+
+def test_a_mark_copied_beside_another_manifest_is_refused(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    out = tmp_path / "app"
+    mark = (built_site.dataset / "resreg-output.json").read_text()
+    before = _folder(out, {"manifest.json": _WEB_APP["manifest.json"], "resreg-output.json": mark})
+    args = ["export", "--root", str(built_site.registry), "--out", str(out)]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 2, done.output
+    assert _contents(out) == before
+
+
+def test_a_dataset_is_not_a_site_and_a_site_is_not_a_dataset(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    dataset_copy = shutil.copytree(built_site.dataset, tmp_path / "dataset")
+    site_copy = shutil.copytree(built_site.site, tmp_path / "site")
+    args = ["site", "--from", str(built_site.dataset), "--out", str(dataset_copy)]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 2
+    args = ["export", "--root", str(built_site.registry), "--out", str(site_copy)]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 2
+    assert dataset.verify(dataset_copy) == []
+    assert (site_copy / "index.html").is_file()
+
+
+def test_outputs_carry_their_mark_and_are_replaced_in_place(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    for kind, folder in (("dataset", built_site.dataset), ("site", built_site.site)):
+        mark = json.loads((folder / "resreg-output.json").read_text())
+        own = json.loads(
+            (folder / ("manifest.json" if kind == "dataset" else "site.json")).read_text()
+        )
+        assert mark["kind"] == kind
+        assert mark["made_by"].startswith("resource-registry: written by resreg")
+        assert (mark["dataset_version"], mark["source_commit"]) == (
+            own["dataset_version"],
+            own["source_commit"],
+        )
+    assert "resreg-output.json" in (built_site.dataset / "SHA256SUMS").read_text()
+    site = shutil.copytree(built_site.site, tmp_path / "site")
+    (site / "old-page.html").write_text("from an earlier build")
+    args = ["site", "--from", str(built_site.dataset), "--out", str(site), "--jobs", "1"]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 0
+    assert not (site / "old-page.html").exists()  # replaced whole
+
+
+def test_out_that_is_a_file_or_a_link_to_a_foreign_folder_is_refused(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    target = tmp_path / "elsewhere"
+    before = _folder(target, {"index.html": _WEB_APP["index.html"]})
+    (tmp_path / "link").symlink_to(target, target_is_directory=True)
+    (tmp_path / "file").write_text("mine")
+    for out in ("link", "file"):
+        args = ["site", "--from", str(built_site.dataset), "--out", str(tmp_path / out)]
+        done = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert done.exit_code == 2, done.output
+    assert _contents(target) == before
+    assert (tmp_path / "file").read_text() == "mine"
