@@ -706,9 +706,9 @@ def citations_command(
     if pages_dir is not None:
         folder, shown = pages_dir, str(pages_dir)
     else:
+        # shown like resource files, relative to the registry root
         folder = registry / settings.pages
-        relative = os.path.relpath(folder)
-        shown = relative if not relative.startswith("..") else str(folder)
+        shown = settings.pages
     outcome = citations.run(
         registry,
         folder,

@@ -14,6 +14,7 @@ changing no other character of the page; ``add`` creates a resource (through
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -64,6 +65,8 @@ class Outcome:
     pages_written: bool = False
     converted: dict[str, int] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
+    # what the pages say: each cited resource's stable ID and the pages citing it
+    cited_by: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -92,7 +95,15 @@ def run(root: Path, folder: Path, shown: str, settings: KnowledgeBase, options: 
         )
     where = _Where(shown)
     outcome = Outcome(pages=len(discovery.pages))
+    for page in discovery.pages:
+        if page.readable and not pagelist.valid_id(page.page_id):
+            page.flaws.append(_bad_id(page.page_id))
+            page.text = None  # no resource can list it: its references are not read
     scans = {page.relative: _scan(page, settings) for page in discovery.pages if page.readable}
+    for page in discovery.pages:
+        if page.relative in scans and any(f.code == "K015" for f in scans[page.relative].flaws):
+            page.flaws += scans.pop(page.relative).flaws  # unclosed front matter: unread
+            page.text = None
     outcome.findings += _page_findings(discovery, scans, where)
     targets = _targets(root)
     edges = _resolve(discovery, scans, targets, where)
@@ -105,6 +116,11 @@ def run(root: Path, folder: Path, shown: str, settings: KnowledgeBase, options: 
     outcome.findings += edges.findings
     derived = _derived(discovery, edges, targets.table)
     outcome.edges = sum(len(pages) for pages in derived.values())
+    outcome.cited_by = {
+        targets.table.stable_ids[row]: frozenset(pages)
+        for row, pages in derived.items()
+        if pages and targets.table.stable_ids[row]
+    }
     existing, pages_text = pagelist.read_entries(root)
     made, flaws = _entries(discovery, scans, settings, where)
     outcome.findings += flaws
@@ -152,6 +168,15 @@ def _finding(path: str, line: int, col: int, code: str, message: str, hint: str 
 
 def _from_flaw(path: str, flaw: Flaw) -> Finding:
     return _finding(path, flaw.line, flaw.col, flaw.code, flaw.message, flaw.hint)
+
+
+def _bad_id(page_id: str) -> Flaw:
+    return Flaw(
+        "K014", 0, 0,
+        f"the page's id `{page_id}` is not a valid page id (lowercase letters and digits, "
+        "with `-`, `_` or `.` between them), so no resource can list it",
+        "rename the file",
+    )  # fmt: skip
 
 
 def _scan(page: Page, settings: KnowledgeBase) -> Scan:
@@ -207,7 +232,7 @@ def _resolve(
                 edges.places[row].setdefault(page.page_id, (page, mention))
             if mention.kind != COMPONENT and resolved.retired is None and not mention.inside:
                 edges.findings.append(_unconverted(path, mention, resolved, targets.table))
-                if mention.kind in CONVERTIBLE and len(resolved.rows) == 1:
+                if _convertible(mention, resolved):
                     edges.convertible[page.relative].append((mention, resolved.rows[0]))
     return edges
 
@@ -235,8 +260,19 @@ def _target(
     return resolved
 
 
+_PLAIN_URL: Final = re.compile(r"[!-~]+\Z")  # printable ASCII, no space
+
+
+def _convertible(mention: Mention, resolved: Resolved) -> bool:
+    """Whether a link can be replaced by a reference as it stands: an inline link, an
+    autolink or an `<a>` tag, to exactly one resource."""
+    return mention.kind in CONVERTIBLE and mention.text is not None and len(resolved.rows) == 1
+
+
 def _odd_url(url: str) -> str | None:
-    if any(char.isspace() for char in url) or refused_character(url, key=True):
+    if not _PLAIN_URL.match(url) and (
+        any(char.isspace() for char in url) or refused_character(url, key=True)
+    ):
         return f"the link's URL `{url}` holds a space, control or invisible character"
     problem = shape_problem(url)
     if problem == "credentials":
@@ -295,7 +331,7 @@ def _unconverted(path: str, mention: Mention, resolved: Resolved, table: KeyTabl
     which = _describe(table, row) + (
         f" and {len(resolved.rows) - 1} more" if len(resolved.rows) > 1 else ""
     )
-    convertible = mention.kind in CONVERTIBLE and len(resolved.rows) == 1
+    convertible = _convertible(mention, resolved)
     return _finding(
         path, mention.line, mention.col, "K005",
         f"a link to {which} ({resolved.how} match) that is not a reference",
@@ -362,7 +398,7 @@ def _differences(
 
 def _cited_by_line(root: Path, path: str) -> int:
     try:
-        text = layout.read_capped(root / path).decode("utf-8", "replace")
+        text = layout.read_capped(os.path.join(root, path)).decode("utf-8", "replace")
     except OSError:
         return 0
     match = _CITED_BY_LINE.search(text)
@@ -405,6 +441,13 @@ def _plan_findings(plan: pagelist.Plan, discovery: Discovery, where: _Where) -> 
             _FIX,
         )
         for page_id, keys in plan.updated.items()
+    )  # fmt: skip
+    found += (
+        _finding(
+            where.page(by_id[page_id].relative), 1, 1, "K012",
+            f"{layout.PAGES} has more than one entry for `{page_id}`", _FIX,
+        )
+        for page_id in dict.fromkeys(plan.duplicates)
     )  # fmt: skip
     return found + _vanished_findings(plan, keep_only=False)
 
@@ -556,7 +599,7 @@ def summary_counts(outcome: Outcome) -> Iterable[str]:
     if outcome.pages_written and plan is not None:
         yield (
             f"{layout.PAGES}: {len(plan.added):,} added, {len(plan.updated):,} updated, "
-            f"{len(plan.vanished):,} vanished"
+            f"{len(plan.vanished):,} vanished, {len(plan.duplicates):,} repeated entries dropped"
         )
     if outcome.converted:
         yield (

@@ -5,7 +5,8 @@ keys the configuration names, and its path (the configured pages folder joined w
 page's path in it). Pages without an entry get one; an entry whose page's front matter
 says otherwise is updated (keys of the entry that no front matter key sets are kept);
 entries of pages that are gone are reported, and removed on ``--write`` unless a
-`cited_by` that cannot be rewritten still lists them. Entries keep their order; new
+`cited_by` that cannot be rewritten still lists them; a page's later entries with the
+same id are dropped. Entries keep their order; new
 ones follow, by id.
 """
 
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from resource_registry import layout
 from resource_registry.config import KnowledgeBase
@@ -22,10 +24,12 @@ from resource_registry.errors import RegistryError
 from resource_registry.kb.pages import Page
 from resource_registry.kb.scan import Flaw
 from resource_registry.loading import Document, read_document
-from resource_registry.models import SLUG_PATTERN
+from resource_registry.records import core_validator
+
+if TYPE_CHECKING:
+    from pydantic_core import SchemaValidator
 
 MANAGED: Final = ("title", "type", "quality", "path")
-_MAX_TITLE: Final = 500
 
 
 @dataclass(slots=True)
@@ -37,10 +41,11 @@ class Plan:
     added: list[str] = field(default_factory=list)
     updated: dict[str, list[str]] = field(default_factory=dict)
     vanished: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # later entries of an id, dropped
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.vanished)
+        return bool(self.added or self.updated or self.vanished or self.duplicates)
 
 
 def read_entries(root: Path) -> tuple[list[dict[str, Any]], str]:
@@ -79,29 +84,24 @@ def entry_for(
             flaws.append(Flaw("K015", at, 1, f"the front matter cannot be read: {reason}"))
     entry: dict[str, Any] = {"id": page.page_id}
     title = data.get(settings.title_key)
-    if isinstance(title, str) and title.strip() and len(title.strip()) <= _MAX_TITLE:
-        entry["title"] = " ".join(title.split())
-    else:
+    entry["title"] = " ".join(title.split()) if isinstance(title, str) else ""
+    if not valid(entry):
         entry["title"] = page.page_id
         if not flaws:
             flaws.append(
                 _flaw(line, f"the front matter has no usable `{settings.title_key}`", "add one")
             )
-    kind = data.get(settings.type_key)
-    if isinstance(kind, str) and _is_slug(kind):
-        entry["type"] = kind
-    elif kind is not None:
-        flaws.append(
-            _flaw(line, f"`{settings.type_key}` is not a page type (a slug): {kind!r:.60}")
-        )
-    quality = data.get(settings.quality_key)
-    if type(quality) is int and 0 <= quality <= 100:
-        entry["quality"] = quality
-    elif quality is not None:
-        flaws.append(
-            _flaw(line, f"`{settings.quality_key}` is not an integer 0-100: {quality!r:.60}")
-        )
-    entry["path"] = f"{settings.pages.rstrip('/')}/{page.relative}"
+    for name, key in (("type", settings.type_key), ("quality", settings.quality_key)):
+        value = data.get(key)
+        if value is None:
+            continue
+        if valid({**entry, name: value}):
+            entry[name] = value
+        else:
+            flaws.append(_flaw(line, f"`{key}` is not a valid page {name}: {value!r:.60}"))
+    path = f"{settings.pages.rstrip('/')}/{page.relative}"
+    if valid({**entry, "path": path}):
+        entry["path"] = path
     return entry, flaws
 
 
@@ -109,10 +109,24 @@ def _flaw(line: int, message: str, hint: str | None = None) -> Flaw:
     return Flaw("K015", line, 1, message, hint or "fix the front matter")
 
 
-def _is_slug(text: str) -> bool:
-    import re  # noqa: PLC0415 - reason: compiled once by re's own cache
+@cache
+def _validator() -> SchemaValidator:
+    return core_validator("pages")
 
-    return re.match(SLUG_PATTERN, text) is not None
+
+def valid(entry: Mapping[str, Any]) -> bool:
+    """Whether ``entry`` is a valid entry of the pages vocabulary (the model's rules)."""
+    from pydantic_core import ValidationError  # noqa: PLC0415 - reason: loaded with the validator
+
+    try:
+        _validator().validate_python([entry])
+    except ValidationError:
+        return False
+    return True
+
+
+def valid_id(page_id: str) -> bool:
+    return valid({"id": page_id, "title": page_id})
 
 
 def plan(
@@ -129,6 +143,9 @@ def plan(
     seen: set[str] = set()
     for old in existing:
         page_id = str(old.get("id"))
+        if page_id in seen and page_id in made:
+            result.duplicates.append(page_id)  # the page's one entry is the first
+            continue
         seen.add(page_id)
         if page_id not in found:
             result.vanished.append(page_id)

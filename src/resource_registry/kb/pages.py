@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
 from resource_registry.config import KnowledgeBase
 from resource_registry.kb.scan import Flaw
-from resource_registry.models import SLUG_PATTERN
-
-_SLUG: Final = re.compile(SLUG_PATTERN)
 
 
 @dataclass(slots=True)
@@ -109,18 +104,6 @@ def _linked(found: Discovery, relative: str, settings: KnowledgeBase) -> None:
 
 def _read(path: Path, relative: str, folder_name: str, settings: KnowledgeBase) -> Page:
     page = Page(relative, page_id(relative, folder_name, settings.page_id))
-    if not _SLUG.match(page.page_id):
-        page.flaws.append(
-            Flaw(
-                "K014",
-                0,
-                0,
-                f"the page's id `{page.page_id}` is not a valid page id (lowercase letters, "
-                "digits, and `-`, `_` or `.` between them), so no resource can list it",
-                "rename the file",
-            )
-        )
-        return page
     try:
         # O_NOFOLLOW: a file swapped for a link after the listing is refused, not read
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))

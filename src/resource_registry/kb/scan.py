@@ -22,7 +22,6 @@ can be replaced without touching any other character.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,11 +41,11 @@ CONVERTIBLE: Final = frozenset({INLINE, AUTOLINK, HREF})
 _MAX_TEXT: Final = 1000  # characters of link text; longer brackets are not a link
 _MAX_TAG: Final = 4000  # characters of one component's opening tag
 
-_FRONT_MATTER_END: Final = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+_FRONT_MATTER_END: Final = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
 _FENCE: Final = re.compile(
     r"^(?P<prefix>[ \t]*(?:>[ \t]?)*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$", re.M
 )
-_BLANK_LINE: Final = re.compile(r"\n[ \t]*(?:\n|\Z)")
+_BLANK_LINE: Final = re.compile(r"\n[ \t]*(?:\r?\n|\r?\Z)")
 _ESCAPED: Final = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 _ATTRIBUTE: Final = re.compile(
@@ -59,7 +58,7 @@ _STRING_EXPRESSION: Final = re.compile(r"""\{\s*(?:"([^"\\]*)"|'([^'\\]*)'|`([^`
 _DESTINATION: Final = r"(?:<[^<>\n]{0,2000}>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\)){0,2000})"
 _TITLE: Final = r"""(?:\s+(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?"""
 _LINK_TEXT: Final = (
-    r"(?:[^\[\]\\\n]|\\.|\n(?![ \t]*\n)|\[(?:[^\[\]\\\n]|\\.|\n(?![ \t]*\n))*\])"
+    r"(?:[^\[\]\\\n]|\\.|\n(?![ \t]*\r?\n)|\[(?:[^\[\]\\\n]|\\.|\n(?![ \t]*\r?\n))*\])"
     f"{{0,{_MAX_TEXT}}}"
 )
 _HREF_VALUE: Final = (
@@ -108,14 +107,21 @@ class Scan:
 
 
 class _Lines:
-    """Line and column (1-based) of an offset in a text."""
+    """Line and column (1-based) of offsets in a text, asked for in increasing order
+    (mostly): lines are counted from the last offset asked for, in C."""
 
     def __init__(self, text: str) -> None:
-        self._starts = [0, *(match.end() for match in re.finditer("\n", text))]
+        self._text = text
+        self._offset = 0
+        self._line = 1
 
     def at(self, offset: int) -> tuple[int, int]:
-        index = bisect.bisect_right(self._starts, offset) - 1
-        return index + 1, offset - self._starts[index] + 1
+        if offset >= self._offset:
+            self._line += self._text.count("\n", self._offset, offset)
+        else:
+            self._line = self._text.count("\n", 0, offset) + 1
+        self._offset = offset
+        return self._line, offset - self._text.rfind("\n", 0, offset)
 
 
 def scan(text: str, *, mdx: bool, components: Sequence[str] = ("R",)) -> Scan:
@@ -125,16 +131,32 @@ def scan(text: str, *, mdx: bool, components: Sequence[str] = ("R",)) -> Scan:
     body = _front_matter(text, result, lines)
     if body is None:
         return result
-    pattern = _pattern(tuple(components))
-    closers: dict[str, re.Pattern[str]] = {}
-    spans: list[tuple[int, int]] = []  # reference components' text, cited already
+    context = _Context(_pattern(tuple(components)), result, lines)
+    spans = context.spans
     for start, end in _prose(text, body, mdx=mdx):
-        position = start
-        while (match := pattern.search(text, position, end)) is not None:
-            position = _take(text, match, end, result, lines, spans, closers)
+        _scan_span(text, start, end, context)
     if spans:
         result.mentions = [_marked(mention, spans) for mention in result.mentions]
     return result
+
+
+@dataclass(slots=True)
+class _Context:
+    pattern: re.Pattern[str]
+    result: Scan
+    lines: _Lines
+    spans: list[tuple[int, int]] = field(default_factory=list)  # components' text
+    closers: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+
+def _scan_span(text: str, start: int, end: int, context: _Context) -> None:
+    position = start
+    while (match := context.pattern.search(text, position, end)) is not None:
+        position = _take(
+            text, match, end, context.result, context.lines, context.spans, context.closers
+        )
+        if match["text"] is not None:  # a link's text may hold more (a badge): read it too
+            _scan_span(text, match.start("text"), match.end("text"), context)
 
 
 def _marked(mention: Mention, spans: list[tuple[int, int]]) -> Mention:
@@ -194,7 +216,9 @@ def _prose(text: str, start: int, *, mdx: bool) -> Iterator[tuple[int, int]]:
 
 @lru_cache(maxsize=32)
 def _closing_fence(marker: str) -> re.Pattern[str]:
-    return re.compile(rf"^[ \t]*(?:>[ \t]?)*{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$", re.M)
+    return re.compile(
+        rf"^[ \t]*(?:>[ \t]?)*{re.escape(marker[0])}{{{len(marker)},}}[ \t]*\r?$", re.M
+    )
 
 
 _LIST_ITEM: Final = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
@@ -295,8 +319,7 @@ def _take(
         return start + len(url)
     url = _destination(match["dest"])
     _add(result, lines, INLINE, url, match.start(), match.end(), match["text"])
-    # the link text may hold more (a badge, an autolink): scan it too
-    return match.start("text")
+    return match.end()
 
 
 def _at_line_start(text: str, offset: int) -> bool:
