@@ -1,8 +1,8 @@
 """The catalogue of finding codes: stable, documented, one line each.
 
 Families: ``P`` parse, ``S`` schema, ``I`` identity, ``R`` references, ``C`` content,
-``H`` history, ``F`` format. A code, once published, keeps its meaning forever; retired
-codes are never reused.
+``H`` history, ``F`` format, ``K`` knowledge-base pages (``resreg citations``). A code,
+once published, keeps its meaning forever; retired codes are never reused.
 """
 
 from __future__ import annotations
@@ -124,6 +124,32 @@ RULES: dict[str, Rule] = {
         Rule("H004", _E, "An identifier retired at the base commit is live again."),
         Rule("H005", _E, "A resource moved to another file since the base commit."),
         Rule("H006", _E, "A URL changed without the old one kept in `previous_urls`."),
+        Rule("K001", _E, "A page cites a resource whose `cited_by` does not list the page."),
+        Rule("K002", _E, "A resource's `cited_by` lists a page that does not cite it."),
+        Rule("K003", _E, "A page's reference names no resource's stable ID or `id`."),
+        Rule("K004", _E, "A page cites a retired resource (the finding names its successor)."),
+        Rule("K005", _W, "A link to a registered resource that is not a reference component."),
+        Rule("K006", _W, "A link to a URL that no resource in the registry has."),
+        Rule("K007", _E, "A page is not valid UTF-8; it is not read."),
+        Rule("K008", _E, "A page is larger than `max_page_bytes`; it is not read."),
+        Rule(
+            "K009", _E, "A page or folder in the pages folder is a symbolic link; it is not read."
+        ),
+        Rule("K010", _E, "A reference component is not closed, or has no literal `id`."),
+        Rule(
+            "K011",
+            _E,
+            "A link's URL holds spaces, control or invisible characters, or is malformed.",
+        ),
+        Rule(
+            "K012",
+            _E,
+            "`data/pages.yaml` lacks a page, or its entry differs from the front matter.",
+        ),
+        Rule("K013", _W, "A page in `data/pages.yaml` is no longer in the pages folder."),
+        Rule("K014", _E, "A page's id is not a valid page id, or two pages have the same id."),
+        Rule("K015", _W, "A page's front matter is unclosed, unreadable or lacks a usable value."),
+        Rule("K016", _E, "A resource file's `cited_by` could not be rewritten."),
     )
 }
 

@@ -32,11 +32,39 @@ class Network:
 
 
 @dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """``[knowledge_base]``: where the knowledge base's pages are and how they cite
+    resources (read by ``resreg citations``; see ``kb/``)."""
+
+    # the pages folder, relative to the registry root (``--pages`` overrides it); also the
+    # prefix of each page's `path` in data/pages.yaml
+    pages: str = "content/docs"
+    # which files under it are pages: shell patterns matched against the path relative
+    # to the pages folder, where `*` also crosses `/`
+    patterns: list[str] = field(default_factory=lambda: ["*.md", "*.mdx"])
+    # JSX components whose `id` attribute names a resource (its stable ID or `id`)
+    components: list[str] = field(default_factory=lambda: ["R"])
+    # what `--convert` writes for a link to a registered resource: {id}, {stable_id}, {text}
+    reference_form: str = '<R id="{id}">{text}</R>'
+    # how a page's id comes from its path: "name" (the file name without its extension;
+    # `index` takes its folder's name) or "path" (the path without the extension, with
+    # `/` as `-`, a final `/index` dropped)
+    page_id: str = "name"
+    # front matter keys that give a page's title, type and quality in data/pages.yaml
+    title_key: str = "title"
+    type_key: str = "entityType"
+    quality_key: str = "quality"
+    # pages larger than this are reported and not read
+    max_page_bytes: int = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     network: Network = field(default_factory=Network)
+    knowledge_base: KnowledgeBase = field(default_factory=KnowledgeBase)
 
 
-_TABLES: Final[dict[str, type[Any]]] = {"network": Network}
+_TABLES: Final[dict[str, type[Any]]] = {"network": Network, "knowledge_base": KnowledgeBase}
 
 
 def load(root: Path) -> Config:
@@ -84,6 +112,10 @@ def _table(name: str, kind: type[Any], values: dict[str, Any]) -> Any:
                 f"(known keys: {', '.join(known)})"
             )
         wanted = types[key]
+        if wanted == list[str]:
+            if not isinstance(value, list) or not all(type(item) is str for item in value):
+                raise UsageError(f"{CONFIG_FILE}: [{name}] {key} must be a list of strings")
+            continue
         # bool is a subclass of int: a table's int key must not take `true`
         if type(value) is not wanted:
             raise UsageError(

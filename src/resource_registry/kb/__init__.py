@@ -1,0 +1,1 @@
+"""Knowledge-base pages: their references to resources, `cited_by`, and the pages vocabulary."""

@@ -1,0 +1,146 @@
+"""The knowledge base's pages: which files they are, their ids, and their text.
+
+Pages are untrusted. Links are never followed: a page or folder that is a symbolic link
+is reported and not read (it may lead anywhere on the machine), and so is a page larger
+than the configured limit or one that is not UTF-8. A page that cannot be read keeps the
+`cited_by` edges it had: nothing is known about what it cites.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from resource_registry.base.config import KnowledgeBase
+from resource_registry.kb.scan import Flaw
+
+
+@dataclass(slots=True)
+class Page:
+    """One page: its path relative to the pages folder, its id, and its text (None when
+    it could not be read; ``flaws`` say why)."""
+
+    relative: str
+    page_id: str
+    text: str | None = None
+    flaws: list[Flaw] = field(default_factory=list)
+
+    @property
+    def mdx(self) -> bool:
+        return self.relative.lower().endswith(".mdx")
+
+    @property
+    def readable(self) -> bool:
+        return self.text is not None
+
+
+@dataclass(slots=True)
+class Discovery:
+    """The pages found, and links met on the way (folders that are symbolic links), each
+    as a path relative to the pages folder with its flaw."""
+
+    pages: list[Page] = field(default_factory=list)
+    strays: list[tuple[str, Flaw]] = field(default_factory=list)
+
+
+def page_id(relative: str, folder_name: str, rule: str) -> str:
+    """A page's id from its path (see ``[knowledge_base] page_id``)."""
+    parts = relative.split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    if stem == "index":
+        parts = parts[:-1]
+        stem = parts[-1] if parts else folder_name
+    else:
+        parts[-1] = stem
+    if rule == "path":
+        return "-".join(parts) if parts else folder_name
+    return stem
+
+
+def discover(folder: Path, settings: KnowledgeBase) -> Discovery:
+    """Every page under ``folder`` whose relative path matches one of the patterns, read.
+    Hidden files and folders (``.git``) are skipped."""
+    found = Discovery()
+    pending = [("", folder)]
+    while pending:
+        prefix, directory = pending.pop()
+        with os.scandir(directory) as entries:
+            listed = sorted(entries, key=lambda entry: entry.name)
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            relative = prefix + entry.name
+            if entry.is_symlink():
+                _linked(found, relative, settings)
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append((relative + "/", Path(entry.path)))
+            elif entry.is_file(follow_symlinks=False) and _wanted(relative, settings):
+                found.pages.append(_read(Path(entry.path), relative, folder.name, settings))
+    found.pages.sort(key=lambda page: page.relative)
+    return found
+
+
+def _wanted(relative: str, settings: KnowledgeBase) -> bool:
+    return any(fnmatch.fnmatchcase(relative, pattern) for pattern in settings.patterns)
+
+
+def _linked(found: Discovery, relative: str, settings: KnowledgeBase) -> None:
+    flaw = Flaw(
+        "K009",
+        0,
+        0,
+        "a symbolic link in the pages folder; it is not read, as it may lead anywhere",
+        "replace the link with the file itself",
+    )
+    if _wanted(relative, settings):
+        page = Page(relative, page_id(relative, "", settings.page_id), None, [flaw])
+        found.pages.append(page)
+    else:
+        found.strays.append((relative, flaw))
+
+
+def _read(path: Path, relative: str, folder_name: str, settings: KnowledgeBase) -> Page:
+    page = Page(relative, page_id(relative, folder_name, settings.page_id))
+    try:
+        # O_NOFOLLOW: a file swapped for a link after the listing is refused, not read
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as error:
+        page.flaws.append(Flaw("K009", 0, 0, f"cannot read the page: {error.strerror}"))
+        return page
+    with os.fdopen(descriptor, "rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode) or size > settings.max_page_bytes:
+            page.flaws.append(_too_large(size, settings.max_page_bytes))
+            return page
+        data = file.read(settings.max_page_bytes + 1)
+    if len(data) > settings.max_page_bytes:
+        page.flaws.append(_too_large(len(data), settings.max_page_bytes))
+        return page
+    try:
+        page.text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        page.flaws.append(
+            Flaw(
+                "K007",
+                line,
+                column,
+                f"the page is not valid UTF-8 (byte 0x{data[error.start]:02x}), so it is not read",
+                "save it as UTF-8",
+            )
+        )
+    return page
+
+
+def _too_large(size: int, limit: int) -> Flaw:
+    return Flaw(
+        "K008",
+        0,
+        0,
+        f"the page has {size:,} bytes, more than the limit of {limit:,}, so it is not read",
+        "split the page, or raise `max_page_bytes` under [knowledge_base] in resreg.toml",
+    )
