@@ -228,6 +228,9 @@ def semanticscholar_route(papers: Mapping[str, dict[str, object]]) -> Callable[[
 
 
 def endpoints_toml(base: str) -> str:
+    """Every endpoint on the server, named ``localhost`` so that the APIs' per-host
+    limits do not apply to pages served as 127.0.0.1."""
+    base = base.replace("//127.0.0.1:", "//localhost:")
     return f"""[network]
 allow_private_addresses = true
 

@@ -78,6 +78,7 @@ class Settings:
     page: Literal["always", "when-needed", "never"] = "when-needed"
     only: frozenset[str] | None = None  # source names to use (`--source`); None: all
     arxiv_interval: float = ARXIV_INTERVAL
+    semanticscholar_interval: float = 1.0  # its rate for a key: one request a second
     semanticscholar_key: str | None = None
     publications: Sequence[tuple[str, Sequence[str]]] = ()  # (id, domains)
 
@@ -86,10 +87,15 @@ def host_policies(settings: Settings) -> dict[str, HostPolicy]:
     """Politeness per API host: arXiv one request at a time, ``arxiv_interval`` apart;
     Semantic Scholar one at a time, a second apart (its rate for a key)."""
     endpoints = settings.endpoints
-    return {
-        host_of(endpoints.arxiv): HostPolicy(concurrency=1, interval=settings.arxiv_interval),
-        host_of(endpoints.semanticscholar): HostPolicy(concurrency=1, interval=1.0),
-    }
+    policies: dict[str, HostPolicy] = {}
+    for endpoint, interval in (
+        (endpoints.arxiv, settings.arxiv_interval),
+        (endpoints.semanticscholar, settings.semanticscholar_interval),
+    ):
+        host = host_of(endpoint)
+        known = policies.get(host)  # two APIs on one host (a mirror): the stricter rule
+        policies[host] = HostPolicy(1, max(interval, known.interval if known else 0.0))
+    return policies
 
 
 def identifier_sources(settings: Settings) -> tuple[list[IdentifierSource], list[IdentifierSource]]:
