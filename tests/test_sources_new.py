@@ -298,7 +298,9 @@ BAD_PAGES = {
     "cp1252-undeclared": (
         200,
         {"Content-Type": "text/html"},
-        "<html><head><title>\u201cQuoted\u201d \u2013 dash</title></head></html>".encode("cp1252"),
+        "<html><head><title>\u201cQuoted\u201d na\u00efve\u2026</title></head></html>".encode(
+            "cp1252"
+        ),
     ),
     "bad-charset": (
         200,
@@ -386,7 +388,7 @@ def test_a_thousand_authors_keep_the_first_fifty_and_others(
     ("name", "title"),
     [
         ("latin1", "Caf\xe9 na\xefve r\xe9sum\xe9"),
-        ("cp1252-undeclared", "\u201cQuoted\u201d \u2013 dash"),
+        ("cp1252-undeclared", "\u201cQuoted\u201d na\u00efve\u2026"),
         ("bad-charset", "Plain title"),
     ],
 )

@@ -21,6 +21,7 @@ _AUTHOR_SPLIT: Final = re.compile(r"\s*(?:;|\||\band\b|&)\s*")
 
 class MainText:
     name = "main-text"
+    fields: Final = frozenset({"title", "authors", "published_date"})
 
     def __init__(self, today: dt.date | None = None) -> None:
         self.today = today

@@ -122,24 +122,44 @@ def identifier_sources(settings: Settings) -> tuple[list[IdentifierSource], list
 
 
 def page_sources() -> list[PageSource]:
+    """In order of trust: the page's structured tags, its main text, its plain HTML
+    (``<title>`` usually carries the site's name too), a PDF's metadata."""
     from resource_registry.sources.extraction import MainText  # noqa: PLC0415 - reason: lazy
     from resource_registry.sources.pdf import PdfMetadata  # noqa: PLC0415 - reason: lazy
 
-    return [_Tags(), MainText(), PdfMetadata()]
+    tags = _Tags()
+    return [tags, MainText(), _PlainHtml(tags), PdfMetadata()]
 
 
 class _Tags:
-    """The page's own tags, as several sources (Highwire, JSON-LD, DC, OG, HTML)."""
+    """The page's structured tags, as several sources (Highwire, JSON-LD, DC, OG); the
+    plain HTML claims are kept for :class:`_PlainHtml`."""
 
     name = "tags"
+
+    def __init__(self) -> None:
+        self.plain: dict[int, list[Claims]] = {}
 
     def read(self, page: Answer) -> Sequence[Claims]:
         from resource_registry.sources.pagetags import read_tags  # noqa: PLC0415 - reason: lazy
 
-        return read_tags(page)
+        claims = read_tags(page)
+        self.plain[id(page)] = [claim for claim in claims if claim.source == "html-meta"]
+        return [claim for claim in claims if claim.source != "html-meta"]
 
 
-TAG_NAMES: Final = ("highwire", "json-ld", "dublin-core", "opengraph", "html-meta")
+class _PlainHtml:
+    name = "html-meta"
+
+    def __init__(self, tags: _Tags) -> None:
+        self.tags = tags
+
+    def read(self, page: Answer) -> Sequence[Claims]:
+        if id(page) not in self.tags.plain:
+            self.tags.read(page)
+        return self.tags.plain.pop(id(page), [])
+
+
 SOURCE_ORDER: Final = (
     "arxiv",
     "doi",
@@ -147,9 +167,13 @@ SOURCE_ORDER: Final = (
     "alignmentforum",
     "eaforum",
     "semanticscholar",
-    *TAG_NAMES,
+    "highwire",
+    "json-ld",
+    "dublin-core",
+    "opengraph",
     "trafilatura",
     "htmldate",
+    "html-meta",
     "pdf",
     "domains",
 )
@@ -264,8 +288,11 @@ async def _read_page(
     if isinstance(page, Failure) or not page.ok:
         return
     for reader in readers:
-        if not item.missing() - {"publication"}:
+        missing = item.missing() - {"publication"}
+        if not missing:
             break
+        if not missing & getattr(reader, "fields", missing):
+            continue  # it can give nothing that is missing: do not pay for it
         try:
             claims = reader.read(page)
         except Exception as error:  # a parser's bug on hostile input is a finding, not a crash
