@@ -101,6 +101,15 @@ _from_option = click.option(
 )
 
 
+_private_option = click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Also connect to loopback, private and other non-public addresses (for tests and "
+    "intranet registries); also set by `allow_private_addresses = true` under [network] "
+    "in resreg.toml.",
+)
+
+
 def _resolve_root(root: Path | None) -> Path:
     from resource_registry.record.layout import find_root
 
@@ -311,30 +320,46 @@ def fmt(
 @cli.command()
 @click.argument("url")
 @_root_option
-@click.option("--title", required=True, help="The resource's title.")
+@click.option(
+    "--title",
+    default=None,
+    help="The resource's title (default: the title the source gives; required with --offline).",
+)
 @click.option(
     "--type",
     "type_",
     type=click.Choice(RESOURCE_TYPES, case_sensitive=False),
-    default="web",
-    show_default=True,
-    help="What kind of resource it is.",
+    default=None,
+    help="What kind of resource it is (default: what the source says, else web).",
 )
 @click.option("--tag", "tags", multiple=True, help="A tag from data/tags.yaml (repeatable).")
 @click.option(
     "--cited-by", "cited_by", multiple=True, help="A page from data/pages.yaml (repeatable)."
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Ask no source: write only what the command line gives.",
+)
+@_private_option
 @click.pass_context
 def new(
     ctx: click.Context,
     url: str,
     root: Path | None,
-    title: str,
-    type_: str,
+    title: str | None,
+    type_: str | None,
     tags: tuple[str, ...],
     cited_by: tuple[str, ...],
+    offline: bool,
+    allow_private_addresses: bool,
 ) -> None:
     """Add a resource for URL: mint its IDs and write its file; print the path.
+
+    Unless --offline, the source is asked first (arXiv, DOI, forum and Semantic
+    Scholar APIs, then the page's own tags, main text or PDF metadata) for the title,
+    type, publication, date, authors and abstract; values given here win, and what was
+    filled is printed with its source and recorded under `sources`.
 
     The record is checked by the same rules as `resreg validate` first. Certain fixes
     are applied and reported (the URL's scheme and host lower-cased, its fragment
@@ -345,12 +370,40 @@ def new(
     from resource_registry.cache.files import registry_lock
 
     registry = _resolve_root(root)
+    fetched: dict[str, object] = {}
+    notes: tuple[Any, ...] = ()
+    if offline and title is None:
+        raise click.UsageError("--offline needs --title")
+    if not offline:
+        from resource_registry.edit.authoring import refuse_recorded
+        from resource_registry.record.urls import certain_fixes
+        from resource_registry.registry.lookup import known, tombstones
+        from resource_registry.sources.filling import fill_new
+
+        # a URL already recorded is refused before anything is fetched
+        refuse_recorded(certain_fixes(url)[0], known(registry), tombstones(registry))
+        given = [name for name, value in (("title", title), ("type", type_)) if value]
+        filled = fill_new(
+            registry, url, given=given, allow_private_addresses=allow_private_addresses
+        )
+        fetched, notes = filled.fetched, filled.notes
+        for name, source in filled.filled:
+            _echo_data(f"resreg: filled {name} from {source}", err=True)
     # git lists the changes while the rest loads; under the lock, so that it sees the
     # files of a `new` that ran just before
     with registry_lock(registry), worktree.listing_started(registry):
         from resource_registry.edit.authoring import new_resource
 
-        made = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
+        made = new_resource(
+            registry,
+            url,
+            title=title,
+            type_=type_,
+            tags=tags,
+            cited_by=cited_by,
+            fetched=fetched,
+            notes=notes,
+        )
     from resource_registry.report import render_findings
 
     for fixed in made.fixes:

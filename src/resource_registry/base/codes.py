@@ -1,8 +1,9 @@
 """The catalogue of finding codes: stable, documented, one line each.
 
 Families: ``P`` parse, ``S`` schema, ``I`` identity, ``R`` references, ``C`` content,
-``H`` history, ``F`` format, ``K`` knowledge-base pages (``resreg citations``). A code,
-once published, keeps its meaning forever; retired codes are never reused.
+``H`` history, ``F`` format, ``K`` knowledge-base pages (``resreg citations``), ``M``
+metadata from the source (``new``, ``enrich``, ``check-metadata``). A code, once
+published, keeps its meaning forever; retired codes are never reused.
 """
 
 from __future__ import annotations
@@ -150,6 +151,19 @@ RULES: dict[str, Rule] = {
         Rule("K014", _E, "A page's id is not a valid page id, or two pages have the same id."),
         Rule("K015", _W, "A page's front matter is unclosed, unreadable or lacks a usable value."),
         Rule("K016", _E, "A resource file's `cited_by` could not be rewritten."),
+        Rule("M001", _W, "The stored title differs from the title the source gives."),
+        Rule("M002", _W, "The stored authors differ from the authors the source gives."),
+        Rule("M003", _W, "The stored `published_date` differs from the date the source gives."),
+        Rule("M004", _W, "A metadata source gave no usable answer (no answer, an error, garbage)."),
+        Rule(
+            "M005",
+            _W,
+            "A value from a source was not used: too long, a date in the future or before "
+            "1900, not text, or it would not pass validation.",
+        ),
+        Rule("M006", _W, "An author list from a source was cut (the first 50, then `others`)."),
+        Rule("M007", _W, "A page's tags disagree on a field; the most trusted tag was kept."),
+        Rule("M008", _W, "The page redirected to another host; its metadata was used."),
     )
 }
 

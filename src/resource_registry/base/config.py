@@ -59,12 +59,41 @@ class KnowledgeBase:
 
 
 @dataclass(frozen=True, slots=True)
+class Endpoints:
+    """``[endpoints]``: where the metadata sources are asked; defaults are the public
+    services. Tests and mirrors point them elsewhere."""
+
+    arxiv: str = "https://export.arxiv.org/api/query"  # the full query URL
+    doi: str = "https://doi.org"  # GET {doi}/{DOI} with an Accept header (CSL-JSON)
+    lesswrong: str = "https://www.lesswrong.com/graphql"
+    alignmentforum: str = "https://www.alignmentforum.org/graphql"
+    eaforum: str = "https://forum.effectivealtruism.org/graphql"
+    semanticscholar: str = "https://api.semanticscholar.org/graph/v1"
+
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if not value.lower().startswith(("http://", "https://")) or any(
+                char.isspace() for char in value
+            ):
+                raise UsageError(
+                    f"{CONFIG_FILE}: [endpoints] {item.name} must be an http(s) URL, "
+                    f"not `{_shown(value)}`"
+                )
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     network: Network = field(default_factory=Network)
     knowledge_base: KnowledgeBase = field(default_factory=KnowledgeBase)
+    endpoints: Endpoints = field(default_factory=Endpoints)
 
 
-_TABLES: Final[dict[str, type[Any]]] = {"network": Network, "knowledge_base": KnowledgeBase}
+_TABLES: Final[dict[str, type[Any]]] = {
+    "network": Network,
+    "knowledge_base": KnowledgeBase,
+    "endpoints": Endpoints,
+}
 
 
 def load(root: Path) -> Config:

@@ -18,6 +18,7 @@ from resource_registry.base.errors import RegistryError, UsageError
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.base.fsutil import atomic_write
 from resource_registry.cache.files import registry_lock
+from resource_registry.cache.results import CachedRun
 from resource_registry.check import tombstones
 from resource_registry.check.catalog_rules import KeyTable, Probe, row_problems
 from resource_registry.check.file_rules import Locator, check_resource, from_problem, shard_path
@@ -63,11 +64,13 @@ def new_resource(
     root: Path,
     url: str,
     *,
-    title: str,
-    type_: str = "web",
+    title: str | None,
+    type_: str | None = None,
     tags: Sequence[str] = (),
     cited_by: Sequence[str] = (),
     today: dt.date | None = None,
+    fetched: Mapping[str, object] | None = None,
+    notes: Sequence[Finding] = (),
 ) -> NewResource:
     """Create a canonical resource file for ``url``, unless validation would reject it.
 
@@ -78,27 +81,23 @@ def new_resource(
     already recorded (exactly or after normalization) is refused. Runs under a lock,
     so that concurrent runs cannot both add one URL; the file appears whole or not at
     all.
+
+    ``fetched`` holds what the metadata sources gave (fields, ``sources`` and
+    ``fetch``); the arguments win over it. Should the fetched values not pass the
+    rules, the file is written without them and ``notes`` (the sources' findings) gain
+    one that says why.
     """
     url, fixes = urls.certain_fixes(url)
+    fetched = dict(fetched or {})
+    title = title if title is not None else _fetched_title(fetched)
+    type_ = type_ or str(fetched.pop("type", "web"))
     _check_arguments(title, type_)
     aliases = tag_aliases(root) if tags else {}
     with registry_lock(root):
         known = lookup.known(root)
         retired = lookup.tombstones(root)
-        if _may_be_recorded(url, known.probe):  # else certainly not: no column is loaded
-            table = known.identities
-            if matches := lookup.find(url, table, []):
-                row = table.paths.index(str(matches[0].path))
-                raise DuplicateError(
-                    f"{url} is already in the registry as {table.stable_ids[row]} "
-                    f"({matches[0].how} match): {matches[0].path}"
-                )
+        refuse_recorded(url, known, retired)
         new_id = urls.resource_id(url)
-        if gone := next((stone for stone in retired if stone.get("id") == new_id), None):
-            raise DuplicateError(
-                f"{url} belongs to the retired resource {gone.get('stable_id')} "
-                f"({gone.get('reason', 'no reason given')}); retired IDs never come back"
-            )
         taken = _Taken(known.probe, [str(stone.get("stable_id", "")) for stone in retired])
         while True:
             stable_id = mint_stable_id(taken)
@@ -115,8 +114,13 @@ def new_resource(
                 record["cited_by"] = sorted(set(cited_by))
             relative = shard_path(stable_id)
             refuse_links(root, relative)  # never write through a link
-            text = render(record, RESOURCE_ORDER)
+            text = render({**fetched, **record}, RESOURCE_ORDER)
             found = _rule_findings(root, relative, text, aliases, retired, today)
+            if fetched and any(item.severity is Severity.ERROR for item in found):
+                unused = _unused_fetched(relative, found)
+                text = render(_typed_only(record, fetched), RESOURCE_ORDER)
+                found = (*_rule_findings(root, relative, text, aliases, retired, today), unused)
+            found = tuple(sorted((*found, *(_moved(note, relative) for note in notes))))
             if any(item.severity is Severity.ERROR for item in found):
                 return NewResource(None, tuple(fixes), found)
             try:
@@ -125,6 +129,64 @@ def new_resource(
                 taken.add(stable_id.lower())
                 continue
             return NewResource(root / relative, tuple(fixes), found)
+
+
+def refuse_recorded(url: str, known: CachedRun, retired: Sequence[Mapping[str, Any]]) -> None:
+    """Raise :class:`DuplicateError` if ``url`` (already fixed) is in the registry, or
+    belongs to a retired resource."""
+    if _may_be_recorded(url, known.probe):  # else certainly not: no column is loaded
+        table = known.identities
+        if matches := lookup.find(url, table, []):
+            row = table.paths.index(str(matches[0].path))
+            raise DuplicateError(
+                f"{url} is already in the registry as {table.stable_ids[row]} "
+                f"({matches[0].how} match): {matches[0].path}"
+            )
+    new_id = urls.resource_id(url)
+    if gone := next((stone for stone in retired if stone.get("id") == new_id), None):
+        raise DuplicateError(
+            f"{url} belongs to the retired resource {gone.get('stable_id')} "
+            f"({gone.get('reason', 'no reason given')}); retired IDs never come back"
+        )
+
+
+def _fetched_title(fetched: dict[str, object]) -> str:
+    title = fetched.pop("title", None)
+    if not isinstance(title, str):
+        raise UsageError("the source gave no title; give one with --title")
+    return title
+
+
+def _typed_only(record: dict[str, object], fetched: Mapping[str, object]) -> dict[str, object]:
+    """The record without the fetched values (their provenance goes with them)."""
+    sources = fetched.get("sources")
+    kept = dict(sources) if isinstance(sources, dict) else {}
+    kept = {field: source for field, source in kept.items() if field in record}
+    return {**record, **({"sources": kept} if kept else {})}
+
+
+def _unused_fetched(path: str, found: Sequence[Finding]) -> Finding:
+    errors = "; ".join(
+        f"{item.code} {item.message}" for item in found if item.severity is Severity.ERROR
+    )
+    return Finding(
+        path,
+        0,
+        0,
+        "M005",
+        Severity.WARNING,
+        f"the values fetched from the source would not pass validation ({errors[:300]}); "
+        "the file was written without them",
+        None,
+    )
+
+
+def _moved(note: Finding, path: str) -> Finding:
+    return (
+        note
+        if note.path == path
+        else Finding(path, note.line, note.col, note.code, note.severity, note.message, note.hint)
+    )
 
 
 def _rule_findings(

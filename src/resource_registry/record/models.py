@@ -67,6 +67,26 @@ PublicationType = Literal[
     "think_tank",
 ]
 
+# The metadata sources that may fill a field (see the `sources` package).
+SourceName = Literal[
+    "arxiv",
+    "doi",
+    "lesswrong",
+    "alignmentforum",
+    "eaforum",
+    "semanticscholar",
+    "highwire",
+    "json-ld",
+    "dublin-core",
+    "opengraph",
+    "html-meta",
+    "trafilatura",
+    "htmldate",
+    "pdf",
+    "domains",
+]
+SOURCE_NAMES: Final[tuple[str, ...]] = get_args(SourceName)
+
 FetchVerdict = Literal["ok", "redirected", "dead", "paywalled", "blocked", "error"]
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
@@ -163,6 +183,21 @@ class Fetch(TypedDict):
     ]
 
 
+_SOURCE = Field(description="The source that gave this field's value.")
+
+
+@with_config(_STRICT)
+class Sources(TypedDict):
+    """Which metadata source gave each fetched field. Written by tools, not by hand."""
+
+    title: NotRequired[Annotated[SourceName, _SOURCE]]
+    type: NotRequired[Annotated[SourceName, _SOURCE]]
+    publication: NotRequired[Annotated[SourceName, _SOURCE]]
+    published_date: NotRequired[Annotated[SourceName, _SOURCE]]
+    authors: NotRequired[Annotated[SourceName, _SOURCE]]
+    abstract: NotRequired[Annotated[SourceName, _SOURCE]]
+
+
 @with_config(ConfigDict(extra="forbid", strict=True, title="Resource"))
 class Resource(TypedDict):
     """One cited web resource: the content of `data/resources/<xx>/<stable_id>.yaml`."""
@@ -224,6 +259,15 @@ class Resource(TypedDict):
         ]
     ]
     fetch: NotRequired[Annotated[Fetch, Field(description="Link-check result.")]]
+    sources: NotRequired[
+        Annotated[
+            Sources,
+            Field(
+                description="Provenance of fetched values: which source gave which field "
+                "(written by `new` and `enrich`); a field not named here was typed by a person."
+            ),
+        ]
+    ]
     legacy: NotRequired[
         Annotated[
             dict[str, Any],
@@ -324,7 +368,7 @@ def core_schemas() -> dict[str, dict[str, Any]]:
 
 def field_orders() -> dict[str, tuple[str, ...]]:
     """The fields of each record type, in the order they are written (canonical form)."""
-    records = (Resource, Fetch, Publication, Page, Tag, Tombstone)
+    records = (Resource, Fetch, Sources, Publication, Page, Tag, Tombstone)
     return {record.__name__: tuple(record.__annotations__) for record in records}
 
 

@@ -41,7 +41,7 @@ Pointer = tuple[str | int, ...]
 WIDTH: Final = 100
 FLOW_LISTS: Final = frozenset({"tags", "cited_by", "labels", "authors", "aliases", "domains"})
 RESOURCE_ORDER: Final = FIELD_ORDER["Resource"]
-NESTED_ORDER: Final = {"fetch": FIELD_ORDER["Fetch"]}
+NESTED_ORDER: Final = {"fetch": FIELD_ORDER["Fetch"], "sources": FIELD_ORDER["Sources"]}
 VOCABULARY_ORDER: Final = {
     "data/publications.yaml": FIELD_ORDER["Publication"],
     "data/pages.yaml": FIELD_ORDER["Page"],
