@@ -65,6 +65,7 @@ def new_resource(
     type_: str = "web",
     tags: Sequence[str] = (),
     cited_by: Sequence[str] = (),
+    relevance: str | None = None,
     today: dt.date | None = None,
 ) -> NewResource:
     """Create a canonical resource file for ``url``, unless validation would reject it.
@@ -111,6 +112,8 @@ def new_resource(
                 record["tags"] = sorted({aliases.get(tag, tag) for tag in tags})
             if cited_by:
                 record["cited_by"] = sorted(set(cited_by))
+            if relevance is not None and relevance.strip():
+                record["relevance"] = relevance.strip()
             relative = shard_path(stable_id)
             refuse_links(root, relative)  # never write through a link
             text = render(record, RESOURCE_ORDER)

@@ -296,9 +296,9 @@ def fmt(
 
 
 @cli.command()
-@click.argument("url")
+@click.argument("url", required=False)
 @_root_option
-@click.option("--title", required=True, help="The resource's title.")
+@click.option("--title", default=None, help="The resource's title (needed with URL).")
 @click.option(
     "--type",
     "type_",
@@ -311,15 +311,31 @@ def fmt(
 @click.option(
     "--cited-by", "cited_by", multiple=True, help="A page from data/pages.yaml (repeatable)."
 )
+@click.option(
+    "--from-issue",
+    "from_issue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Take URL and the rest from a GitHub `issues` event payload (the issue form "
+    "new-resource) instead of the arguments.",
+)
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --from-issue: also write what happened, in Markdown for the issue, to this file.",
+)
 @click.pass_context
 def new(
     ctx: click.Context,
-    url: str,
+    url: str | None,
     root: Path | None,
-    title: str,
+    title: str | None,
     type_: str,
     tags: tuple[str, ...],
     cited_by: tuple[str, ...],
+    from_issue: Path | None,
+    summary: Path | None,
 ) -> None:
     """Add a resource for URL: mint its IDs and write its file; print the path.
 
@@ -327,26 +343,71 @@ def new(
     are applied and reported (the URL's scheme and host lower-cased, its fragment
     dropped); an error writes nothing. Exit 1 if the record has errors or the URL is
     already in the registry (exactly or after normalization).
+
+    With --from-issue, the URL, title, type, tags, pages and relevance come from the
+    issue's form instead; its text is data, checked by the same rules.
     """
     from resource_registry import worktree
     from resource_registry.cachefile import registry_lock
+    from resource_registry.errors import UsageError
 
     registry = _resolve_root(root)
+    relevance: str | None = None
+    if from_issue is not None:
+        typed = ctx.get_parameter_source("type_") is click.core.ParameterSource.COMMANDLINE
+        if url or title or tags or cited_by or typed:
+            raise UsageError("--from-issue takes the URL and the rest from the issue alone")
+        from resource_registry.contrib import intake
+
+        request = intake.read_event(from_issue.read_bytes())
+        if request.problems:
+            _write_summary(summary, intake.refused_markdown(request, request.problems))
+            for problem in request.problems:
+                _echo_data(f"resreg: {problem}", err=True)
+            ctx.exit(ExitCode.FINDINGS)
+        url, title, type_, relevance = request.url, request.title, request.type_, request.relevance
+        tags, cited_by = request.tags, request.cited_by
+    elif summary is not None:
+        raise UsageError("--summary goes with --from-issue")
+    if not url or title is None:
+        raise UsageError("give a URL and --title, or --from-issue EVENT.json")
     # git lists the changes while the rest loads; under the lock, so that it sees the
     # files of a `new` that ran just before
-    with registry_lock(registry), worktree.listing_started(registry):
-        from resource_registry.authoring import new_resource
+    try:
+        with registry_lock(registry), worktree.listing_started(registry):
+            from resource_registry.authoring import new_resource
 
-        made = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
+            made = new_resource(
+                registry,
+                url,
+                title=title,
+                type_=type_,
+                tags=tags,
+                cited_by=cited_by,
+                relevance=relevance,
+            )
+    except RegistryError as error:
+        if from_issue is not None:
+            _write_summary(summary, intake.refused_markdown(request, [str(error)]))
+        raise
     from resource_registry.report import render_findings
 
+    if from_issue is not None:
+        _write_summary(summary, intake.outcome_markdown(registry, request, made))
     for fixed in made.fixes:
-        click.echo(f"resreg: fixed: {fixed}", err=True)
+        _echo_data(f"resreg: fixed: {fixed}", err=True)
     click.echo(render_findings(made.findings), nl=False, err=True)
     if made.path is None:
         click.echo("resreg: nothing was written; fix the arguments and run `new` again", err=True)
         ctx.exit(ExitCode.FINDINGS)
     click.echo(made.path.relative_to(registry).as_posix())
+
+
+def _write_summary(summary: Path | None, markdown: str) -> None:
+    if summary is not None:
+        from resource_registry.fsutil import atomic_write
+
+        atomic_write(summary, markdown.encode())
 
 
 @cli.command(name="changes")
