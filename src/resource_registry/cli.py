@@ -12,12 +12,15 @@ import signal
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from resource_registry._derived import RESOURCE_TYPES
 from resource_registry.errors import ExitCode, RegistryError
+
+if TYPE_CHECKING:
+    from resource_registry.config import Site
 
 
 class _Group(click.Group):
@@ -441,18 +444,19 @@ def changes_command(base: str, output_format: str, root: Path | None) -> None:
 @click.option("--write", is_flag=True, help="Regenerate the form instead of checking it.")
 @click.pass_context
 def issue_form(ctx: click.Context, root: Path | None, write: bool) -> None:
-    """Check (or --write) .github/ISSUE_TEMPLATE/new-resource.yml, the issue form for
-    suggesting a resource, against the models and the vocabulary files."""
+    """Check (or --write) the issue forms in .github/ISSUE_TEMPLATE/ (suggesting a resource,
+    reporting a problem) against the models and the vocabulary files."""
     from resource_registry.contrib import issueform
 
     registry = _resolve_root(root)
     if write:
-        path = issueform.write(registry)
-        click.echo(f"wrote {path.relative_to(registry).as_posix()}")
+        for path in issueform.write(registry):
+            click.echo(f"wrote {path}")
         return
-    if issueform.stale(registry):
-        click.echo(f"{issueform.FORM_PATH} is out of date; run `resreg issue-form --write`")
-        ctx.exit(ExitCode.FINDINGS)
+    stale = issueform.stale(registry)
+    for path in stale:
+        click.echo(f"{path} is out of date; run `resreg issue-form --write`")
+    ctx.exit(ExitCode.FINDINGS if stale else ExitCode.OK)
 
 
 @cli.command(name="lookup")
@@ -751,12 +755,31 @@ def check_links_command(
 @_jobs_option
 @_root_option
 def site_command(out: Path, source: Path | None, jobs: int | None, root: Path | None) -> None:
-    """Build the static, browsable site: a page per resource, search, and listings."""
+    """Build the static, browsable site: a page per resource, search, and listings.
+
+    With `[site] repository` in resreg.toml, each resource page links to its file's
+    edit page and to the issue form for reporting a problem with it."""
     from resource_registry import dataset, website
 
+    settings = _site_settings(root)
     with _dataset_folder(source, root, jobs) as folder:
-        result = website.build_site(dataset.load_all(folder), out, jobs=jobs)
+        result = website.build_site(dataset.load_all(folder), out, jobs=jobs, site=settings)
     click.echo(f"built {result.files:,} files for {result.resources:,} resources in {result.out}")
+
+
+def _site_settings(root: Path | None) -> Site:
+    """``[site]`` of the registry's resreg.toml; the defaults outside a registry (a site
+    built from a dataset folder elsewhere)."""
+    from resource_registry import config
+    from resource_registry.errors import UsageError
+
+    try:
+        registry = _resolve_root(root)
+    except UsageError:
+        if root is not None:
+            raise
+        return config.Site()
+    return config.load(registry).site
 
 
 @cli.group()
