@@ -257,3 +257,36 @@ def test_a_base_that_is_not_a_commit_is_a_usage_error(repo: Path) -> None:
         cli, ["changes", "--root", str(repo), "--base", "nope"], catch_exceptions=False
     )
     assert result.exit_code == 2
+
+
+ODD_FILES = {
+    "title a mapping": "stable_id: sid_OddAAAAAAA\ntitle: {1: x, a: [b, {c: d}]}\nurl: 7\n",
+    "keys of every kind": "stable_id: 12\n1: one\ntrue: yes\nnull: ~\nfetch: {1: 2, x: 3}\n",
+    "a list": "- a\n- b\n",
+    "empty": "",
+    "not UTF-8": b"title: \xff\xfe\n",
+    "huge value": "stable_id: sid_OddBBBBBBB\ntitle: " + "x" * 100_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_FILES))
+def test_odd_files_are_reported_never_a_crash(repo: Path, case: str) -> None:
+    content = ODD_FILES[case]
+    path_b, _ = resource_text(B, "https://example.org/B")
+    for target in (repo / path_b, repo / "data/resources/od/sid_OddCCCCCCC.yaml"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+    (repo / "data/tags.yaml").write_bytes(content.encode() if isinstance(content, str) else content)
+    stone = repo / "data/tombstones/od/sid_OddDDDDDDD.yaml"
+    stone.parent.mkdir(parents=True)
+    stone.write_bytes(content.encode() if isinstance(content, str) else content)
+    found = changes(repo, "main")
+    for render in (render_text, render_markdown):
+        assert len(render(found)) < 20_000
+    result = CliRunner().invoke(
+        cli,
+        ["changes", "--root", str(repo), "--base", "main", "--format", "json"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    json.loads(result.stdout)

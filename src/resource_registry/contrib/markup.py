@@ -34,7 +34,7 @@ def display(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     elif isinstance(value, list) and all(isinstance(item, str) for item in value):
         text = ", ".join(value)
     else:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        text = json.dumps(value, ensure_ascii=False, default=str)
     text = for_terminal(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
