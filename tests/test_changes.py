@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from conftest import FIXTURES, TODAY, git, resource_text
@@ -290,3 +292,34 @@ def test_odd_files_are_reported_never_a_crash(repo: Path, case: str) -> None:
     )
     assert result.exit_code == 0
     json.loads(result.stdout)
+
+
+def _inline(markdown: str) -> list[tuple[str, str]]:
+    (paragraph,) = [t for t in MarkdownIt("commonmark").parse(markdown) if t.type == "inline"]
+    assert paragraph.children is not None
+    return [(child.type, child.content) for child in paragraph.children]
+
+
+@given(st.text(max_size=60))
+def test_any_text_renders_as_itself_and_nothing_more(value: str) -> None:
+    shown = markup.display(value, limit=1000)
+    for markdown in (
+        f"- **{markup.text(value, limit=1000)}**",
+        f"x {markup.text(value, limit=1000)} y",
+    ):
+        rendered = MarkdownIt("commonmark").render(markdown)
+        assert "<code" not in rendered
+        assert "<a " not in rendered
+        assert rendered.count("<") == rendered.count("</") * 2 + rendered.count("<br")
+    parts = _inline(f"x {markup.text(value, limit=1000)} y")
+    assert "".join(content for kind, content in parts if kind == "text") == f"x {shown} y"
+
+
+@given(st.text(max_size=60))
+def test_any_value_fits_in_one_code_span(value: str) -> None:
+    parts = _inline(f"x {markup.code(value, limit=1000)} y")
+    assert parts == [
+        ("text", "x "),
+        ("code_inline", markup.display(value, limit=1000)),
+        ("text", " y"),
+    ]

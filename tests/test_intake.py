@@ -192,6 +192,8 @@ def test_shell_syntax_is_kept_as_text_and_runs_nothing(registry: Path, tmp_path:
         ("title", "zero\u200bwidth", "the invisible character U+200B"),
         ("relevance", "an escape \x1b[31m red", "the control character U+001B"),
         ("url", "https://exa\u200bmple.org/", "U+200B"),
+        ("title", "a NUL \x00 byte", "the control character U+0000"),
+        ("title", "a lone \ud800 surrogate", "invalid Unicode character"),
     ],
 )
 def test_unicode_and_control_tricks_are_refused_by_the_text_rules(
@@ -201,7 +203,7 @@ def test_unicode_and_control_tricks_are_refused_by_the_text_rules(
     result, summary = run(registry, event(body(**answers)))
     assert result.exit_code == 1
     assert any(code in line for line in shown(summary)), shown(summary)
-    for hidden in ("\u202e", "\u200b", "\x1b"):
+    for hidden in ("\u202e", "\u200b", "\x1b", "\x00", "\ud800"):
         assert hidden not in summary
         assert hidden not in result.output
     assert _resource_files(registry) == {"sid_ExistingAA.yaml"}
