@@ -385,7 +385,8 @@ INTAKE_PATCH = PROJECT_ROOT / "scripts/apply-intake-patch"
 # every expression the workflow may hold: none of them carries text an issue's author wrote
 _INTAKE_EXPRESSIONS = {
     "github.event.issue.number",
-    "contains(github.event.issue.labels.*.name, 'new-resource')",
+    "github.event.issue.state == 'open' && contains(github.event.issue.labels.*.name, "
+    "'new-resource')",
     "github.token",
     "github.repository",
     "runner.temp",
@@ -408,6 +409,7 @@ def test_the_intake_workflow_runs_on_issues_with_least_privilege_per_job() -> No
     jobs = workflow["jobs"]
     assert jobs["intake"]["permissions"] == {"contents": "read"}
     assert "new-resource" in jobs["intake"]["if"]  # only issues made with the form
+    assert "github.event.issue.state == 'open'" in jobs["intake"]["if"]
     assert jobs["pull-request"]["permissions"] == {"contents": "write", "pull-requests": "write"}
     assert jobs["pull-request"]["needs"] == "intake"
     assert jobs["comment"]["permissions"] == {"issues": "write"}
