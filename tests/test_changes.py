@@ -323,3 +323,18 @@ def test_any_value_fits_in_one_code_span(value: str) -> None:
         ("code_inline", markup.display(value, limit=1000)),
         ("text", " y"),
     ]
+
+
+def test_a_resource_moved_to_another_file_is_one_modification(repo: Path) -> None:
+    path_a, text = resource_text(A, "https://example.org/A", tags=["alignment"])
+    moved = "data/resources/zz/sid_AAAAAAAAAA.yaml"
+    (repo / moved).parent.mkdir()
+    (repo / moved).write_text(text.replace("Resource sid_AAAAAAAAAA", "Moved"))
+    (repo / path_a).unlink()
+    found = changes(repo, "main")
+    assert found.added == found.removed == []
+    (item,) = found.modified
+    assert item.fields == (
+        FieldChange("file", path_a, moved),
+        FieldChange("title", "Resource sid_AAAAAAAAAA", "Moved"),
+    )
