@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from conftest import FIXTURES, TODAY, git, resource_text
@@ -257,3 +259,82 @@ def test_a_base_that_is_not_a_commit_is_a_usage_error(repo: Path) -> None:
         cli, ["changes", "--root", str(repo), "--base", "nope"], catch_exceptions=False
     )
     assert result.exit_code == 2
+
+
+ODD_FILES = {
+    "title a mapping": "stable_id: sid_OddAAAAAAA\ntitle: {1: x, a: [b, {c: d}]}\nurl: 7\n",
+    "keys of every kind": "stable_id: 12\n1: one\ntrue: yes\nnull: ~\nfetch: {1: 2, x: 3}\n",
+    "a list": "- a\n- b\n",
+    "empty": "",
+    "not UTF-8": b"title: \xff\xfe\n",
+    "huge value": "stable_id: sid_OddBBBBBBB\ntitle: " + "x" * 100_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_FILES))
+def test_odd_files_are_reported_never_a_crash(repo: Path, case: str) -> None:
+    content = ODD_FILES[case]
+    path_b, _ = resource_text(B, "https://example.org/B")
+    for target in (repo / path_b, repo / "data/resources/od/sid_OddCCCCCCC.yaml"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+    (repo / "data/tags.yaml").write_bytes(content.encode() if isinstance(content, str) else content)
+    stone = repo / "data/tombstones/od/sid_OddDDDDDDD.yaml"
+    stone.parent.mkdir(parents=True)
+    stone.write_bytes(content.encode() if isinstance(content, str) else content)
+    found = changes(repo, "main")
+    for render in (render_text, render_markdown):
+        assert len(render(found)) < 20_000
+    result = CliRunner().invoke(
+        cli,
+        ["changes", "--root", str(repo), "--base", "main", "--format", "json"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    json.loads(result.stdout)
+
+
+def _inline(markdown: str) -> list[tuple[str, str]]:
+    (paragraph,) = [t for t in MarkdownIt("commonmark").parse(markdown) if t.type == "inline"]
+    assert paragraph.children is not None
+    return [(child.type, child.content) for child in paragraph.children]
+
+
+@given(st.text(max_size=60))
+def test_any_text_renders_as_itself_and_nothing_more(value: str) -> None:
+    shown = markup.display(value, limit=1000)
+    for markdown in (
+        f"- **{markup.text(value, limit=1000)}**",
+        f"x {markup.text(value, limit=1000)} y",
+    ):
+        rendered = MarkdownIt("commonmark").render(markdown)
+        assert "<code" not in rendered
+        assert "<a " not in rendered
+        assert rendered.count("<") == rendered.count("</") * 2 + rendered.count("<br")
+    parts = _inline(f"x {markup.text(value, limit=1000)} y")
+    assert "".join(content for kind, content in parts if kind == "text") == f"x {shown} y"
+
+
+@given(st.text(max_size=60))
+def test_any_value_fits_in_one_code_span(value: str) -> None:
+    parts = _inline(f"x {markup.code(value, limit=1000)} y")
+    assert parts == [
+        ("text", "x "),
+        ("code_inline", markup.display(value, limit=1000)),
+        ("text", " y"),
+    ]
+
+
+def test_a_resource_moved_to_another_file_is_one_modification(repo: Path) -> None:
+    path_a, text = resource_text(A, "https://example.org/A", tags=["alignment"])
+    moved = "data/resources/zz/sid_AAAAAAAAAA.yaml"
+    (repo / moved).parent.mkdir()
+    (repo / moved).write_text(text.replace("Resource sid_AAAAAAAAAA", "Moved"))
+    (repo / path_a).unlink()
+    found = changes(repo, "main")
+    assert found.added == found.removed == []
+    (item,) = found.modified
+    assert item.fields == (
+        FieldChange("file", path_a, moved),
+        FieldChange("title", "Resource sid_AAAAAAAAAA", "Moved"),
+    )

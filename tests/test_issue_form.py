@@ -22,6 +22,7 @@ from resource_registry.contrib import issueform
 from resource_registry.record._derived import RESOURCE_TYPES
 
 FORM = PROJECT_ROOT / issueform.FORM_PATH
+FORMS = [issueform.FORM_PATH, issueform.PROBLEM_FORM_PATH]
 
 # From GitHub's "Syntax for issue forms" and "Syntax for GitHub's form schema".
 _TOP_LEVEL = {"name", "description", "body", "assignees", "labels", "title", "projects", "type"}
@@ -142,19 +143,27 @@ def _option_problems(attributes: dict[str, Any]) -> Iterator[str]:
         yield "`default` must be the index of an option"
 
 
-def test_the_checked_in_form_is_the_generated_one() -> None:
-    assert FORM.read_text(encoding="utf-8") == issueform.render(PROJECT_ROOT), (
-        "run `resreg issue-form --write`"
-    )
+def test_the_checked_in_forms_are_the_generated_ones() -> None:
+    rendered = issueform.render(PROJECT_ROOT)
+    assert sorted(rendered) == sorted(FORMS)
+    for path, text in rendered.items():
+        assert (PROJECT_ROOT / path).read_text(encoding="utf-8") == text, (
+            "run `resreg issue-form --write`"
+        )
     result = CliRunner().invoke(
         cli, ["issue-form", "--root", str(PROJECT_ROOT)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
 
 
-def test_the_form_keeps_githubs_rules() -> None:
-    form = yaml.safe_load(FORM.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", FORMS)
+def test_each_form_keeps_githubs_rules(path: str) -> None:
+    form = yaml.safe_load((PROJECT_ROOT / path).read_text(encoding="utf-8"))
     assert list(form_problems(form)) == []
+
+
+def test_the_new_resource_form_asks_for_every_field() -> None:
+    form = yaml.safe_load(FORM.read_text(encoding="utf-8"))
     by_id = {element.get("id"): element for element in form["body"]}
     assert by_id["url"]["validations"] == {"required": True}
     assert [by_id[key]["validations"]["required"] for key in ("title", "type", "tags")] == [
@@ -166,13 +175,14 @@ def test_the_form_keeps_githubs_rules() -> None:
     }
 
 
-def test_the_form_passes_the_published_issue_forms_schema() -> None:
+@pytest.mark.parametrize("path", FORMS)
+def test_each_form_passes_the_published_issue_forms_schema(path: str) -> None:
     done = subprocess.run(
         [
             str(Path(sys.executable).parent / "check-jsonschema"),
             "--builtin-schema",
             "vendor.github-issue-forms",
-            str(FORM),
+            str(PROJECT_ROOT / path),
         ],
         capture_output=True,
         text=True,
@@ -277,7 +287,7 @@ def test_a_vocabulary_a_dropdown_cannot_show_becomes_a_text_field(
     tmp_path: Path, tags: str
 ) -> None:
     root = _registry(tmp_path, tags)
-    form = yaml.safe_load(issueform.render(root))
+    form = yaml.safe_load(issueform.render(root)[issueform.FORM_PATH])
     (element,) = [element for element in form["body"] if element.get("id") == "tags"]
     assert element["type"] == "input"
     assert "separated by commas" in element["attributes"]["description"]

@@ -377,3 +377,260 @@ def test_a_body_without_a_plain_marker_is_refused(tmp_path: Path, first_line: st
     status, calls = _upsert(tmp_path, [], first_line)
     assert status == 2
     assert calls == ""  # no call at all
+
+
+# --- the issue form's workflow: issue -> read-only intake -> checked patch -> pull request
+
+INTAKE_PATCH = PROJECT_ROOT / "scripts/apply-intake-patch"
+# every expression the workflow may hold: none of them carries text an issue's author wrote
+_INTAKE_EXPRESSIONS = {
+    "github.event.issue.number",
+    "github.event.issue.state == 'open' && contains(github.event.issue.labels.*.name, "
+    "'new-resource')",
+    "github.token",
+    "github.repository",
+    "runner.temp",
+    "steps.intake.outputs.created",
+    "steps.pr.outputs.pull-request-url",
+    "needs.intake.outputs.created == 'true'",
+    "needs.intake.outputs.created",
+    "needs.pull-request.outputs.url",
+    "always() && needs.intake.result == 'success'",
+}
+
+
+def _intake_workflow() -> dict[str, Any]:
+    return _workflows()["new-resource.yml"]
+
+
+def test_the_intake_workflow_runs_on_issues_with_least_privilege_per_job() -> None:
+    workflow = _intake_workflow()
+    assert workflow[True] == {"issues": {"types": ["opened", "edited"]}}  # YAML 1.1: `on`
+    jobs = workflow["jobs"]
+    assert jobs["intake"]["permissions"] == {"contents": "read"}
+    assert "new-resource" in jobs["intake"]["if"]  # only issues made with the form
+    assert "github.event.issue.state == 'open'" in jobs["intake"]["if"]
+    assert jobs["pull-request"]["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert jobs["pull-request"]["needs"] == "intake"
+    assert jobs["comment"]["permissions"] == {"issues": "write"}
+    scripts = [step["run"] for step in jobs["intake"]["steps"] if "run" in step]
+    assert any('resreg new --from-issue "${GITHUB_EVENT_PATH}"' in script for script in scripts)
+    for name in ("pull-request", "comment"):  # the jobs with a write token
+        text = json.dumps(jobs[name])
+        assert "resreg" not in text.replace("<!-- resreg-", "")
+        assert "setup-venv" not in text
+    applied = [step["run"] for step in jobs["pull-request"]["steps"] if "run" in step]
+    assert applied == ['scripts/apply-intake-patch "${RUNNER_TEMP}/intake/changes.patch"']
+
+
+def test_no_text_from_the_issue_appears_in_the_intake_workflow() -> None:
+    text = (WORKFLOWS / "new-resource.yml").read_text()
+    expressions = {match.strip() for match in re.findall(r"\$\{\{(.*?)\}\}", text)}
+    assert expressions <= _INTAKE_EXPRESSIONS, expressions - _INTAKE_EXPRESSIONS
+    assert "github.event.issue.number" in expressions
+    for _, _, _, _, step in _steps():
+        assert "github.event.issue.title" not in json.dumps(step)
+        assert "github.event.issue.body" not in json.dumps(step)
+
+
+def _intake_step(job: str, name: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    workflow = _intake_workflow()
+    steps = workflow["jobs"][job]["steps"]
+    (step,) = [step for step in steps if step.get("name") == name]
+    return workflow, workflow["jobs"][job], step
+
+
+def _run_step(
+    job: str, name: str, cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """A step's script run as GitHub runs it: its shell, its folder, its variables."""
+    workflow, job_data, step = _intake_step(job, name)
+    script = cwd.parent / f"{job}.sh"
+    script.write_text(step["run"])
+    shell = _GITHUB_SHELLS[_shell(workflow, job_data, step)]
+    return subprocess.run(
+        [*shell, str(script)],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _intake_checkout(tmp_path: Path) -> Path:
+    """A registry checkout with the project's `resreg` where the workflow's venv has it."""
+    root = tmp_path / "checkout"
+    shutil.copytree(PROJECT_ROOT / "tests/fixtures/base", root)
+    (root / "data/resources").mkdir()
+    (root / "data/resources/.gitkeep").write_text("")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    venv = root / ".venv/bin"
+    venv.mkdir(parents=True)
+    (venv / "resreg").symlink_to(PROJECT_ROOT / ".venv/bin/resreg")
+    (root / ".git/info/exclude").write_text(".venv\n.resreg-cache\n")
+    return root
+
+
+def _issue_event(tmp_path: Path, title: str, url: str) -> Path:
+    body = f"### URL\n\n{url}\n\n### Title\n\n{title}\n\n### Type\n\n_No response_\n"
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "opened", "issue": {"number": 41, "body": body}}))
+    return event
+
+
+def _intake(tmp_path: Path, title: str, url: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    root = _intake_checkout(tmp_path)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    outputs = tmp_path / "github-output"
+    env = {
+        "GITHUB_EVENT_PATH": str(_issue_event(tmp_path, title, url)),
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_OUTPUT": str(outputs),
+    }
+    done = _run_step("intake", "Add the resource the issue asks for", root, env)
+    return done, runner_temp / "intake"
+
+
+def test_the_intake_hands_over_a_patch_that_the_pull_request_job_applies(tmp_path: Path) -> None:
+    canary = tmp_path / "RAN"
+    title = f"$(touch {canary}) and `touch {canary}`"
+    done, handed = _intake(tmp_path, title, "https://example.org/from-an-issue")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "github-output").read_text() == "created=true\n"
+    assert not canary.exists()
+    patch = handed / "changes.patch"
+    assert "new file mode 100644" in patch.read_text()
+    assert (handed / "summary.md").read_text().startswith("<!-- resreg-intake -->\n")
+    # the pull-request job: a fresh checkout of the base, the patch applied by the script
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", str(tmp_path / "checkout"), str(fresh))
+    applied = subprocess.run(
+        ["bash", str(INTAKE_PATCH), str(patch)],
+        cwd=fresh,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert applied.returncode == 0, applied.stderr
+    (added,) = (fresh / "data/resources").rglob("sid_*.yaml")
+    assert yaml.safe_load(added.read_text())["title"] == title
+    assert f"apply-intake-patch: added {added.relative_to(fresh).as_posix()}" in applied.stdout
+
+
+def test_a_refused_issue_hands_over_its_findings_and_no_patch(tmp_path: Path) -> None:
+    done, handed = _intake(tmp_path, "bidi \u202etxt.exe", "https://example.org/tricked")
+    assert done.returncode == 0, done.stderr  # refusing is an answer, not a failed job
+    assert (tmp_path / "github-output").read_text() == "created=false\n"
+    assert (handed / "changes.patch").read_text() == ""
+    summary = (handed / "summary.md").read_text()
+    assert "bidirectional control U\\+202E" in summary
+    assert "\u202e" not in summary
+
+
+def test_a_payload_that_is_no_issues_event_fails_the_intake_job(tmp_path: Path) -> None:
+    root = _intake_checkout(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text('{"pull_request": {}}')
+    (tmp_path / "temp").mkdir()
+    env = {
+        "GITHUB_EVENT_PATH": str(event),
+        "RUNNER_TEMP": str(tmp_path / "temp"),
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+    }
+    done = _run_step("intake", "Add the resource the issue asks for", root, env)
+    assert done.returncode == 2
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("pull_request_url", "created", "expected"),
+    [
+        (
+            "https://github.com/owner/registry/pull/9",
+            "true",
+            "A pull request adds it: https://github.com/owner/registry/pull/9",
+        ),
+        ("", "true", "the pull request could not be opened"),
+        ("", "false", None),
+    ],
+)
+def test_the_answer_starts_with_the_marker_and_gives_the_link(
+    tmp_path: Path, pull_request_url: str, created: str, expected: str | None
+) -> None:
+    handed = tmp_path / "runner-temp/intake"
+    handed.mkdir(parents=True)
+    (handed / "summary.md").write_text("<!-- resreg-intake -->\n**The account.**\n")
+    (tmp_path / "work").mkdir()
+    env = {
+        "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+        "PR_URL": pull_request_url,
+        "CREATED": created,
+    }
+    done = _run_step("comment", "Write the answer", tmp_path / "work", env)
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "runner-temp/comment.md").read_text().splitlines()
+    assert lines[0] == "<!-- resreg-intake -->"
+    assert lines[-1] == "**The account.**"
+    assert (expected is None and len(lines) == 2) or (expected is not None and expected in lines[1])
+
+
+def _intake_repo(root: Path) -> None:
+    shutil.copytree(PROJECT_ROOT / "tests/fixtures/base", root)
+    existing = root / "data/resources/ab/sid_ABcdefghij.yaml"
+    existing.parent.mkdir(parents=True)
+    existing.write_text("stable_id: sid_ABcdefghij\n")
+    (root / ".github/workflows").mkdir(parents=True)
+    (root / ".github/workflows/validate.yml").write_text("name: validate\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+
+
+@pytest.mark.parametrize(
+    "attack",
+    ["two files", "workflow", "edit", "mode", "symlink", "outside", "shard", "delete", "empty"],
+)
+def test_a_forged_intake_patch_is_refused(tmp_path: Path, attack: str) -> None:
+    root = tmp_path / "repo"
+    _intake_repo(root)
+    new = root / "data/resources/xy/sid_XYnewnewne.yaml"
+
+    def change() -> None:
+        if attack != "empty":
+            new.parent.mkdir(exist_ok=True)
+            new.write_text("stable_id: sid_XYnewnewne\n")  # what it may do
+        if attack == "two files":
+            (new.parent / "sid_XYsecondaa.yaml").write_text("stable_id: sid_XYsecondaa\n")
+        elif attack == "workflow":
+            (root / ".github/workflows/validate.yml").write_text("on: push\n")
+        elif attack == "edit":
+            (root / "data/resources/ab/sid_ABcdefghij.yaml").write_text("stable_id: changed\n")
+        elif attack == "mode":
+            new.chmod(0o755)
+        elif attack == "symlink":
+            new.unlink()
+            new.symlink_to("/etc/passwd")
+        elif attack == "outside":
+            new.unlink()
+            (root / "data/tags.yaml").write_text("[]\n")
+        elif attack == "shard":
+            new.rename(root / "data/resources/ab/sid_XYnewnewne.yaml")
+        elif attack == "delete":
+            (root / "data/resources/ab/sid_ABcdefghij.yaml").unlink()
+
+    patch = _patch_of(root, change)
+    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    done = subprocess.run(
+        ["bash", str(INTAKE_PATCH), str(patch)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout
+    assert "apply-intake-patch: refused" in done.stderr
+    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before

@@ -12,12 +12,15 @@ import signal
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from resource_registry.base.errors import FINDINGS_SHOWN, ExitCode, FindingsError, RegistryError
 from resource_registry.record._derived import RESOURCE_TYPES
+
+if TYPE_CHECKING:
+    from resource_registry.base.config import Site
 
 
 class _Group(click.Group):
@@ -318,7 +321,7 @@ def fmt(
 
 
 @cli.command()
-@click.argument("url")
+@click.argument("url", required=False)
 @_root_option
 @click.option(
     "--title",
@@ -342,10 +345,24 @@ def fmt(
     help="Ask no source: write only what the command line gives.",
 )
 @_private_option
+@click.option(
+    "--from-issue",
+    "from_issue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Take URL and the rest from a GitHub `issues` event payload (the issue form "
+    "new-resource) instead of the arguments.",
+)
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --from-issue: also write what happened, in Markdown for the issue, to this file.",
+)
 @click.pass_context
 def new(
     ctx: click.Context,
-    url: str,
+    url: str | None,
     root: Path | None,
     title: str | None,
     type_: str | None,
@@ -353,6 +370,8 @@ def new(
     cited_by: tuple[str, ...],
     offline: bool,
     allow_private_addresses: bool,
+    from_issue: Path | None,
+    summary: Path | None,
 ) -> None:
     """Add a resource for URL: mint its IDs and write its file; print the path.
 
@@ -365,54 +384,108 @@ def new(
     are applied and reported (the URL's scheme and host lower-cased, its fragment
     dropped); an error writes nothing. Exit 1 if the record has errors or the URL is
     already in the registry (exactly or after normalization).
+
+    With --from-issue, the URL, title, type, tags, pages and relevance come from the
+    issue's form instead; its text is data, checked by the same rules.
     """
+    from resource_registry.base.errors import UsageError
     from resource_registry.cache import listing as worktree
     from resource_registry.cache.files import registry_lock
 
     registry = _resolve_root(root)
+    relevance: str | None = None
+    if from_issue is not None:
+        typed = ctx.get_parameter_source("type_") is click.core.ParameterSource.COMMANDLINE
+        if url or title or tags or cited_by or typed:
+            raise UsageError("--from-issue takes the URL and the rest from the issue alone")
+        from resource_registry.contrib import intake
+
+        request = _issue_request(ctx, from_issue, summary)
+        url, title, type_, relevance = request.url, request.title, request.type_, request.relevance
+        tags, cited_by = request.tags, request.cited_by
+    elif summary is not None:
+        raise UsageError("--summary goes with --from-issue")
+    if not url:
+        raise UsageError("give a URL, or --from-issue EVENT.json")
+    if offline and title is None:
+        raise UsageError("--offline needs --title")
     fetched: dict[str, object] = {}
     notes: tuple[Any, ...] = ()
-    if offline and title is None:
-        raise click.UsageError("--offline needs --title")
-    if not offline:
-        from resource_registry.edit.authoring import refuse_recorded
-        from resource_registry.record.urls import certain_fixes
-        from resource_registry.registry.lookup import known, tombstones
-        from resource_registry.sources.filling import fill_new
+    try:
+        if not offline:
+            fetched, notes = _fill_from_sources(
+                registry, url, title, type_, allow_private_addresses
+            )
+        # git lists the changes while the rest loads; under the lock, so that it sees the
+        # files of a `new` that ran just before
+        with registry_lock(registry), worktree.listing_started(registry):
+            from resource_registry.edit.authoring import new_resource
 
-        # a URL already recorded is refused before anything is fetched
-        refuse_recorded(certain_fixes(url)[0], known(registry), tombstones(registry))
-        given = [name for name, value in (("title", title), ("type", type_)) if value]
-        filled = fill_new(
-            registry, url, given=given, allow_private_addresses=allow_private_addresses
-        )
-        fetched, notes = filled.fetched, filled.notes
-        for name, source in filled.filled:
-            _echo_data(f"resreg: filled {name} from {source}", err=True)
-    # git lists the changes while the rest loads; under the lock, so that it sees the
-    # files of a `new` that ran just before
-    with registry_lock(registry), worktree.listing_started(registry):
-        from resource_registry.edit.authoring import new_resource
-
-        made = new_resource(
-            registry,
-            url,
-            title=title,
-            type_=type_,
-            tags=tags,
-            cited_by=cited_by,
-            fetched=fetched,
-            notes=notes,
-        )
+            made = new_resource(
+                registry,
+                url,
+                title=title,
+                type_=type_,
+                tags=tags,
+                cited_by=cited_by,
+                relevance=relevance,
+                fetched=fetched,
+                notes=notes,
+            )
+    except RegistryError as error:
+        if from_issue is not None:
+            _write_summary(summary, intake.refused_markdown(request, [str(error)]))
+        raise
     from resource_registry.report import render_findings
 
+    if from_issue is not None:
+        _write_summary(summary, intake.outcome_markdown(registry, request, made))
     for fixed in made.fixes:
-        click.echo(f"resreg: fixed: {fixed}", err=True)
+        _echo_data(f"resreg: fixed: {fixed}", err=True)
     click.echo(render_findings(made.findings), nl=False, err=True)
     if made.path is None:
         click.echo("resreg: nothing was written; fix the arguments and run `new` again", err=True)
         ctx.exit(ExitCode.FINDINGS)
     click.echo(made.path.relative_to(registry).as_posix())
+
+
+def _issue_request(ctx: click.Context, event: Path, summary: Path | None) -> Any:
+    """The resource an issue asks for; its problems are printed (and written to
+    ``summary``), and the command exits 1."""
+    from resource_registry.contrib import intake
+
+    request = intake.read_event(event.read_bytes())
+    if request.problems:
+        _write_summary(summary, intake.refused_markdown(request, request.problems))
+        for problem in request.problems:
+            _echo_data(f"resreg: {problem}", err=True)
+        ctx.exit(ExitCode.FINDINGS)
+    return request
+
+
+def _fill_from_sources(
+    registry: Path, url: str, title: str | None, type_: str | None, allow_private: bool
+) -> tuple[dict[str, object], tuple[Any, ...]]:
+    """Ask the metadata sources about ``url`` (once it is known not to be recorded: a
+    duplicate is refused before anything is fetched); print what they filled."""
+    from resource_registry.edit.authoring import refuse_recorded
+    from resource_registry.record.urls import certain_fixes
+    from resource_registry.registry.lookup import known, tombstones
+    from resource_registry.sources.filling import fill_new
+
+    refuse_recorded(certain_fixes(url)[0], known(registry), tombstones(registry))
+    given = [name for name, value in (("title", title), ("type", type_)) if value]
+    filled = fill_new(registry, url, given=given, allow_private_addresses=allow_private)
+    for name, source in filled.filled:
+        _echo_data(f"resreg: filled {name} from {source}", err=True)
+    return dict(filled.fetched), tuple(filled.notes)
+
+
+def _write_summary(summary: Path | None, markdown: str) -> None:
+    if summary is not None:
+        from resource_registry.base.fsutil import atomic_write
+
+        atomic_write(summary, markdown.encode())
 
 
 @cli.command(name="changes")
@@ -446,18 +519,19 @@ def changes_command(base: str, output_format: str, root: Path | None) -> None:
 @click.option("--write", is_flag=True, help="Regenerate the form instead of checking it.")
 @click.pass_context
 def issue_form(ctx: click.Context, root: Path | None, write: bool) -> None:
-    """Check (or --write) .github/ISSUE_TEMPLATE/new-resource.yml, the issue form for
-    suggesting a resource, against the models and the vocabulary files."""
+    """Check (or --write) the issue forms in .github/ISSUE_TEMPLATE/ (suggesting a resource,
+    reporting a problem) against the models and the vocabulary files."""
     from resource_registry.contrib import issueform
 
     registry = _resolve_root(root)
     if write:
-        path = issueform.write(registry)
-        click.echo(f"wrote {path.relative_to(registry).as_posix()}")
+        for path in issueform.write(registry):
+            click.echo(f"wrote {path}")
         return
-    if issueform.stale(registry):
-        click.echo(f"{issueform.FORM_PATH} is out of date; run `resreg issue-form --write`")
-        ctx.exit(ExitCode.FINDINGS)
+    stale = issueform.stale(registry)
+    for path in stale:
+        click.echo(f"{path} is out of date; run `resreg issue-form --write`")
+    ctx.exit(ExitCode.FINDINGS if stale else ExitCode.OK)
 
 
 @cli.command(name="lookup")
@@ -852,13 +926,32 @@ def citations_command(
 @_jobs_option
 @_root_option
 def site_command(out: Path, source: Path | None, jobs: int | None, root: Path | None) -> None:
-    """Build the static, browsable site: a page per resource, search, and listings."""
+    """Build the static, browsable site: a page per resource, search, and listings.
+
+    With `[site] repository` in resreg.toml, each resource page links to its file's
+    edit page and to the issue form for reporting a problem with it."""
     from resource_registry.release import screening
     from resource_registry.release import site as website
 
+    settings = _site_settings(root)
     with _dataset_folder(source, root, jobs) as folder:
-        result = website.build_site(screening.load_checked(folder), out, jobs=jobs)
+        result = website.build_site(screening.load_checked(folder), out, jobs=jobs, site=settings)
     click.echo(f"built {result.files:,} files for {result.resources:,} resources in {result.out}")
+
+
+def _site_settings(root: Path | None) -> Site:
+    """``[site]`` of the registry's resreg.toml; the defaults outside a registry (a site
+    built from a dataset folder elsewhere)."""
+    from resource_registry.base import config
+    from resource_registry.base.errors import UsageError
+
+    try:
+        registry = _resolve_root(root)
+    except UsageError:
+        if root is not None:
+            raise
+        return config.Site()
+    return config.load(registry).site
 
 
 @cli.group()

@@ -11,6 +11,7 @@ Secrets never belong here; they come from the environment.
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,32 @@ class Network:
     # True only for tests and intranet registries: lets requests reach loopback, private,
     # link-local and other addresses that are not globally routable.
     allow_private_addresses: bool = False
+
+
+_REPOSITORY: Final = re.compile(
+    r"https://[A-Za-z0-9.-]+(?::[0-9]+)?/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+"
+)
+_BRANCH: Final = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """``[site]``: where the registry's repository is, for the site's "edit this file" and
+    "report a problem" links (none when ``repository`` is empty)."""
+
+    repository: str = ""  # https://github.com/OWNER/REPO
+    branch: str = "main"
+
+    def __post_init__(self) -> None:
+        if self.repository and not _REPOSITORY.fullmatch(self.repository):
+            raise UsageError(
+                f"{CONFIG_FILE}: [site] repository must be https://HOST/OWNER/REPO, "
+                f"not `{_shown(self.repository)}`"
+            )
+        if not _BRANCH.fullmatch(self.branch) or ".." in self.branch:
+            raise UsageError(
+                f"{CONFIG_FILE}: [site] branch `{_shown(self.branch)}` is not a branch name"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +114,14 @@ class Config:
     network: Network = field(default_factory=Network)
     knowledge_base: KnowledgeBase = field(default_factory=KnowledgeBase)
     endpoints: Endpoints = field(default_factory=Endpoints)
+    site: Site = field(default_factory=Site)
 
 
 _TABLES: Final[dict[str, type[Any]]] = {
     "network": Network,
     "knowledge_base": KnowledgeBase,
     "endpoints": Endpoints,
+    "site": Site,
 }
 
 

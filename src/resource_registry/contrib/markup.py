@@ -29,19 +29,30 @@ def display(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     commas, other non-strings as JSON; cut to ``limit`` characters, terminal-safe."""
     if value is None:
         text = "(none)"
+    elif value == "":
+        text = "(empty)"
     elif isinstance(value, str):
         text = value
     elif isinstance(value, list) and all(isinstance(item, str) for item in value):
         text = ", ".join(value)
     else:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        text = json.dumps(value, ensure_ascii=False, default=str)
     text = for_terminal(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def text(value: object, limit: int = MAX_VALUE_CHARS) -> str:
-    """``value`` as Markdown text that renders exactly as :func:`display` shows it."""
-    return "".join(f"\\{char}" if char in _PUNCTUATION else char for char in display(value, limit))
+    """``value`` as Markdown text that renders exactly as :func:`display` shows it.
+    Spaces at either end are written as character references, which Markdown neither
+    strips nor reads as indentation (an indented code block)."""
+    shown = display(value, limit)
+    escaped = "".join(f"\\{char}" if char in _PUNCTUATION else char for char in shown)
+    body = escaped.strip(" ")
+    if not body:
+        return "&#32;" * len(escaped)
+    lead = len(escaped) - len(escaped.lstrip(" "))
+    trail = len(escaped) - len(escaped.rstrip(" "))
+    return "&#32;" * lead + body + "&#32;" * trail
 
 
 def code(value: object, limit: int = MAX_VALUE_CHARS) -> str:
@@ -49,5 +60,6 @@ def code(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     shown = display(value, limit)
     longest = max((len(run) for run in _BACKTICKS.findall(shown)), default=0)
     fence = "`" * (longest + 1)
-    padded = f" {shown} " if shown.startswith(("`", " ")) or shown.endswith(("`", " ")) else shown
+    edges = shown.startswith(("`", " ")) or shown.endswith(("`", " "))
+    padded = f" {shown} " if edges and shown.strip(" ") else shown  # one space is stripped
     return f"{fence}{padded}{fence}"

@@ -127,17 +127,36 @@ def changes(root: Path, base: str) -> Changes:
 
 
 def _resources(root: Path, commit: str, found: Changes) -> None:
+    """Files added, changed and removed; a stable ID that left one file for another is
+    one resource moved (validation refuses it, H005): shown as modified, ``file`` first."""
     before = set(gitrepo.list_files(root, commit, layout.RESOURCES_DIR))
     now = set(layout.discover(root).resources)
     touched = set(gitrepo.changed_files(root, commit, layout.RESOURCES_DIR)) & before & now
     removed = before - now
     old = gitrepo.read_files(root, commit, sorted(touched | removed))
+    gone: dict[str, tuple[str, dict[str, Any]]] = {}
+    for path in sorted(removed):
+        lost = _mapping(path, old.get(path), found) or {}
+        stable_id = _text(lost, "stable_id")
+        if stable_id is not None and stable_id not in gone:
+            gone[stable_id] = (path, lost)
+        else:
+            found.removed.append(Removed(path, stable_id, lost.get("title")))
     for path in sorted(now - before):
         record = _mapping(path, _read(root, path), found)
-        if record is not None:
-            found.added.append(
-                Added(path, _text(record, "stable_id"), record.get("title"), record.get("url"))
-            )
+        stable_id = _text(record, "stable_id") if record is not None else None
+        if record is None:
+            continue
+        if stable_id in gone:
+            old_path, before_move = gone.pop(stable_id)
+            moved = [FieldChange("file", old_path, path), *field_changes(before_move, record)]
+            found.modified.append(Modified(path, stable_id, record.get("title"), tuple(moved)))
+        else:
+            found.added.append(Added(path, stable_id, record.get("title"), record.get("url")))
+    found.removed.extend(
+        Removed(path, sid, record.get("title")) for sid, (path, record) in gone.items()
+    )
+    found.removed.sort(key=lambda item: item.path)
     for path in sorted(touched):
         was = _mapping(path, old.get(path), found)
         is_ = _mapping(path, _read(root, path), found)
@@ -150,9 +169,7 @@ def _resources(root: Path, commit: str, found: Changes) -> None:
                     tuple(field_changes(was, is_)),
                 )
             )
-    for path in sorted(removed):
-        was = _mapping(path, old.get(path), found) or {}
-        found.removed.append(Removed(path, _text(was, "stable_id"), was.get("title")))
+    found.modified.sort(key=lambda item: item.path)
 
 
 def _tombstones(root: Path, commit: str, found: Changes) -> None:

@@ -68,6 +68,7 @@ def new_resource(
     type_: str | None = None,
     tags: Sequence[str] = (),
     cited_by: Sequence[str] = (),
+    relevance: str | None = None,
     today: dt.date | None = None,
     fetched: Mapping[str, object] | None = None,
     notes: Sequence[Finding] = (),
@@ -112,6 +113,8 @@ def new_resource(
                 record["tags"] = sorted({aliases.get(tag, tag) for tag in tags})
             if cited_by:
                 record["cited_by"] = sorted(set(cited_by))
+            if relevance is not None and relevance.strip():
+                record["relevance"] = relevance.strip()
             relative = shard_path(stable_id)
             refuse_links(root, relative)  # never write through a link
             text = render({**fetched, **record}, RESOURCE_ORDER)

@@ -20,6 +20,11 @@ LEGACY_TOMBSTONES: Final = "data/tombstones.yaml"  # the old single file, read f
 VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS)
 DATA_FOLDERS: Final = ("data", RESOURCES_DIR, TOMBSTONES_DIR)
 MAX_FILE_BYTES: Final = 1024 * 1024  # larger files are refused, unparsed
+# the issue forms (contrib/issueform.py writes them; the site links to the second one,
+# prefilling its field PROBLEM_FORM_FIELD with a resource's stable ID)
+NEW_RESOURCE_FORM: Final = ".github/ISSUE_TEMPLATE/new-resource.yml"
+PROBLEM_FORM: Final = ".github/ISSUE_TEMPLATE/resource-problem.yml"
+PROBLEM_FORM_FIELD: Final = "resource"
 
 
 @dataclass(frozen=True, slots=True)

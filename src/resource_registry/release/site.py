@@ -36,13 +36,15 @@ from importlib import resources as package_files
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 
+from resource_registry.base.config import Site
 from resource_registry.base.fsutil import create_file as _write_text
 from resource_registry.base.fsutil import replacing_folder
 from resource_registry.base.parallel import map_chunks
+from resource_registry.record.layout import PROBLEM_FORM, PROBLEM_FORM_FIELD
 from resource_registry.record.models import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release import origin
 from resource_registry.release.dataset import Dataset, DatasetError
@@ -99,19 +101,25 @@ class _Shared:
     version: str
     commit: str
     dirty: bool  # built from changes that are in no commit
+    repository: str = ""  # [site] repository: the "edit" and "report a problem" links
+    branch: str = "main"
 
 
-def build_site(data: Dataset, out: Path, *, jobs: int | None = None) -> SiteResult:
-    """Write the whole site for ``data`` to ``out``, replacing an earlier site there."""
+def build_site(
+    data: Dataset, out: Path, *, jobs: int | None = None, site: Site | None = None
+) -> SiteResult:
+    """Write the whole site for ``data`` to ``out``, replacing an earlier site there.
+    With ``site.repository``, each resource page links to its file's edit page and to the
+    issue form for reporting a problem with it."""
     out = out.resolve()
     _refuse_unsafe_names(data)
     owned = partial(origin.is_ours, kind="site")
     with replacing_folder(out, owned=owned, kind="a site built by resreg") as staging:
-        files = _write_site(data, staging, jobs)
+        files = _write_site(data, staging, jobs, site or Site())
     return SiteResult(out, len(data.resources), files)
 
 
-def _write_site(data: Dataset, folder: Path, jobs: int | None) -> int:
+def _write_site(data: Dataset, folder: Path, jobs: int | None, site: Site) -> int:
     records = _by_importance(data.resources)
     shared = _Shared(
         publications={p["id"]: p for p in data.publications},
@@ -120,6 +128,8 @@ def _write_site(data: Dataset, folder: Path, jobs: int | None) -> int:
         version=str(data.manifest.get("dataset_version", "")),
         commit=str(data.manifest.get("source_commit", "")),
         dirty=_is_dirty(data.manifest),
+        repository=site.repository,
+        branch=site.branch,
     )
     for name in ("r", "id"):
         (folder / name).mkdir()
@@ -259,6 +269,7 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
             tag_names=shared.tag_names,
             authors_shown=AUTHORS_SHOWN,
             authors_in_full=AUTHORS_IN_FULL,
+            repository_links=repository_links(shared.repository, shared.branch, stable_id),
         )
         _write_text(Path(folder, "r", f"{file_name(stable_id, 'stable_id')}.html"), html)
         target = f"../r/{stable_id}.html"
@@ -269,6 +280,26 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
             ),
         )
     return [2 * len(records)]
+
+
+def repository_links(repository: str, branch: str, stable_id: str) -> dict[str, str] | None:
+    """The resource file's edit page and the prefilled form for reporting a problem, on
+    the repository's host (GitHub's URL forms); None without a repository."""
+    if not repository:
+        return None
+    path = f"data/resources/{stable_id[4:6].lower()}/{stable_id}.yaml"
+    query = urlencode(
+        {
+            "template": PROBLEM_FORM.rpartition("/")[2],
+            PROBLEM_FORM_FIELD: stable_id,
+            "title": f"Problem with a resource: {stable_id}",
+        },
+        quote_via=quote,
+    )
+    return {
+        "edit": f"{repository}/edit/{quote(branch)}/{quote(path)}",
+        "report": f"{repository}/issues/new?{query}",
+    }
 
 
 def _page_info(pages: Mapping[str, Record], page_id: str) -> Record:
