@@ -4,10 +4,13 @@ were regenerated, a folder that is not ours at `--out`."""
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import hashlib
 import json
 import math
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +20,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import TODAY, BuiltSite, MakeRegistry, resource_text
-from resource_registry import Options, dataset, validate
+from resource_registry import Options, dataset, formats, safetext, validate, website
 from resource_registry.cli import cli
 from resource_registry.errors import RegistryError
 from resource_registry.export import export
+from resource_registry.findings import Finding
 from resource_registry.release import screening
 
 _GOOD_URL = "https://example.org/abcdefghijklm"
@@ -293,3 +297,110 @@ def test_out_that_is_a_file_or_a_link_to_a_foreign_folder_is_refused(
         assert done.exit_code == 2, done.output
     assert _contents(target) == before
     assert (tmp_path / "file").read_text() == "mine"
+
+
+# --- CSV cells that a spreadsheet would run, and names Windows reserves ---------------------
+
+_FORMULAS = ('=HYPERLINK("https://evil.example","x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx")
+
+
+@pytest.mark.parametrize(
+    "text", [*_FORMULAS, "'=already quoted", "''@twice", "'plain", "a=b", "plain"]
+)
+def test_csv_cells_are_inert_in_spreadsheets_and_exact_for_programs(
+    tmp_path: Path, text: str
+) -> None:
+    record = {"stable_id": "sid_Formula001", "title": text, "importance": 5, "tags": ["-x"]}
+    path = tmp_path / "resources.csv"
+    path.write_text(formats.csv_text([record]), newline="")
+    with path.open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    title = rows[0]["title"]
+    assert not formats.FORMULA_CELL.fullmatch(title[:1])  # a spreadsheet sees text
+    assert title == ("'" + text if formats.FORMULA_CELL.match(text) else text)
+    assert rows[0]["importance"] == "5"  # numbers and lists are never prefixed
+    assert rows[0]["tags"] == '["-x"]'
+    assert formats.read_csv(path) == [record]  # and programs read the exact value
+
+
+def test_an_exported_dataset_has_no_live_formula_and_verifies(
+    make_registry: MakeRegistry, tmp_path: Path
+) -> None:
+    path, text = resource_text(
+        "sid_Formula001",
+        "https://example.org/formula",
+        title='=HYPERLINK("https://evil.example")',
+        summary="@SUM(1+1) is a formula",
+        authors=["+Plus", "-Minus"],
+    )
+    root = make_registry({path: text})
+    publications = root / "data/publications.yaml"
+    publications.write_text(publications.read_text().replace("Example Press", "=1+1 Press"))
+    out = export(root, tmp_path / "ds").out
+    for name in ("resources.csv", "publications.csv", "tags.csv", "pages.csv"):
+        with (out / name).open(newline="") as file:
+            for row in csv.reader(file):
+                for cell in row:
+                    assert not re.match(r"[=+\-@\t\r]", cell), (name, cell)
+    with (out / "publications.csv").open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert rows[0]["name"] == "'=1+1 Press"
+    assert dataset.verify(out) == []  # the CSV holds the same records as JSONL
+    assert formats.read_csv(out / "resources.csv")[0]["title"].startswith("=HYPERLINK")
+
+
+@pytest.mark.parametrize("name", ["con", "nul", "aux", "prn", "com1", "com9", "lpt1", "lpt9"])
+@pytest.mark.parametrize("file", ["tags", "pages", "publications"])
+def test_a_vocabulary_id_windows_reserves_is_refused(
+    make_registry: MakeRegistry, name: str, file: str
+) -> None:
+    root = make_registry({})
+    path = root / "data" / f"{file}.yaml"
+    first = path.read_text().split("\n", 1)[0]
+    old_id = first.removeprefix("- id: ")
+    path.write_text(path.read_text().replace(f"- id: {old_id}\n", f"- id: {name}\n", 1))
+    found = {(item.code, item.path, item.line) for item in _fresh(root)}
+    assert ("R007", f"data/{file}.yaml", 1) in found
+
+
+@pytest.mark.parametrize("name", ["con.d", "aux.tar.gz", "com0", "lpt\u00b9", "NUL", "Con"])
+def test_windows_reserved_names_with_extensions_and_in_any_case(name: str) -> None:
+    assert safetext.windows_reserved(name)
+
+
+@pytest.mark.parametrize("name", ["console", "con-x", "com10", "lpt", "nul1", "x.con"])
+def test_names_that_only_look_reserved_are_not(name: str) -> None:
+    assert not safetext.windows_reserved(name)
+
+
+@pytest.mark.parametrize("where", ["tags", "publication", "tag-vocabulary"])
+def test_the_site_refuses_a_reserved_name_from_a_dataset(
+    built_site: BuiltSite, tmp_path: Path, where: str
+) -> None:
+    data = dataset.load_all(built_site.dataset)
+    first, *rest = data.resources
+    if where == "tag-vocabulary":
+        data = dataclasses.replace(data, tags=[*data.tags, {"id": "lpt1", "name": "x"}])
+    else:
+        value: object = ["con"] if where == "tags" else "con"
+        data = dataclasses.replace(data, resources=[dict(first, **{where: value}), *rest])
+    with pytest.raises(dataset.DatasetError, match="Windows reserves"):
+        website.build_site(data, tmp_path / "site", jobs=1)
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_dataset_with_a_reserved_vocabulary_id_is_refused(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    folder = _resealed(built_site.dataset, tmp_path / "download", lambda records: None)
+    tags = json.loads((folder / "tags.json").read_text())
+    (folder / "tags.json").write_text(json.dumps([*tags, {"id": "aux", "name": "Aux"}]))
+    _reseal(folder)
+    args = ["site", "--from", str(folder), "--out", str(tmp_path / "site")]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    assert "tags.json: R007 " in done.stderr
+
+
+def _fresh(root: Path) -> list[Finding]:
+    return validate(root, Options(today=TODAY, cache=False)).findings

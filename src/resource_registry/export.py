@@ -246,4 +246,4 @@ def _json(value: object) -> str:
 
 
 def _text(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", newline="")  # the same bytes on every system

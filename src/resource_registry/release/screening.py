@@ -23,13 +23,14 @@ from resource_registry.dataset import Dataset, DatasetError, load_all
 from resource_registry.errors import FindingsError
 from resource_registry.findings import Finding, Severity
 from resource_registry.models import ID_PATTERN, STABLE_ID_PATTERN
+from resource_registry.safetext import int64, windows_reserved
+from resource_registry.vocabulary import reserved_name
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
 
 RESOURCES: Final = "resources.jsonl"
 VOCABULARIES: Final = ("publications", "pages", "tags", "tombstones")
-_INT64: Final = range(-(2**63), 2**63)
 # a date after the run's day does no harm in a dataset made earlier, on another clock
 _NOT_CHECKED: Final = frozenset({records.IN_THE_FUTURE})
 
@@ -150,6 +151,14 @@ def _entries_findings(name: str, entries: object) -> list[Finding]:
         validator.validate_python(entries)
     except error_type as error:
         problems += _schema_problems(error)
+    if name != "tombstones":  # their IDs are stable IDs, which no device name matches
+        problems += [
+            reserved_name((index, "id"), entry["id"])
+            for index, entry in enumerate(entries)
+            if isinstance(entry, dict)
+            and isinstance(entry.get("id"), str)
+            and windows_reserved(entry["id"])
+        ]
     return [_at(path, 0, code, pointer, message, hint) for code, pointer, message, hint in problems]
 
 
@@ -217,7 +226,7 @@ def _number_problems(data: object, pointer: Pointer = ()) -> Iterator[Problem]:
     to YAML (P014, P015), which JSON parsers leave to the reader."""
     if isinstance(data, bool):
         return
-    if isinstance(data, int) and data not in _INT64:
+    if isinstance(data, int) and not int64(data):
         yield ("P014", pointer, "the integer is outside the signed 64-bit range", None)
     elif isinstance(data, float) and not math.isfinite(data):
         yield ("P015", pointer, f"the number {data} is not finite", None)
