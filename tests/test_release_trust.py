@@ -12,6 +12,7 @@ import math
 import os
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import TODAY, BuiltSite, MakeRegistry, resource_text
+from conftest import PROJECT_ROOT, TODAY, BuiltSite, MakeRegistry, git, resource_text
 from resource_registry import Options, dataset, formats, safetext, validate, website
 from resource_registry.cli import cli
 from resource_registry.errors import RegistryError
@@ -404,3 +405,94 @@ def test_a_dataset_with_a_reserved_vocabulary_id_is_refused(
 
 def _fresh(root: Path) -> list[Finding]:
     return validate(root, Options(today=TODAY, cache=False)).findings
+
+
+# --- a dataset names the commit it was made from, or says it was not -----------------------
+
+
+@pytest.fixture
+def committed(tmp_path: Path) -> Path:
+    root = tmp_path / "registry"
+    shutil.copytree(PROJECT_ROOT / "data", root / "data")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "start")
+    return root
+
+
+def _edit_a_resource(root: Path) -> str:
+    path = sorted((root / "data/resources").rglob("*.yaml"))[0]
+    path.write_text(path.read_text().replace("\ntitle: ", "\ntitle: Edited ", 1))
+    return path.relative_to(root).as_posix()
+
+
+def _add_a_resource(root: Path) -> str:
+    path, text = resource_text("sid_Uncommit01", "https://example.org/uncommitted")
+    (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / path).write_text(text)
+    return path
+
+
+def _stage_an_edit(root: Path) -> str:
+    path = _edit_a_resource(root)
+    git(root, "add", path)
+    return path
+
+
+def _configure(root: Path) -> str:
+    (root / "resreg.toml").write_text("[network]\nallow_private_addresses = false\n")
+    return "resreg.toml"
+
+
+@pytest.mark.parametrize("change", [_edit_a_resource, _add_a_resource, _stage_an_edit, _configure])
+def test_export_refuses_uncommitted_changes(
+    committed: Path, tmp_path: Path, change: Callable[[Path], str]
+) -> None:
+    path = change(committed)
+    out = tmp_path / "ds"
+    args = ["export", "--root", str(committed), "--out", str(out)]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 2, done.output
+    assert "uncommitted changes" in done.stderr
+    assert path in done.stderr
+    assert "--allow-dirty" in done.stderr
+    assert not out.exists()
+
+
+def test_changes_outside_the_data_do_not_count(committed: Path, tmp_path: Path) -> None:
+    (committed / "NOTES.md").write_text("a draft of mine\n")
+    out = export(committed, tmp_path / "ds").out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["source_commit"] == git(committed, "rev-parse", "HEAD").strip()
+    assert "source_dirty" not in manifest
+
+
+def test_allow_dirty_says_so_in_the_manifest_the_database_and_the_site(
+    committed: Path, tmp_path: Path
+) -> None:
+    _edit_a_resource(committed)
+    out = tmp_path / "ds"
+    args = ["export", "--root", str(committed), "--out", str(out), "--allow-dirty"]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "from uncommitted changes (source_dirty: true)" in done.stdout
+    assert json.loads((out / "manifest.json").read_text())["source_dirty"] is True
+    with sqlite3.connect(out / "registry.sqlite") as db:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    assert meta["source_dirty"] == "true"
+    assert dataset.verify(out) == []
+    site = tmp_path / "site"
+    args = ["site", "--from", str(out), "--out", str(site), "--jobs", "1"]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 0
+    assert "Built from uncommitted changes" in (site / "index.html").read_text()
+
+
+def test_site_from_the_registry_follows_the_same_rule(committed: Path, tmp_path: Path) -> None:
+    _add_a_resource(committed)
+    args = ["site", "--root", str(committed), "--out", str(tmp_path / "site"), "--jobs", "1"]
+    refused = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert refused.exit_code == 2, refused.output
+    assert "--allow-dirty" in refused.stderr
+    done = CliRunner().invoke(cli, [*args, "--allow-dirty"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "Built from uncommitted changes" in (tmp_path / "site/index.html").read_text()
