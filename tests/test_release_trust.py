@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import resource_registry
 from conftest import PROJECT_ROOT, TODAY, BuiltSite, MakeRegistry, git, resource_text
 from resource_registry import Options, dataset, formats, safetext, validate, website
 from resource_registry.cli import cli
@@ -496,3 +499,24 @@ def test_site_from_the_registry_follows_the_same_rule(committed: Path, tmp_path:
     done = CliRunner().invoke(cli, [*args, "--allow-dirty"], catch_exceptions=False)
     assert done.exit_code == 0, done.output
     assert "Built from uncommitted changes" in (tmp_path / "site/index.html").read_text()
+
+
+# --- the consumer API is public ----------------------------------------------------------
+
+
+def test_the_dataset_module_is_public_api() -> None:
+    assert "dataset" in resource_registry.__all__
+    assert resource_registry.dataset is dataset
+    namespace: dict[str, object] = {}
+    exec("from resource_registry import *", namespace)  # what `__all__` promises
+    assert namespace["dataset"] is dataset
+    assert {"load", "load_all", "verify", "Dataset", "DatasetError"} <= set(dataset.__all__)
+
+
+def test_importing_the_package_does_not_load_the_dataset_module() -> None:
+    code = (
+        "import sys, resource_registry; print('resource_registry.dataset' in sys.modules); "
+        "resource_registry.dataset.load; print('resource_registry.dataset' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
