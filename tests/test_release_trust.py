@@ -25,6 +25,7 @@ from click.testing import CliRunner
 import resource_registry
 from conftest import PROJECT_ROOT, TODAY, BuiltSite, MakeRegistry, git, resource_text
 from resource_registry import Options, dataset, formats, safetext, validate, website
+from resource_registry.authoring import merge, retire
 from resource_registry.cli import cli
 from resource_registry.errors import RegistryError
 from resource_registry.export import export
@@ -520,3 +521,64 @@ def test_importing_the_package_does_not_load_the_dataset_module() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+# --- messages: what a refusal and a changelog say ------------------------------------------
+
+
+def _break(root: Path, count: int) -> list[str]:
+    paths = sorted((root / "data/resources").rglob("*.yaml"))[:count]
+    for path in paths:
+        path.write_text(path.read_text() + "labels_typo: [x]\n")  # S002
+    return [path.relative_to(root).as_posix() for path in paths]
+
+
+def test_export_refusing_lists_the_error(committed: Path, tmp_path: Path) -> None:
+    (broken,) = _break(committed, 1)
+    args = ["export", "--root", str(committed), "--out", str(tmp_path / "ds")]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 1
+    lines = done.stderr.splitlines()
+    assert lines[0] == "resreg: refusing to export: the registry has 1 error:"
+    assert re.fullmatch(rf"{re.escape(broken)}:\d+:\d+: S002 unknown field `labels_typo`", lines[1])
+    assert "errors" not in lines[0]
+
+
+def test_export_refusing_lists_the_first_twenty_errors(committed: Path, tmp_path: Path) -> None:
+    _break(committed, 25)
+    args = ["export", "--root", str(committed), "--out", str(tmp_path / "ds")]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 1
+    assert "the registry has 25 errors:" in done.stderr
+    assert len([line for line in done.stderr.splitlines() if ": S0" in line]) == 20
+    assert done.stderr.splitlines()[-1] == "and 5 more"
+
+
+def test_changes_md_names_titles_reasons_and_successors(committed: Path, tmp_path: Path) -> None:
+    v1 = export(committed, tmp_path / "v1", version="1").out
+    records = {r["stable_id"]: r for r in dataset.load(v1)}
+    ids = sorted(records)
+    retire(committed, ids[0], reason="Withdrawn by its publisher.")
+    merge(committed, ids[1], ids[2])
+    path, text = resource_text(
+        "sid_NewInV2000", "https://example.org/v2", title="[Click](https://evil.example) <b>"
+    )
+    (committed / path).parent.mkdir(parents=True, exist_ok=True)
+    (committed / path).write_text(text)
+    git(committed, "add", "-A")
+    git(committed, "commit", "-q", "-m", "v2")
+    v2 = export(committed, tmp_path / "v2", version="2", previous=v1).out
+    changes = (v2 / "CHANGES.md").read_text()
+    retired = next(line for line in changes.splitlines() if ids[0] in line)
+    assert "Withdrawn by its publisher" in retired
+    assert _escaped(records[ids[0]]["title"]) in retired
+    merged = next(line for line in changes.splitlines() if ids[1] in line)
+    assert _escaped(records[ids[1]]["title"]) in merged
+    assert f"→ {_escaped(records[ids[2]]['title'])} (`{ids[2]}`)" in merged
+    added = next(line for line in changes.splitlines() if "sid_NewInV2000" in line)
+    assert added == r"- \[Click\]\(https://evil\.example\) \<b\> (`sid_NewInV2000`)"
+    assert dataset.verify(v2) == []
+
+
+def _escaped(title: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~&])", r"\\\1", title)

@@ -22,7 +22,7 @@ from typing import Any, Final
 from resource_registry import formats, layout, schemas, tombstones
 from resource_registry.changes import compare, render_markdown
 from resource_registry.dataset import MANIFEST, SUMS
-from resource_registry.errors import RegistryError, UsageError
+from resource_registry.errors import FindingsError, RegistryError, UsageError
 from resource_registry.findings import Severity
 from resource_registry.fsutil import replacing_folder, sha256_file
 from resource_registry.loading import Document, read_document
@@ -61,11 +61,10 @@ def export(
     # never from the cache: its entries are keyed by what anyone can forge (a file's size
     # and modification time, checksums), and a release must stand on the data alone
     report = validate(root, Options(jobs=jobs, cache=False))
-    errors = report.count(Severity.ERROR)
+    errors = [item for item in report.findings if item.severity is Severity.ERROR]
     if errors:
-        raise RegistryError(
-            f"refusing to export: the registry has {errors:,} errors (`resreg validate` lists them)"
-        )
+        noun = "error" if len(errors) == 1 else "errors"
+        raise FindingsError(f"refusing to export: the registry has {len(errors):,} {noun}:", errors)
     dirty = uncommitted(root)
     if dirty and not allow_dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5:,} more" if len(dirty) > 5 else "")
@@ -137,7 +136,10 @@ def _write_all(
             "source_commit": meta["source_commit"],
         }
         _text(folder / "changes.json", _json(changes))
-        _text(folder / "CHANGES.md", render_markdown(changes))
+        _text(
+            folder / "CHANGES.md",
+            render_markdown(changes, previous, records, vocabularies["tombstones"]),
+        )
     step("writing the manifest")
     _text(folder / origin.MARK, origin.mark_text("dataset", meta))
     counts = {"resources": len(records), **{name: len(v) for name, v in vocabularies.items()}}
