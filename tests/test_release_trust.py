@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -582,3 +583,43 @@ def test_changes_md_names_titles_reasons_and_successors(committed: Path, tmp_pat
 
 def _escaped(title: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~&])", r"\\\1", title)
+
+
+# --- the README's queries for consumers, run for real -------------------------------------
+
+
+def _readme_block(language: str, first_line: str) -> str:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    return readme.split(f"```{language}\n{first_line}\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_duckdb_queries_quote_fetch_and_run(
+    built_site: BuiltSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    block = _readme_block("python", "import duckdb")
+    namespace: dict[str, object] = {}
+    monkeypatch.chdir(built_site.dataset.parent)
+    code = "import duckdb\n" + block.replace("registry-dataset/", f"{built_site.dataset.name}/")
+    exec(compile(code, "README", "exec"), namespace)  # the README's own example
+    expected = sorted(
+        (r["stable_id"], r["url"])
+        for r in dataset.load(built_site.dataset)
+        if r.get("fetch", {}).get("status") == 200
+    )
+    assert expected  # the starter registry has checked links
+    assert namespace["answered_200"] == expected
+    parquet = built_site.dataset / "resources.parquet"
+    with pytest.raises(duckdb.ParserException):  # why the README quotes it
+        duckdb.sql(f"SELECT fetch FROM '{parquet}'")
+
+
+def test_readme_fts5_queries_find_a_hyphenated_word(built_site: BuiltSite) -> None:
+    block = _readme_block("sql", "-- sqlite3 registry-dataset/registry.sqlite")
+    statements = [part.strip() for part in block.split(";") if part.strip()]
+    with sqlite3.connect(built_site.dataset / "registry.sqlite") as db:
+        found = [db.execute(statement).fetchall() for statement in statements]
+        assert "MATCH '\"AI-powered\"'" in statements[1]
+        assert ("sid_d9EnmTcnin", "over 200 million AI-powered surveillance cameras") in found[1]
+        assert found[0]
+        with pytest.raises(sqlite3.OperationalError, match="no such column: powered"):
+            db.execute(statements[1].replace("'\"AI-powered\"'", "'AI-powered'")).fetchall()
