@@ -623,3 +623,44 @@ def test_readme_fts5_queries_find_a_hyphenated_word(built_site: BuiltSite) -> No
         assert found[0]
         with pytest.raises(sqlite3.OperationalError, match="no such column: powered"):
             db.execute(statements[1].replace("'\"AI-powered\"'", "'AI-powered'")).fetchall()
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    """scripts/run in a copy of the project: its data committed to git, the tests' .venv
+    in place (so the copy's setup step, whose job is only to make .venv, has nothing to do)."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT / "data", root / "data")
+    (root / "scripts").mkdir()
+    shutil.copy2(PROJECT_ROOT / "scripts" / "run", root / "scripts" / "run")
+    setup = root / "scripts" / "setup-venv"
+    setup.write_text("#!/usr/bin/env bash\n# .venv is in place already\n")
+    setup.chmod(0o755)
+    (root / ".venv").symlink_to(Path(sys.executable).parent.parent, target_is_directory=True)
+    (root / ".gitignore").write_text(".venv\ndist/\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "start")
+    return root
+
+
+def test_scripts_run_follows_the_uncommitted_changes_rule(tmp_path: Path) -> None:
+    root = _project_copy(tmp_path)
+    _edit_a_resource(root)
+    env = {k: v for k, v in os.environ.items() if k != "RESREG_ALLOW_DIRTY"}
+    run = [str(root / "scripts" / "run"), "--no-cache"]
+    refused = subprocess.run(run, cwd=root, env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode == 2, refused.stderr
+    assert "uncommitted changes" in refused.stderr
+    assert not (root / "dist").exists()
+    allowed = subprocess.run(
+        run,
+        cwd=root,
+        env={**env, "RESREG_ALLOW_DIRTY": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    manifest = json.loads((root / "dist/dataset/manifest.json").read_text())
+    assert manifest["source_dirty"] is True
+    assert "Built from uncommitted changes" in (root / "dist/site/index.html").read_text()
