@@ -22,6 +22,8 @@ from typing import Any
 import duckdb
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import resource_registry
 from conftest import PROJECT_ROOT, TODAY, BuiltSite, MakeRegistry, git, resource_text
@@ -30,8 +32,9 @@ from resource_registry.authoring import merge, retire
 from resource_registry.cli import cli
 from resource_registry.errors import RegistryError
 from resource_registry.export import export
-from resource_registry.findings import Finding
+from resource_registry.findings import Finding, Severity
 from resource_registry.release import screening
+from resource_registry.urls import resource_id
 
 _GOOD_URL = "https://example.org/abcdefghijklm"
 _EVIL_URL = "javascript:alert(document.cookie)"  # as long as the good one: same file size
@@ -135,6 +138,8 @@ HOSTILE_DATASETS = {
     "bidi override in a title": (_set("title", "abc\u202edcba"), "C009"),
     "an id that is not the URL's": (_set("id", "0123456789abcdef"), "I006"),
     "one stable ID in two cases": (_duplicate_in_other_case, "I003"),
+    "a tag Windows reserves, in no vocabulary": (_set("tags", ["con"]), "R002"),
+    "a page in no vocabulary": (_set("cited_by", ["nowhere"]), "R003"),
 }
 
 
@@ -199,8 +204,9 @@ def test_the_refusal_lists_twenty_findings_and_counts_the_rest(
 def test_a_clean_dataset_passes_the_check(built_site: BuiltSite) -> None:
     data = screening.load_checked(built_site.dataset)
     assert len(data.resources) == 45
+    vocabularies = {name: getattr(data, name) for name in screening.VOCABULARIES}
     findings = screening.dataset_findings(
-        data.resources, {"tags": data.tags}, TODAY, manifest=data.manifest
+        data.resources, vocabularies, TODAY, manifest=data.manifest, redirects=data.redirects
     )
     assert findings == []
 
@@ -664,3 +670,88 @@ def test_scripts_run_follows_the_uncommitted_changes_rule(tmp_path: Path) -> Non
     manifest = json.loads((root / "dist/dataset/manifest.json").read_text())
     assert manifest["source_dirty"] is True
     assert "Built from uncommitted changes" in (root / "dist/site/index.html").read_text()
+
+
+# --- whatever the check accepts, the site builds; whatever it refuses, nothing crashes -----
+
+_PRINTABLE = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Cf", "Zl", "Zp")),
+    min_size=1,
+    max_size=30,
+)
+_NAMES = st.sampled_from(
+    ["alignment", "governance", "china", "con", "lpt1", "aux.d", "x.y", "..", "CON", "lock-in"]
+)
+_HOSTILE_VALUES = st.one_of(
+    _PRINTABLE,
+    _NAMES,
+    st.lists(_NAMES, max_size=3, unique=True),
+    st.lists(_PRINTABLE, max_size=3, unique=True),
+    st.text(max_size=30),
+    st.sampled_from(["", " ", "../x", "sid_0123456789", "a" * 600, "2026-13-01", "1999"]),
+    st.sampled_from(["javascript:alert(1)", "https://example.org/\u202e", "http://[::1"]),
+    st.sampled_from(["https://example.org/ok", "HTTPS://EXAMPLE.ORG/", "http://10.0.0.1/"]),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.integers(min_value=0, max_value=100),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.dictionaries(_PRINTABLE, st.integers() | _PRINTABLE, max_size=2),
+)
+_PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {  # what a field may well hold
+    "stable_id": st.from_regex(r"sid_[0-9A-Za-z]{10}", fullmatch=True),
+    "url": st.sampled_from(["https://example.org/ok", "HTTPS://EXAMPLE.ORG/", "http://1.2.3.4/"]),
+    "title": _PRINTABLE,
+    "type": st.sampled_from(["paper", "blog", "web", "Paper"]),
+    "tags": st.lists(_NAMES, max_size=3, unique=True),
+    "labels": st.lists(st.sampled_from(["commentary", "news", "dataset"]), max_size=2, unique=True),
+    "cited_by": st.lists(_NAMES, max_size=2, unique=True),
+    "publication": _NAMES,
+    "authors": st.lists(_PRINTABLE, max_size=5, unique=True),
+    "importance": st.integers(min_value=0, max_value=100),
+    "fetch": st.fixed_dictionaries(
+        {"status": st.integers(0, 599), "checked_at": st.just("2025-01-01T00:00:00Z")}
+    ),
+    "legacy": st.dictionaries(
+        _PRINTABLE, st.integers(-(2**63), 2**63 - 1) | _PRINTABLE, max_size=2
+    ),
+    "summary": _PRINTABLE,
+    "relevance": _PRINTABLE,
+    "key_points": st.lists(_PRINTABLE, max_size=3, unique=True),
+    "previous_urls": st.lists(
+        st.sampled_from(["https://example.org/a", "javascript:x"]), max_size=2
+    ),
+    "published_date": st.sampled_from(["1999", "2020-02", "2024-02-29", "2023-02-29"]),
+    "unknown": _PRINTABLE,
+    "id": st.from_regex(r"[0-9a-f]{16}", fullmatch=True),
+}
+_CHANGE = st.sampled_from(sorted(_PLAUSIBLE)).flatmap(
+    # three times in four a plausible value, so that many datasets pass and get built
+    lambda field: st.tuples(st.just(field), st.one_of(*[_PLAUSIBLE[field]] * 3, _HOSTILE_VALUES))
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(_CHANGE, min_size=1, max_size=2))
+def test_what_the_check_accepts_the_site_builds(
+    built_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory, changes: list[Any]
+) -> None:
+    data = dataset.load_all(built_site.dataset)
+    record = dict(data.resources[0])
+    for field, value in changes:
+        record[field] = value
+    if "id" not in dict(changes) and isinstance(record["url"], str):
+        record["id"] = resource_id(record["url"])  # a changed URL keeps its id in step
+    small = dataclasses.replace(data, resources=[record, *data.resources[1:3]])
+    vocabularies = {name: getattr(small, name) for name in screening.VOCABULARIES}
+    found = screening.dataset_findings(
+        small.resources, vocabularies, TODAY, manifest=small.manifest, redirects=small.redirects
+    )
+    refused = any(item.severity is Severity.ERROR for item in found)
+    event("refused" if refused else "accepted")  # --hypothesis-show-statistics counts them
+    if refused:
+        return
+    work = tmp_path_factory.mktemp("accepted")
+    site = website.build_site(small, work / "site", jobs=1).out
+    assert [path.name for path in work.iterdir()] == ["site"]
+    assert (site / "r" / f"{record['stable_id']}.html").is_file()

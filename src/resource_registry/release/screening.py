@@ -101,6 +101,7 @@ def dataset_findings(
     for name in VOCABULARIES:
         found += _entries_findings(name, vocabularies.get(name, []))
     found += _identity_findings(resources, vocabularies.get("tombstones", []))
+    found += _reference_findings(resources, vocabularies)
     if manifest is not None:
         found += _manifest_findings(manifest)
     if redirects is not None:
@@ -183,6 +184,41 @@ def _identity_findings(resources: Sequence[object], stones: Sequence[object]) ->
     for value, count in sorted(ids.items()):
         if count > 1:
             found.append(_at(RESOURCES, 0, "I005", (), f"id `{value}` is held by {count} records"))
+    return found
+
+
+_REFERENCES: Final = (  # field, vocabulary, code
+    ("publication", "publications", "R001"),
+    ("tags", "tags", "R002"),
+    ("cited_by", "pages", "R003"),
+)
+
+
+def _reference_findings(
+    resources: Sequence[object], vocabularies: Mapping[str, Sequence[object]]
+) -> list[Finding]:
+    """Every tag, page and publication a record names is in its vocabulary (whose ids
+    are checked as file names above)."""
+    known = {
+        name: {
+            entry["id"]
+            for entry in entries
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+        }
+        for name in ("publications", "tags", "pages")
+        if isinstance(entries := vocabularies.get(name, []), list)
+    }
+    found = []
+    for line, record in enumerate(resources, start=1):
+        if not isinstance(record, dict):
+            continue
+        for field, vocabulary, code in _REFERENCES:
+            value = record.get(field)
+            values = value if isinstance(value, list) else [] if value is None else [value]
+            for item in values:
+                if isinstance(item, str) and item not in known.get(vocabulary, set()):
+                    message = f"{ascii(item)[:40]} is not in {vocabulary}.json"
+                    found.append(_at(RESOURCES, line, code, (field,), message))
     return found
 
 
