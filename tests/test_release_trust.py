@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 import resource_registry
 from conftest import PROJECT_ROOT, TODAY, BuiltSite, MakeRegistry, git, resource_text
-from resource_registry import Options, dataset, formats, safetext, validate, website
+from resource_registry import Options, dataset, formats, safetext, validate, validation, website
 from resource_registry.authoring import merge, retire
 from resource_registry.cli import cli
 from resource_registry.errors import RegistryError
@@ -64,6 +64,21 @@ def test_export_never_trusts_a_forged_cache(make_registry: MakeRegistry, tmp_pat
     with pytest.raises(RegistryError, match="refusing to export"):
         export(root, tmp_path / "dataset")
     assert not (tmp_path / "dataset").exists()
+
+
+def test_export_never_consults_the_cache(
+    make_registry: MakeRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the cache holds, and wherever it lives, an export does not read it."""
+    path, text = resource_text("sid_Forged0001", _GOOD_URL)
+    root = make_registry({path: text})
+
+    def consulted(*_: object, **__: object) -> None:
+        raise AssertionError("export consulted the cache")
+
+    monkeypatch.setattr(validation, "run_with_cache", consulted)
+    monkeypatch.setattr(validation, "cached_catalog", consulted)
+    assert export(root, tmp_path / "dataset").resources == 1
 
 
 @pytest.mark.parametrize("command", [["site"], ["publish", "postgres", "--dry-run"]])
