@@ -238,3 +238,42 @@ def test_a_uri_with_an_encoded_password_publishes(
     assert result.exit_code == 0, result.stderr
     assert "Hunter2" not in result.stdout + result.stderr
     assert _count(server, f"SELECT count(*) FROM {schema}.resources") == 47
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def test_the_int64_boundaries_publish_and_beyond_them_nothing_is_exported(
+    server: str, schema: str, registry: Path, tmp_path: Path
+) -> None:
+    """The largest integers validation accepts (`legacy` and `fetch` alike) reach
+    PostgreSQL's jsonb exactly; one more is a finding at its line, so no dataset holds it."""
+    fetch = {"status": 200, "checked_at": "2026-01-01T00:00:00Z", "bytes": _INT64_MAX}
+    legacy = {"low": _INT64_MIN, "high": _INT64_MAX}
+    path, text = resource_text(
+        "sid_Int64Edge0", "https://example.org/int64", fetch=fetch, legacy=legacy
+    )
+    (registry / path).parent.mkdir(parents=True, exist_ok=True)
+    (registry / path).write_text(text)
+    out = export(registry, tmp_path / "ds").out
+    publishing.publish(out, server, schema=schema)
+    with psycopg.connect(server) as connection:
+        row = connection.execute(
+            f"SELECT (data->'legacy'->>'low')::numeric, (data->'legacy'->>'high')::numeric, "
+            f"(data->'fetch'->>'bytes')::numeric FROM {schema}.resources "
+            "WHERE stable_id = 'sid_Int64Edge0'"
+        ).fetchone()
+    assert row == (_INT64_MIN, _INT64_MAX, _INT64_MAX)
+    assert publishing.verify_only(out, server, schema=schema) == []
+    for beyond in (_INT64_MIN - 1, _INT64_MAX + 1):
+        (registry / path).write_text(
+            text.replace(str(_INT64_MAX), str(beyond)).replace(str(_INT64_MIN), str(beyond))
+        )
+        done = CliRunner().invoke(
+            cli,
+            ["publish", "postgres", "--root", str(registry), "--dsn", server, "--schema", schema],
+            catch_exceptions=False,
+        )
+        assert done.exit_code == 1, done.output
+        assert "refusing to export" in done.stderr
+        assert "P014" in done.stderr

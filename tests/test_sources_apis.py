@@ -96,12 +96,14 @@ def test_arxiv_is_asked_in_batches_of_100_at_the_configured_interval(
     ids = [f"2101.{n:05d}" for n in range(230)]
     served.routes["/arxiv/api/query"] = recorded.arxiv_route(recorded.synthetic_papers(ids))
     targets = {f"https://arxiv.org/abs/{key}": frozenset({"title"}) for key in ids}
-    found, client = _run(targets, _settings(served, arxiv_interval=0.2))
+    found, client = _run(targets, _settings(served, arxiv_interval=0.5))
     asked = served.asked("/arxiv/")
     assert [len(r.query["id_list"][0].split(",")) for r in asked] == [100, 100, 30]
     assert all(item.values["title"] == f"Paper {url[-10:]}" for url, item in found.items())
     starts = [request.at for request in asked]
-    assert all(later - earlier >= 0.18 for earlier, later in itertools.pairwise(starts))
+    # the server's clock: a loaded machine may receive one request late, never early by
+    # more than that lateness, so the gaps keep most of the interval
+    assert all(later - earlier >= 0.3 for earlier, later in itertools.pairwise(starts))
     assert sum(client.sent.values()) == 3
 
 

@@ -1,9 +1,10 @@
 """Resource Registry: a git-backed catalog of cited web resources.
 
-The public API is small on purpose: validate a registry and read its findings, and
-(``resource_registry.dataset``) load and verify a released dataset. The command line
-(``resreg``) is a thin layer over these. Names are imported on first use, so that
-``import resource_registry.base.errors`` (as the CLI does) stays cheap.
+The public API is small on purpose: validate a registry and read its findings, and, for
+consumers of a released dataset, :mod:`resource_registry.dataset` (verify and load a
+download). The command line (``resreg``) is a thin layer over these. Names are imported
+on first use, so that ``import resource_registry.base.errors`` (as the CLI does) stays
+cheap.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ _HOMES = {
     "validate": "resource_registry.registry.validate",
 }
 
+_MODULES = frozenset({"dataset"})  # public submodules, imported on first use too
+
 __all__ = [
     "ExitCode",
     "Finding",
@@ -42,8 +45,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "dataset":  # the consumer API, a module
-        return import_module("resource_registry.dataset")
     if name in _HOMES:
         return getattr(import_module(_HOMES[name]), name)
+    if name in _MODULES:
+        return import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'resource_registry' has no attribute {name!r}")

@@ -119,8 +119,18 @@ def _resolve_root(root: Path | None) -> Path:
     return find_root(root if root is not None else Path.cwd())
 
 
+_allow_dirty_option = click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Export uncommitted changes in data/ or resreg.toml too; the manifest then says "
+    "`source_dirty: true` (refused by default).",
+)
+
+
 @contextlib.contextmanager
-def _dataset_folder(source: Path | None, root: Path | None, jobs: int | None) -> Iterator[Path]:
+def _dataset_folder(
+    source: Path | None, root: Path | None, jobs: int | None, *, allow_dirty: bool = False
+) -> Iterator[Path]:
     """The dataset folder given with --from, or the registry exported to a scratch one."""
     if source is not None:
         yield source
@@ -130,7 +140,8 @@ def _dataset_folder(source: Path | None, root: Path | None, jobs: int | None) ->
     from resource_registry.release.export import export
 
     with tempfile.TemporaryDirectory(prefix="resreg-dataset-") as scratch:
-        yield export(_resolve_root(root), Path(scratch) / "dataset", jobs=jobs).out
+        registry = _resolve_root(root)
+        yield export(registry, Path(scratch) / "dataset", jobs=jobs, allow_dirty=allow_dirty).out
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -668,12 +679,19 @@ _EXPORT_STEPS = (
     default=None,
     help="A previous dataset (folder or manifest.json) for changes.json.",
 )
+@_allow_dirty_option
 @_root_option
 @_jobs_option
 def export_command(
-    out: Path, version: str | None, previous: Path | None, root: Path | None, jobs: int | None
+    out: Path,
+    version: str | None,
+    previous: Path | None,
+    allow_dirty: bool,
+    root: Path | None,
+    jobs: int | None,
 ) -> None:
-    """Compile the registry into a versioned dataset; refuses if validation finds errors."""
+    """Compile the registry into a versioned dataset; refuses if validation finds errors or
+    if data/ has uncommitted changes (unless --allow-dirty)."""
     import sys
 
     from resource_registry.release.export import export
@@ -692,12 +710,16 @@ def export_command(
                 version=version,
                 previous=previous,
                 jobs=jobs,
+                allow_dirty=allow_dirty,
                 progress=lambda step: bar.update(1, step),
             )
     else:
-        result = export(registry, out, version=version, previous=previous, jobs=jobs)
-    click.echo(
+        result = export(
+            registry, out, version=version, previous=previous, jobs=jobs, allow_dirty=allow_dirty
+        )
+    _echo_data(
         f"exported {result.resources:,} resources to {result.out} ({len(result.files)} files)"
+        + (" from uncommitted changes (source_dirty: true)" if result.dirty else "")
     )
 
 
@@ -923,9 +945,12 @@ def citations_command(
     help="Folder to write the site to (replaced whole when the build succeeds).",
 )
 @_from_option
+@_allow_dirty_option
 @_jobs_option
 @_root_option
-def site_command(out: Path, source: Path | None, jobs: int | None, root: Path | None) -> None:
+def site_command(
+    out: Path, source: Path | None, allow_dirty: bool, jobs: int | None, root: Path | None
+) -> None:
     """Build the static, browsable site: a page per resource, search, and listings.
 
     With `[site] repository` in resreg.toml, each resource page links to its file's
@@ -934,7 +959,7 @@ def site_command(out: Path, source: Path | None, jobs: int | None, root: Path | 
     from resource_registry.release import site as website
 
     settings = _site_settings(root)
-    with _dataset_folder(source, root, jobs) as folder:
+    with _dataset_folder(source, root, jobs, allow_dirty=allow_dirty) as folder:
         result = website.build_site(screening.load_checked(folder), out, jobs=jobs, site=settings)
     click.echo(f"built {result.files:,} files for {result.resources:,} resources in {result.out}")
 

@@ -91,6 +91,12 @@ RULES: dict[str, Rule] = {
         Rule("R004", _E, "A vocabulary or tombstone file has the same id twice."),
         Rule("R005", _E, "A tag alias is also a tag id or another tag's alias."),
         Rule("R006", _E, "A tombstone's `replaced_by` does not lead to a live resource."),
+        Rule(
+            "R007",
+            _E,
+            "A tag, page or publication id is a name Windows reserves (`con`, `nul`, `aux`, "
+            "`prn`, `com1`-`com9`, `lpt1`-`lpt9`), which cannot name a file of the site.",
+        ),
         Rule("C001", _E, "A date is not a real calendar date."),
         Rule("C002", _E, "A date is in the future."),
         Rule("C003", _E, "A text is empty or only whitespace."),

@@ -1,5 +1,5 @@
 """The rules every value in every data file obeys, whatever its field, and the escaping
-of data on its way to a terminal.
+of data on its way to a terminal, and the names that must not become file names.
 
 Numbers: integers fit a signed 64-bit integer and floats are finite, so that every later
 step (JSON, CSV, PostgreSQL, the site) can hold them; the reader enforces this while it
@@ -35,6 +35,19 @@ INVISIBLE: Final = frozenset(
     "\u200b\u200e\u200f\u061c\u180e\u2060\u2061\u2062\u2063\u2064\ufeff\u2028\u2029"
 )
 JOINERS: Final = frozenset("\u200c\u200d")
+
+# Device names that Windows reserves, alone or before any extension (`con`, `nul.txt`,
+# `com1.tar.gz`) and in any case: no file so named can be created or opened there.
+_DIGITS: Final = "0123456789\u00b9\u00b2\u00b3"
+WINDOWS_RESERVED: Final = frozenset(
+    {"con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in _DIGITS)}
+)
+
+
+def windows_reserved(name: str) -> bool:
+    """Whether ``name`` (a file name, or what will become one) is reserved on Windows."""
+    return name.split(".", 1)[0].rstrip(" ").casefold() in WINDOWS_RESERVED
+
 
 # (code, pointer, message, hint, on_key), for ``records.Locator``
 Pointer = tuple[str | int, ...]

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from resource_registry.base import safetext
 from resource_registry.base.findings import Finding
 from resource_registry.check import tombstones
 from resource_registry.check.file_rules import (
@@ -124,8 +125,23 @@ def _entry_problems(
         value = _field(entry, "id")
         if value and counts[value.lower()] > 1:
             yield ("R004", (index, "id"), f"`{value}` appears more than once in `{path}`", None)
+        if value and safetext.windows_reserved(value):
+            yield reserved_name((index, "id"), value)
     if path == layout.TAGS:
         yield from _alias_problems(entries)
+
+
+def reserved_name(
+    pointer: tuple[str | int, ...], value: str
+) -> tuple[str, tuple[str | int, ...], str, str | None]:
+    """R007: an id that would name a file Windows cannot create (the site writes one per
+    tag, page and publication)."""
+    return (
+        "R007",
+        pointer,
+        f"`{value}` is a name Windows reserves for a device, so it cannot name a file",
+        f"choose another id, such as `{value.split('.', 1)[0]}-topic`",
+    )
 
 
 def _alias_problems(

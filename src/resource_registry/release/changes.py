@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 
 def compare(
@@ -49,7 +50,28 @@ def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list
     return sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
 
 
-def render_markdown(changes: Mapping[str, Any]) -> str:
+def render_markdown(
+    changes: Mapping[str, Any],
+    before: Sequence[Mapping[str, Any]] = (),
+    after: Sequence[Mapping[str, Any]] = (),
+    tombstones: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """``CHANGES.md``: each resource by its title and stable ID, retirements with their
+    reason, merges with their successor. Titles and reasons are data (the previous
+    dataset may come from anyone): Markdown in them is escaped, never rendered."""
+    titles = {str(r.get("stable_id")): str(r.get("title", "")) for r in [*before, *after]}
+    stones = {str(stone.get("stable_id")): stone for stone in tombstones}
+    for sid, stone in stones.items():
+        titles.setdefault(sid, str(stone.get("title", "")))
+
+    def named(sid: object) -> str:
+        title = titles.get(str(sid))
+        return f"{_text(title)} ({_code(sid)})" if title else _code(sid)
+
+    def reason(sid: object) -> str:
+        text = stones.get(str(sid), {}).get("reason")
+        return f": {_text(text)}" if text else ""
+
     counts = changes["summary"]
     lines = [
         "# Changes",
@@ -58,29 +80,39 @@ def render_markdown(changes: Mapping[str, Any]) -> str:
         f"{counts['merged']} merged.",
         "",
     ]
-    if changes["added"]:
-        lines += ["## Added", "", *(f"- `{sid}`" for sid in changes["added"]), ""]
-    if changes["modified"]:
-        lines += [
-            "## Modified",
-            "",
-            *(f"- `{m['stable_id']}`: {', '.join(m['fields'])}" for m in changes["modified"]),
-            "",
-        ]
-    if changes["retired"]:
-        lines += ["## Retired", "", *(f"- `{sid}`" for sid in changes["retired"]), ""]
-    if changes["merged"]:
-        lines += [
-            "## Merged",
-            "",
-            *(f"- `{m['stable_id']}` → `{m['into']}`" for m in changes["merged"]),
-            "",
-        ]
-    if changes["removed_without_tombstone"]:
-        lines += [
-            "## Removed without a tombstone",
-            "",
-            *(f"- `{sid}`" for sid in changes["removed_without_tombstone"]),
-            "",
-        ]
+    sections = [
+        ("Added", [f"- {named(sid)}" for sid in changes["added"]]),
+        (
+            "Modified",
+            [f"- {named(m['stable_id'])}: {', '.join(m['fields'])}" for m in changes["modified"]],
+        ),
+        ("Retired", [f"- {named(sid)}{reason(sid)}" for sid in changes["retired"]]),
+        (
+            "Merged",
+            [
+                f"- {named(m['stable_id'])} → {named(m['into'])}{reason(m['stable_id'])}"
+                for m in changes["merged"]
+            ],
+        ),
+        (
+            "Removed without a tombstone",
+            [f"- {named(sid)}" for sid in changes["removed_without_tombstone"]],
+        ),
+    ]
+    for heading, items in sections:
+        if items:
+            lines += [f"## {heading}", "", *items, ""]
     return "\n".join(lines)
+
+
+_MARKDOWN: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def _text(value: object) -> str:
+    """Text from the data as Markdown that shows it literally, on one line."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def _code(value: object) -> str:
+    text = " ".join(str(value).split())
+    return f"`{text}`" if "`" not in text else _text(text)

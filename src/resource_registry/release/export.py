@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from resource_registry.base.errors import RegistryError, UsageError
+from resource_registry.base.errors import FindingsError, RegistryError, UsageError
 from resource_registry.base.findings import Severity
 from resource_registry.base.fsutil import replacing_folder, sha256_file
 from resource_registry.base.parallel import map_chunks
@@ -41,6 +41,7 @@ class ExportResult:
     out: Path
     resources: int
     files: tuple[str, ...]
+    dirty: bool = False  # exported from uncommitted changes
 
 
 def export(
@@ -51,17 +52,27 @@ def export(
     previous: Path | None = None,
     progress: Progress | None = None,
     jobs: int | None = None,
+    allow_dirty: bool = False,
 ) -> ExportResult:
-    """Validate, then write every dataset file; refuses (writing nothing) on errors."""
+    """Validate, then write every dataset file; refuses (writing nothing) on errors, and
+    on uncommitted changes unless ``allow_dirty`` (then the manifest says
+    ``source_dirty: true``)."""
     step = progress or (lambda _: None)
     step("validating")
     # never from the cache: its entries are keyed by what anyone can forge (a file's size
     # and modification time, checksums), and a release must stand on the data alone
     report = validate(root, Options(jobs=jobs, cache=False))
-    errors = report.count(Severity.ERROR)
+    errors = [item for item in report.findings if item.severity is Severity.ERROR]
     if errors:
-        raise RegistryError(
-            f"refusing to export: the registry has {errors:,} errors (`resreg validate` lists them)"
+        noun = "error" if len(errors) == 1 else "errors"
+        raise FindingsError(f"refusing to export: the registry has {len(errors):,} {noun}:", errors)
+    dirty = uncommitted(root)
+    if dirty and not allow_dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5:,} more" if len(dirty) > 5 else "")
+        raise UsageError(
+            f"refusing to export: the registry has uncommitted changes ({shown}), so the "
+            "dataset would not be the commit its manifest names; commit them, or pass "
+            "--allow-dirty to export them marked `source_dirty: true`"
         )
     previous_records = _previous_records(previous) if previous else None
     step("reading records")
@@ -87,10 +98,10 @@ def export(
     out = out.resolve()
     owned = partial(origin.is_ours, kind="dataset")
     with replacing_folder(out, owned=owned, kind="a dataset made by resreg") as staging:
-        _write_all(staging, records, vocabularies, meta, previous_records, step)
+        _write_all(staging, records, vocabularies, meta, previous_records, step, bool(dirty))
         step("moving into place")
     files = tuple(sorted(path.name for path in out.iterdir()))
-    return ExportResult(out, len(records), files)
+    return ExportResult(out, len(records), files, bool(dirty))
 
 
 def _write_all(
@@ -100,6 +111,7 @@ def _write_all(
     meta: Mapping[str, str],
     previous: list[dict[str, Any]] | None,
     step: Progress,
+    dirty: bool,
 ) -> None:
     live = {record["stable_id"] for record in records}
     redirects = resolve_all(vocabularies["tombstones"], live)
@@ -116,7 +128,8 @@ def _write_all(
     step("writing Parquet")
     formats.write_parquet(records, folder / "resources.parquet")
     step("writing SQLite")
-    formats.write_sqlite(folder / "registry.sqlite", records, vocabularies, meta)
+    flagged = {**meta, "source_dirty": "true"} if dirty else meta
+    formats.write_sqlite(folder / "registry.sqlite", records, vocabularies, flagged)
     if previous is not None:
         changes = compare(previous, records, vocabularies["tombstones"])
         changes["to"] = {
@@ -124,13 +137,19 @@ def _write_all(
             "source_commit": meta["source_commit"],
         }
         _text(folder / "changes.json", _json(changes))
-        _text(folder / "CHANGES.md", render_markdown(changes))
+        _text(
+            folder / "CHANGES.md",
+            render_markdown(changes, previous, records, vocabularies["tombstones"]),
+        )
     step("writing the manifest")
     _text(folder / origin.MARK, origin.mark_text("dataset", meta))
     counts = {"resources": len(records), **{name: len(v) for name, v in vocabularies.items()}}
     _text(folder / "datapackage.json", _json(_datapackage(folder, meta)))
     files = _file_entries(folder, leave_out=(MANIFEST, SUMS))
-    _text(folder / MANIFEST, _json({**meta, "record_counts": counts, "files": files}))
+    manifest: dict[str, Any] = {**meta, "record_counts": counts, "files": files}
+    if dirty:  # a clean dataset has no such key: readers that predate it see no change
+        manifest = {**meta, "source_dirty": True, "record_counts": counts, "files": files}
+    _text(folder / MANIFEST, _json(manifest))
     every = _file_entries(folder, leave_out=(SUMS,))
     sums = "".join(f"{entry['sha256']}  {entry['path']}\n" for entry in every)
     _text(folder / SUMS, sums)
@@ -220,6 +239,34 @@ def _previous_records(previous: Path) -> list[dict[str, Any]]:
     return formats.read_jsonl(jsonl)
 
 
+# what shapes the dataset: the data, and the registry's configuration
+_SHAPES_OUTPUT: Final = ("data", "resreg.toml")
+
+
+def uncommitted(root: Path) -> list[str]:
+    """The paths under ``data/`` (and ``resreg.toml``) that differ from HEAD: modified,
+    staged, deleted or untracked. Empty outside git, where no commit is claimed."""
+    if shutil.which("git") is None:
+        return []
+    done = subprocess.run(
+        ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *_SHAPES_OUTPUT],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return []
+    entries = done.stdout.decode("utf-8", "replace").split("\0")
+    paths, skip = [], False
+    for entry in entries:
+        if skip or not entry:  # the second path of a rename is its origin
+            skip = False
+            continue
+        paths.append(entry[3:])
+        skip = entry[0] in "RC"
+    return paths
+
+
 def _source(root: Path) -> tuple[str | None, str | None]:
     """The commit the registry is at, and its commit time (UTC, ISO 8601), if in git."""
     if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
@@ -247,4 +294,4 @@ def _json(value: object) -> str:
 
 
 def _text(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", newline="")  # the same bytes on every system

@@ -6,7 +6,13 @@ Encodings, decided once:
 - JSON and JSONL: records as written in the registry, keys in schema order.
 - CSV: one column per field; an absent field is an empty cell; lists (`tags`, ...) and
   objects (`fetch`, `legacy`) are compact JSON in their cell (Table Schema types
-  ``array`` and ``object``), so every value round-trips exactly.
+  ``array`` and ``object``), so every value round-trips exactly. A text cell that a
+  spreadsheet would run as a formula (first character `=`, `+`, `-`, `@`, tab or CR) is
+  written with a leading apostrophe (`'=1+1`), which spreadsheets read as "this is text";
+  so is a text that already starts with apostrophes before such a character, which keeps
+  the rule reversible: a reader removes one leading apostrophe from a text cell that
+  matches :data:`FORMULA_CELL` with it removed (:func:`read_csv` does). Numbers, lists and
+  objects are never prefixed: their cells start with a digit, `[`, `{` or `-` of a number.
 - Parquet: strings, int64 `importance`, ``list<string>`` for lists, and JSON text for
   `fetch` and `legacy`.
 - SQLite: see :data:`SQLITE_SCHEMA`.
@@ -17,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -85,11 +92,17 @@ def read_jsonl(path: Path) -> list[Record]:
 
 def csv_text(records: Iterable[Mapping[str, Any]], columns: Sequence[Column] = COLUMNS) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180's CRLF: Python's writer quotes a field holding a character of the line
+    # terminator, so a carriage return inside a value stays inside its cell
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(column.name for column in columns)
     for record in records:
         writer.writerow(_cell(record.get(column.name), column) for column in columns)
     return out.getvalue()
+
+
+# a text cell a spreadsheet would evaluate, once any apostrophes before it are removed
+FORMULA_CELL: Final = re.compile("'*[=+\\-@\t\r]")
 
 
 def _cell(value: object, column: Column) -> str:
@@ -99,7 +112,8 @@ def _cell(value: object, column: Column) -> str:
         return _compact(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    text = str(value)
+    return "'" + text if column.kind == "string" and FORMULA_CELL.match(text) else text
 
 
 def read_csv(path: Path, columns: Sequence[Column] = COLUMNS) -> list[Record]:
@@ -119,6 +133,8 @@ def _uncell(text: str, kind: str) -> object:
         return int(text)
     if kind == "boolean":
         return text == "true"
+    if text.startswith("'") and FORMULA_CELL.match(text, 1):
+        return text[1:]
     return text
 
 

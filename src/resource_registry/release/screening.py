@@ -21,7 +21,9 @@ from resource_registry.base import safetext
 from resource_registry.base.codes import RULES
 from resource_registry.base.errors import FindingsError
 from resource_registry.base.findings import Finding, Severity
+from resource_registry.base.safetext import int64, windows_reserved
 from resource_registry.check import file_rules as records
+from resource_registry.check.vocabulary import reserved_name
 from resource_registry.record.models import ID_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release.dataset import Dataset, DatasetError, load_all
 
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 RESOURCES: Final = "resources.jsonl"
 VOCABULARIES: Final = ("publications", "pages", "tags", "tombstones")
-_INT64: Final = range(-(2**63), 2**63)
 # a date after the run's day does no harm in a dataset made earlier, on another clock
 _NOT_CHECKED: Final = frozenset({records.IN_THE_FUTURE})
 
@@ -101,6 +102,7 @@ def dataset_findings(
     for name in VOCABULARIES:
         found += _entries_findings(name, vocabularies.get(name, []))
     found += _identity_findings(resources, vocabularies.get("tombstones", []))
+    found += _reference_findings(resources, vocabularies)
     if manifest is not None:
         found += _manifest_findings(manifest)
     if redirects is not None:
@@ -151,6 +153,14 @@ def _entries_findings(name: str, entries: object) -> list[Finding]:
         validator.validate_python(entries)
     except error_type as error:
         problems += _schema_problems(error)
+    if name != "tombstones":  # their IDs are stable IDs, which no device name matches
+        problems += [
+            reserved_name((index, "id"), entry["id"])
+            for index, entry in enumerate(entries)
+            if isinstance(entry, dict)
+            and isinstance(entry.get("id"), str)
+            and windows_reserved(entry["id"])
+        ]
     return [_at(path, 0, code, pointer, message, hint) for code, pointer, message, hint in problems]
 
 
@@ -175,6 +185,41 @@ def _identity_findings(resources: Sequence[object], stones: Sequence[object]) ->
     for value, count in sorted(ids.items()):
         if count > 1:
             found.append(_at(RESOURCES, 0, "I005", (), f"id `{value}` is held by {count} records"))
+    return found
+
+
+_REFERENCES: Final = (  # field, vocabulary, code
+    ("publication", "publications", "R001"),
+    ("tags", "tags", "R002"),
+    ("cited_by", "pages", "R003"),
+)
+
+
+def _reference_findings(
+    resources: Sequence[object], vocabularies: Mapping[str, Sequence[object]]
+) -> list[Finding]:
+    """Every tag, page and publication a record names is in its vocabulary (whose ids
+    are checked as file names above)."""
+    known = {
+        name: {
+            entry["id"]
+            for entry in entries
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+        }
+        for name in ("publications", "tags", "pages")
+        if isinstance(entries := vocabularies.get(name, []), list)
+    }
+    found = []
+    for line, record in enumerate(resources, start=1):
+        if not isinstance(record, dict):
+            continue
+        for field, vocabulary, code in _REFERENCES:
+            value = record.get(field)
+            values = value if isinstance(value, list) else [] if value is None else [value]
+            for item in values:
+                if isinstance(item, str) and item not in known.get(vocabulary, set()):
+                    message = f"{ascii(item)[:40]} is not in {vocabulary}.json"
+                    found.append(_at(RESOURCES, line, code, (field,), message))
     return found
 
 
@@ -218,7 +263,7 @@ def _number_problems(data: object, pointer: Pointer = ()) -> Iterator[Problem]:
     to YAML (P014, P015), which JSON parsers leave to the reader."""
     if isinstance(data, bool):
         return
-    if isinstance(data, int) and data not in _INT64:
+    if isinstance(data, int) and not int64(data):
         yield ("P014", pointer, "the integer is outside the signed 64-bit range", None)
     elif isinstance(data, float) and not math.isfinite(data):
         yield ("P015", pointer, f"the number {data} is not finite", None)

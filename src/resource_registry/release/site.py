@@ -44,6 +44,7 @@ from resource_registry.base.config import Site
 from resource_registry.base.fsutil import create_file as _write_text
 from resource_registry.base.fsutil import replacing_folder
 from resource_registry.base.parallel import map_chunks
+from resource_registry.base.safetext import windows_reserved
 from resource_registry.record.layout import PROBLEM_FORM, PROBLEM_FORM_FIELD
 from resource_registry.record.models import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release import origin
@@ -163,7 +164,12 @@ def file_name(value: object, kind: str) -> str:
     """``value`` once it matches the pattern of ``kind`` (``stable_id``, ``id`` or
     ``slug``): the only way a value from the dataset becomes part of a path."""
     pattern, _ = _NAMES[kind]
-    if isinstance(value, str) and len(value) <= _NAME_LENGTH and pattern.fullmatch(value):
+    if (
+        isinstance(value, str)
+        and len(value) <= _NAME_LENGTH
+        and pattern.fullmatch(value)
+        and not windows_reserved(value)
+    ):
         return value
     raise DatasetError(_refusal(value, kind))
 
@@ -171,6 +177,8 @@ def file_name(value: object, kind: str) -> str:
 def _refusal(value: object, kind: str) -> str:
     shown = ascii(value)  # escaped: the value never reaches a terminal raw
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    if isinstance(value, str) and windows_reserved(value):
+        return f"{shown} is a name Windows reserves, so it cannot name a file of the site"
     return f"{shown} is not a {_NAMES[kind][1]}, so it cannot name a file of the site"
 
 
