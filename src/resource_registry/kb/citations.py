@@ -40,7 +40,6 @@ from resource_registry.urls import shape_problem
 from resource_registry.validation import Options as ValidationOptions
 from resource_registry.validation import file_results
 
-_CITED_BY_LINE: Final = re.compile(r"^cited_by:", re.M)
 _FIX: Final = "run `resreg citations --write`"
 
 
@@ -398,11 +397,11 @@ def _differences(
 
 def _cited_by_line(root: Path, path: str) -> int:
     try:
-        text = layout.read_capped(os.path.join(root, path)).decode("utf-8", "replace")
+        data = layout.read_capped(os.path.join(root, path))
     except OSError:
         return 0
-    match = _CITED_BY_LINE.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
+    at = data.find(b"\ncited_by:")
+    return data.count(b"\n", 0, at + 1) + 1 if at >= 0 else 0
 
 
 def _entries(

@@ -38,7 +38,6 @@ HREF: Final = "href"
 # where a link can be replaced by a reference component as it stands
 CONVERTIBLE: Final = frozenset({INLINE, AUTOLINK, HREF})
 
-_MAX_TEXT: Final = 1000  # characters of link text; longer brackets are not a link
 _MAX_TAG: Final = 4000  # characters of one component's opening tag
 
 _FRONT_MATTER_END: Final = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
@@ -55,14 +54,20 @@ _TAG_END: Final = re.compile(r"\s*(/?)>")
 _STRING_EXPRESSION: Final = re.compile(r"""\{\s*(?:"([^"\\]*)"|'([^'\\]*)'|`([^`$\\]*)`)\s*\}\Z""")
 
 # the link destination: <…>, or a run without spaces, with balanced parentheses one deep
-_DESTINATION: Final = r"(?:<[^<>\n]{0,2000}>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\)){0,2000})"
-_TITLE: Final = r"""(?:\s+(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?"""
-_LINK_TEXT: Final = (
-    r"(?:[^\[\]\\\n]|\\.|\n(?![ \t]*\r?\n)|\[(?:[^\[\]\\\n]|\\.|\n(?![ \t]*\r?\n))*\])"
-    f"{{0,{_MAX_TEXT}}}"
+# Repetitions are unrolled (a run of plain characters, then one special construct, and so
+# on) and possessive: one pass, no backtracking, and a failed candidate costs little.
+_DESTINATION: Final = (
+    r"(?:<[^<>\n]*+>|[^\s()\\]*+(?:(?:\\.|\([^\s()\\]*+(?:\\.[^\s()\\]*+)*+\))[^\s()\\]*+)*+)"
 )
-_HREF_VALUE: Final = (
-    r"""(?:"(?P<hq>[^"]*)"|'(?P<hs>[^']*)'|\{\s*(?:"(?P<hj>[^"\\]*)"|'(?P<hk>[^'\\]*)')\s*\})"""
+_TITLE: Final = r"""(?:\s+(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?"""
+_PLAIN: Final = r"[^\[\]\\\n]*+"
+_SPECIAL: Final = r"(?:\\.|\n(?![ \t]*\r?\n))"  # an escape, or a line break within the paragraph
+_LINK_TEXT: Final = rf"{_PLAIN}(?:(?:{_SPECIAL}|\[{_PLAIN}(?:{_SPECIAL}{_PLAIN})*+\]){_PLAIN})*+"
+# a `[` that starts a line, or follows up to three spaces that do (checked after the `[`,
+# so that the alternative still starts with a literal character)
+_LINE_START: Final = r"(?:(?<=\n\[)|(?<=\n \[)|(?<=\n  \[)|(?<=\n   \[)|(?<=\A\[))"
+_HREF: Final = re.compile(
+    r"""(?<=\s)href\s*=\s*(?:"(?P<hq>[^"]*)"|'(?P<hs>[^']*)'|\{\s*(?:"(?P<hj>[^"\\]*)"|'(?P<hk>[^'\\]*)')\s*\})"""
 )
 
 
@@ -261,14 +266,15 @@ def _pattern(components: tuple[str, ...]) -> re.Pattern[str]:
     # engine skips to the next candidate character in C (about 2.5 times as fast)
     return re.compile(
         r"`(?P<code>`*)"
-        r"|\\(?P<escape>.)"
+        r"|\\(?P<escape>[\[\]`<{!\\])"  # only what could start or end a construct
         r"|<(?P<comment>!--[\s\S]*?--)>"
         r"|\{(?P<jsx_comment>/\*[\s\S]*?\*/)\}"
         rf"|<(?P<cname>{names})(?=[\s/>])"
         r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>"
-        rf"|<(?P<tname>[A-Za-z][\w.:-]*)\s[^<>]*?(?<=\s)href\s*=\s*{_HREF_VALUE}[^<>]*>"
-        r"|\[(?P<footnote>\^[^\]\n]{1,999})\]:[ \t]+(?P<bare>https?://[^\s<>]+)"
-        r"|\[(?P<label>(?!\^)(?:[^\[\]\\\n]|\\.){1,999})\]:[ \t]*\n?[ \t]*(?P<ddest><[^<>\n]*>|\S+)"
+        r"|<(?P<tname>[A-Za-z][\w.:-]*+)(?P<attributes>\s[^<>]*+)>"
+        rf"|\[{_LINE_START}(?P<footnote>\^[^\]\n]++)\]:[ \t]+(?P<bare>https?://[^\s<>]+)"
+        rf"|\[{_LINE_START}(?P<label>(?!\^)(?:[^\[\]\\\n]++|\\.)+)\]:[ \t]*+\n?[ \t]*+"
+        r"(?P<ddest><[^<>\n]*>|\S+)"
         r"|!"
         + link.replace("TEXT", "image").replace("DEST", "image_dest")
         + "|"
@@ -337,12 +343,21 @@ def _add(
 
 
 def _after_code_span(text: str, match: re.Match[str], end: int) -> int:
-    ticks = len(match["code"]) + 1
-    closer = re.compile(rf"(?<!`)`{{{ticks}}}(?!`)")
-    found = closer.search(text, match.end(), end)
-    if found is None or _BLANK_LINE.search(text, match.end(), found.start()):
-        return match.end()  # literal backticks
-    return found.end()
+    """Past the code span that starts here (a run of backticks closed by a run of the
+    same length within the paragraph), or past the run if nothing closes it."""
+    run = "`" * (len(match["code"]) + 1)
+    position = match.end()
+    while (found := text.find(run, position, end)) >= 0:
+        after = found + len(run)
+        if text[found - 1] == "`" or text[after : after + 1] == "`":
+            while text[after : after + 1] == "`":  # a longer run: skip it whole
+                after += 1
+            position = after
+            continue
+        if _BLANK_LINE.search(text, match.end(), found):
+            return match.end()
+        return after
+    return match.end()  # literal backticks
 
 
 def _destination(raw: str) -> str:
@@ -352,10 +367,13 @@ def _destination(raw: str) -> str:
 
 
 def _tag(text: str, match: re.Match[str], end: int, result: Scan, lines: _Lines) -> int:
-    raw = next(match[group] for group in ("hq", "hs", "hj", "hk") if match[group] is not None)
+    href = _HREF.search(match["attributes"])
+    if href is None:  # not a tag with an href: perhaps `a < b` in prose; read on after `<`
+        return match.start() + 1
+    raw = next(href[group] for group in ("hq", "hs", "hj", "hk") if href[group] is not None)
     url = unescape(raw) if "&" in raw else raw
     if not url.lower().startswith(("http://", "https://")):
-        return match.end()
+        return match.start() + 1
     if match["tname"] != "a":
         _add(result, lines, HREF, url, match.start(), match.end())
         return match.end()
