@@ -147,10 +147,26 @@ def agreement(root: Path, pages: Path, outcome: citations.Outcome) -> None:
     print(f"      links to unregistered URLs (K006)               {codes['K006']:6,}")
 
 
-WORDS = (
-    "model alignment policy risk compute scaling data safety research report system "
-    "agent training evaluation governance oversight frontier capability"
-).split()
+WORDS = [
+    "model",
+    "alignment",
+    "policy",
+    "risk",
+    "compute",
+    "scaling",
+    "data",
+    "safety",
+    "research",
+    "report",
+    "system",
+    "agent",
+    "training",
+    "evaluation",
+    "governance",
+    "oversight",
+    "frontier",
+    "capability",
+]
 
 
 def generated(count: int, work: Path, repeat: int) -> None:

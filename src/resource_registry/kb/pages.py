@@ -67,8 +67,13 @@ def discover(folder: Path, settings: KnowledgeBase) -> Discovery:
     pending = [("", folder)]
     while pending:
         prefix, directory = pending.pop()
-        with os.scandir(directory) as entries:
-            listed = sorted(entries, key=lambda entry: entry.name)
+        try:
+            with os.scandir(directory) as entries:
+                listed = sorted(entries, key=lambda entry: entry.name)
+        except OSError as error:
+            flaw = Flaw("K009", 0, 0, f"cannot read the folder: {error.strerror}")
+            found.strays.append((prefix.rstrip("/") or ".", flaw))
+            continue
         for entry in listed:
             if entry.name.startswith("."):
                 continue
