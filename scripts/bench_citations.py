@@ -10,7 +10,8 @@ Two parts, each timed in one run (best of --repeat), with the floor measured bes
       command end to end (a new process: start-up and imports included). Then how far the
       legacy `cited_by` agreed with its own pages.
   (2) N generated pages (default 100,000; front matter, paragraphs, tables, footnotes,
-      fenced code, reference components and links, a quarter to unregistered URLs) against
+      fenced code, other components, inline code, and about as many reference components
+      and links per kilobyte as the shared pages, a sixth of them to unregistered URLs) against
       a registry of the same number of resources held in memory: walking the folder and
       reading every page's bytes (the floor), against finding, reading, decoding, scanning
       and resolving every reference.
@@ -133,7 +134,14 @@ def agreement(root: Path, pages: Path, outcome: citations.Outcome) -> None:
         for item in outcome.findings
         if item.code == "K002" and "no page has that id" in item.message
     )
+    agreed = outcome.edges - codes["K001"]
+    to_present = agreed + codes["K002"] - absent_edges
     print("    legacy cited_by against the pages:")
+    print(f"      recorded edges to the pages present             {to_present:6,}")
+    print(
+        f"      of which backed by a reference                  {agreed:6,} "
+        f"({agreed / max(to_present, 1):.0%})"
+    )
     print(f"      citations the pages make                        {outcome.edges:6,}")
     print(f"      references missing from the records (K001)      {codes['K001']:6,}")
     print(f"      recorded edges without a reference (K002)       {codes['K002']:6,}")
@@ -222,24 +230,29 @@ def _page(rng: random.Random, number: int, resources: list[tuple[str, str]]) -> 
         f"---\nimport {{R}} from '@components/wiki';\n\n## {words(3)}\n"
     ]
     notes = []
-    for paragraph in range(rng.randint(3, 8)):
+    # about as dense as the shared pages: a reference or link every kilobyte or so
+    for paragraph in range(rng.randint(6, 14)):
         sentences = []
-        for _ in range(rng.randint(2, 6)):
+        for _ in range(rng.randint(3, 8)):
             kind = rng.random()
-            if kind < 0.25:
+            if kind < 0.05:
                 sentences.append(f'{words(12)} <R id="{cited()[0]}">{words(2)}</R>.')
-            elif kind < 0.4:
+            elif kind < 0.08:
                 sentences.append(f"{words(10)} [{words(3)}]({cited()[1]}).")
-            elif kind < 0.5:
+            elif kind < 0.10:
                 sentences.append(
                     f"{words(10)} [{words(2)}](https://unregistered.example.com/"
                     f"{rng.randint(0, 10**6)})."
                 )
-            elif kind < 0.6:
+            elif kind < 0.12:
                 notes.append(f"[^{paragraph}-{len(notes)}]: [{words(4)}]({cited()[1]})")
                 sentences.append(f"{words(14)}.[^{paragraph}-{len(notes) - 1}]")
+            elif kind < 0.22:
+                sentences.append(
+                    f'{words(10)} <EntityLink id="E{rng.randint(1, 900)}">{words(2)}</EntityLink>.'
+                )
             else:
-                sentences.append(f"{words(16)} `{words(1)}`.")
+                sentences.append(f"{words(16)} `{words(1)}`." if kind < 0.3 else f"{words(16)}.")
         parts.append(" ".join(sentences) + "\n")
         if paragraph == 1:
             parts.append(

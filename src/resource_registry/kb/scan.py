@@ -47,10 +47,12 @@ _FENCE: Final = re.compile(
 _BLANK_LINE: Final = re.compile(r"\n[ \t]*(?:\r?\n|\r?\Z)")
 _ESCAPED: Final = re.compile(r"\\([!-/:-@\[-`{-~])")
 
-_ATTRIBUTE: Final = re.compile(
-    r"""\s*(?P<name>[A-Za-z_:][\w:.-]*)(?:\s*=\s*(?P<value>"[^"]*"|'[^']*'|\{[^{}]*\}))?"""
+# the rest of a component's opening tag: its attributes, then `>` or `/>`
+_TAG_REST: Final = re.compile(
+    r"""(?P<attributes>(?:\s*[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|\{[^{}]*\}))?)*+)"""
+    r"\s*(?P<close>/?)>"
 )
-_TAG_END: Final = re.compile(r"\s*(/?)>")
+_ID_ATTRIBUTE: Final = re.compile(r"""(?<![\w:.-])id\s*=\s*(?P<value>"[^"]*"|'[^']*'|\{[^{}]*\})""")
 _STRING_EXPRESSION: Final = re.compile(r"""\{\s*(?:"([^"\\]*)"|'([^'\\]*)'|`([^`$\\]*)`)\s*\}\Z""")
 
 # the link destination: <…>, or a run without spaces, with balanced parentheses one deep
@@ -136,41 +138,28 @@ def scan(text: str, *, mdx: bool, components: Sequence[str] = ("R",)) -> Scan:
     body = _front_matter(text, result, lines)
     if body is None:
         return result
-    context = _Context(_pattern(tuple(components)), result, lines)
-    spans = context.spans
+    context = _Context(text, _pattern(tuple(components)), result, lines)
     for start, end in _prose(text, body, mdx=mdx):
-        _scan_span(text, start, end, context)
-    if spans:
-        result.mentions = [_marked(mention, spans) for mention in result.mentions]
+        _scan_span(start, end, context)
     return result
 
 
 @dataclass(slots=True)
 class _Context:
+    text: str
     pattern: re.Pattern[str]
     result: Scan
     lines: _Lines
-    spans: list[tuple[int, int]] = field(default_factory=list)  # components' text
+    inside_until: int = -1  # the end of the reference component whose text is being read
     closers: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
-def _scan_span(text: str, start: int, end: int, context: _Context) -> None:
+def _scan_span(start: int, end: int, context: _Context) -> None:
     position = start
-    while (match := context.pattern.search(text, position, end)) is not None:
-        position = _take(
-            text, match, end, context.result, context.lines, context.spans, context.closers
-        )
+    while (match := context.pattern.search(context.text, position, end)) is not None:
+        position = _take(match, end, context)
         if match["text"] is not None:  # a link's text may hold more (a badge): read it too
-            _scan_span(text, match.start("text"), match.end("text"), context)
-
-
-def _marked(mention: Mention, spans: list[tuple[int, int]]) -> Mention:
-    if mention.kind == COMPONENT or not any(a <= mention.start < b for a, b in spans):
-        return mention
-    return Mention(
-        mention.kind, mention.target, mention.start, mention.end, mention.line, mention.col,
-        None, inside=True,
-    )  # fmt: skip
+            _scan_span(match.start("text"), match.end("text"), context)
 
 
 def _front_matter(text: str, result: Scan, lines: _Lines) -> int | None:
@@ -283,49 +272,42 @@ def _pattern(components: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
-def _take(
-    text: str,
-    match: re.Match[str],
-    end: int,
-    result: Scan,
-    lines: _Lines,
-    spans: list[tuple[int, int]],
-    closers: dict[str, re.Pattern[str]],
-) -> int:
-    """Record what ``match`` is; return where scanning goes on."""
-    if match["code"] is not None:
+def _take(match: re.Match[str], end: int, context: _Context) -> int:
+    """Record what ``match`` is; return where scanning goes on. Dispatched on the first
+    character: every alternative of the pattern starts with its own."""
+    text = context.text
+    first = text[match.start()]
+    if first == "`":
         return _after_code_span(text, match, end)
-    if match["image"] is not None:
+    if first in "\\{!":  # an escape, an MDX comment, an image
         return match.end()
-    if match["escape"] is not None or match["comment"] is not None:
+    if first == "<":
+        if match["cname"] is not None:
+            return _component(match, end, context)
+        if match["auto"] is not None:
+            url = match["auto"]
+            if url.lower().startswith(("http://", "https://")):
+                _add(context, AUTOLINK, url, match.start(), match.end(), url)
+            return match.end()
+        if match["tname"] is not None:
+            return _tag(match, end, context)
+        return match.end()  # an HTML comment
+    if match["dest"] is not None:
+        url = _destination(match["dest"])
+        _add(context, INLINE, url, match.start(), match.end(), match["text"])
         return match.end()
-    if match["jsx_comment"] is not None:
-        return match.end()
-    if match["cname"] is not None:
-        return _component(text, match, end, result, lines, spans, closers)
-    if match["auto"] is not None:
-        url = match["auto"]
-        if url.lower().startswith(("http://", "https://")):
-            _add(result, lines, AUTOLINK, url, match.start(), match.end(), url)
-        return match.end()
-    if match["tname"] is not None:
-        return _tag(text, match, end, result, lines)
     if match["ddest"] is not None:
         if not _at_line_start(text, match.start()):
             return match.start() + 1
         url = _destination(match["ddest"])
-        _add(result, lines, DEFINITION, url, match.start("ddest"), match.end("ddest"))
+        _add(context, DEFINITION, url, match.start("ddest"), match.end("ddest"))
         return match.end()
-    if match["bare"] is not None:
-        if not _at_line_start(text, match.start()):
-            return match.start() + 1
-        url = match["bare"].rstrip(".,:;!?*_~'\"")
-        start = match.start("bare")
-        _add(result, lines, FOOTNOTE, url, start, start + len(url))
-        return start + len(url)
-    url = _destination(match["dest"])
-    _add(result, lines, INLINE, url, match.start(), match.end(), match["text"])
-    return match.end()
+    if not _at_line_start(text, match.start()):
+        return match.start() + 1
+    url = match["bare"].rstrip(".,:;!?*_~'\"")
+    start = match.start("bare")
+    _add(context, FOOTNOTE, url, start, start + len(url))
+    return start + len(url)
 
 
 def _at_line_start(text: str, offset: int) -> bool:
@@ -335,11 +317,13 @@ def _at_line_start(text: str, offset: int) -> bool:
 
 
 def _add(
-    result: Scan, lines: _Lines, kind: str, target: str, start: int, end: int,
-    text: str | None = None,
-) -> None:  # fmt: skip
-    line, col = lines.at(start)
-    result.mentions.append(Mention(kind, target, start, end, line, col, text))
+    context: _Context, kind: str, target: str, start: int, end: int, text: str | None = None
+) -> None:
+    line, col = context.lines.at(start)
+    inside = start < context.inside_until
+    context.result.mentions.append(
+        Mention(kind, target, start, end, line, col, None if inside else text, inside)
+    )
 
 
 def _after_code_span(text: str, match: re.Match[str], end: int) -> int:
@@ -366,7 +350,7 @@ def _destination(raw: str) -> str:
     return _ESCAPED.sub(r"\1", raw) if "\\" in raw else raw
 
 
-def _tag(text: str, match: re.Match[str], end: int, result: Scan, lines: _Lines) -> int:
+def _tag(match: re.Match[str], end: int, context: _Context) -> int:
     href = _HREF.search(match["attributes"])
     if href is None:  # not a tag with an href: perhaps `a < b` in prose; read on after `<`
         return match.start() + 1
@@ -374,78 +358,54 @@ def _tag(text: str, match: re.Match[str], end: int, result: Scan, lines: _Lines)
     url = unescape(raw) if "&" in raw else raw
     if not url.lower().startswith(("http://", "https://")):
         return match.start() + 1
+    text = context.text
     if match["tname"] != "a":
-        _add(result, lines, HREF, url, match.start(), match.end())
+        _add(context, HREF, url, match.start(), match.end())
         return match.end()
     closing = text.find("</a>", match.end(), end)
     following = text.find("<a", match.end(), end)
     if closing < 0 or 0 <= following < closing:
-        _add(result, lines, HREF, url, match.start(), match.end())
+        _add(context, HREF, url, match.start(), match.end())
         return match.end()
-    _add(result, lines, HREF, url, match.start(), closing + 4, text[match.end() : closing])
+    _add(context, HREF, url, match.start(), closing + 4, text[match.end() : closing])
     return match.end()
 
 
-def _component(
-    text: str,
-    match: re.Match[str],
-    end: int,
-    result: Scan,
-    lines: _Lines,
-    spans: list[tuple[int, int]],
-    closers: dict[str, re.Pattern[str]],
-) -> int:
-    name = match["cname"]
-    position = match.end()
-    limit = min(end, position + _MAX_TAG)
-    attributes: dict[str, str | None] = {}
-    while (attribute := _ATTRIBUTE.match(text, position, limit)) is not None:
-        attributes[attribute["name"]] = attribute["value"]
-        position = attribute.end()
-    tag_end = _TAG_END.match(text, position, limit)
-    line, col = lines.at(match.start())
-    if tag_end is None:
-        result.flaws.append(
-            Flaw(
-                "K010",
-                line,
-                col,
-                f"the `<{name}` tag is never closed with `>`, so it cites nothing",
-                'finish the tag: `<R id="…">text</R>`',
-            )
-        )
+def _component(match: re.Match[str], end: int, context: _Context) -> int:
+    text, name = context.text, match["cname"]
+    tag = _TAG_REST.match(text, match.end(), min(end, match.end() + _MAX_TAG))
+    line, col = context.lines.at(match.start())
+    flaws = context.result.flaws
+    if tag is None:
+        message = f"the `<{name}` tag is never closed with `>`, so it cites nothing"
+        flaws.append(Flaw("K010", line, col, message, 'finish the tag: `<R id="…">text</R>`'))
         return match.end()
-    value = attributes.get("id")
+    found_id = _ID_ATTRIBUTE.search(tag["attributes"])
+    value = found_id["value"] if found_id else None
     target = _attribute_text(value)
     if target is None:
         what = "has no `id`" if value is None else f"has an `id` that is not a literal ({value})"
-        result.flaws.append(
-            Flaw("K010", line, col, f"the `<{name}>` component {what}", 'write `id="…"`')
-        )
-    whole_end = tag_end.end()
-    if not tag_end.group(1):  # not self-closing: its text ends at </name>
-        closer = closers.get(name)
+        flaws.append(Flaw("K010", line, col, f"the `<{name}>` component {what}", 'write `id="…"`'))
+    whole_end = tag.end()
+    if not tag["close"]:  # not self-closing: its text ends at </name>
+        closer = context.closers.get(name)
         if closer is None:
-            closer = closers[name] = re.compile(
+            closer = context.closers[name] = re.compile(
                 rf"</{re.escape(name)}\s*>|<{re.escape(name)}[\s/>]"
             )
         found = closer.search(text, whole_end, end)
         if found is None or not found.group().startswith("</"):
-            result.flaws.append(
-                Flaw(
-                    "K010",
-                    line,
-                    col,
-                    f"the `<{name}>` component is not closed with `</{name}>`",
-                    f'close it: `<{name} id="…">text</{name}>`, or `<{name} id="…" />`',
-                )
-            )
+            message = f"the `<{name}>` component is not closed with `</{name}>`"
+            hint = f'close it: `<{name} id="…">text</{name}>`, or `<{name} id="…" />`'
+            flaws.append(Flaw("K010", line, col, message, hint))
         else:
-            spans.append((whole_end, found.start()))
+            context.inside_until = max(context.inside_until, found.start())
             whole_end = found.end()
     if target is not None:
-        result.mentions.append(Mention(COMPONENT, target, match.start(), whole_end, line, col))
-    return tag_end.end()
+        context.result.mentions.append(
+            Mention(COMPONENT, target, match.start(), whole_end, line, col)
+        )
+    return tag.end()
 
 
 def _attribute_text(value: str | None) -> str | None:
