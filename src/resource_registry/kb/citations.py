@@ -85,24 +85,9 @@ class _Edges:
 def run(root: Path, folder: Path, shown: str, settings: KnowledgeBase, options: Options) -> Outcome:
     """Check (and with ``options``, fix) the citations of the registry at ``root`` against
     the pages in ``folder``."""
-    if not folder.is_dir():
-        raise UsageError(f"the pages folder {shown} does not exist (see --pages)")
-    discovery = discover(folder, settings)
-    if not discovery.pages:
-        raise UsageError(
-            f"no pages in {shown} match {', '.join(settings.patterns)}; is it the pages folder?"
-        )
     where = _Where(shown)
+    discovery, scans = _read_pages(folder, shown, settings)
     outcome = Outcome(pages=len(discovery.pages))
-    for page in discovery.pages:
-        if page.readable and not pagelist.valid_id(page.page_id):
-            page.flaws.append(_bad_id(page.page_id))
-            page.text = None  # no resource can list it: its references are not read
-    scans = {page.relative: _scan(page, settings) for page in discovery.pages if page.readable}
-    for page in discovery.pages:
-        if page.relative in scans and any(f.code == "K015" for f in scans[page.relative].flaws):
-            page.flaws += scans.pop(page.relative).flaws  # unclosed front matter: unread
-            page.text = None
     outcome.findings += _page_findings(discovery, scans, where)
     targets = _targets(root)
     edges = _resolve(discovery, scans, targets, where)
@@ -111,49 +96,116 @@ def run(root: Path, folder: Path, shown: str, settings: KnowledgeBase, options: 
         outcome.findings += failures
         targets = _targets(root)
         edges = _resolve(discovery, scans, targets, where)
-    outcome.references = sum(len(s.mentions) for s in scans.values())
+    outcome.references = sum(len(found.mentions) for found in scans.values())
     outcome.findings += edges.findings
     derived = _derived(discovery, edges, targets.table)
     outcome.edges = sum(len(pages) for pages in derived.values())
+    table = targets.table
     outcome.cited_by = {
-        targets.table.stable_ids[row]: frozenset(pages)
+        table.stable_ids[row]: frozenset(pages)
         for row, pages in derived.items()
-        if pages and targets.table.stable_ids[row]
+        if pages and table.stable_ids[row]
     }
-    existing, pages_text = pagelist.read_entries(root)
     made, flaws = _entries(discovery, scans, settings, where)
     outcome.findings += flaws
-    present = {page.page_id for page in discovery.pages}
     if options.write:
-        outcome.rewritten, unwritten, kept = _write_cited_by(root, targets.table, derived)
-        outcome.findings += unwritten
-        plan = pagelist.plan(existing, made, present, keep=kept)
-        if plan.changed:
-            _write_pages(root, plan, pages_text)
-            outcome.pages_written = True
-        outcome.findings += _vanished_findings(plan, keep_only=True)
+        _write(root, table, derived, made, discovery, outcome)
     else:
-        outcome.findings += _differences(root, targets.table, derived, edges, present, where)
-        plan = pagelist.plan(existing, made, present)
-        outcome.findings += _plan_findings(plan, discovery, where)
-    outcome.pages_plan = plan
+        _check(root, table, derived, made, discovery, edges, where, outcome)
     if options.convert:
-        outcome.converted = _convert(folder, discovery, edges, targets.table, settings)
-        done = {
-            (where.page(relative), mention.line, mention.col)
-            for relative in outcome.converted
-            for mention, _ in edges.convertible[relative]
-        }
-        outcome.findings = [
-            item
-            for item in outcome.findings
-            if not (item.code == "K005" and (item.path, item.line, item.col) in done)
-        ]
+        _convert_all(folder, discovery, edges, table, settings, where, outcome)
     # by place, as `validate` orders them; a key of plain tuples sorts ten times faster
     outcome.findings.sort(
         key=lambda item: (item.path, item.line, item.col, item.code, item.message)
     )
     return outcome
+
+
+def _read_pages(
+    folder: Path, shown: str, settings: KnowledgeBase
+) -> tuple[Discovery, dict[str, Scan]]:
+    """The pages and the scan of each one that can be read. A page whose id no resource
+    could list, or whose front matter never ends, is not read."""
+    if not folder.is_dir():
+        raise UsageError(f"the pages folder {shown} does not exist (see --pages)")
+    discovery = discover(folder, settings)
+    if not discovery.pages:
+        raise UsageError(
+            f"no pages in {shown} match {', '.join(settings.patterns)}; is it the pages folder?"
+        )
+    for page in discovery.pages:
+        if page.readable and not pagelist.valid_id(page.page_id):
+            page.flaws.append(_bad_id(page.page_id))
+            page.text = None
+    scans = {page.relative: _scan(page, settings) for page in discovery.pages if page.readable}
+    for page in discovery.pages:
+        if page.relative in scans and any(f.code == "K015" for f in scans[page.relative].flaws):
+            page.flaws += scans.pop(page.relative).flaws
+            page.text = None
+    return discovery, scans
+
+
+def _write(
+    root: Path,
+    table: KeyTable,
+    derived: Mapping[int, set[str]],
+    made: Mapping[str, Mapping[str, Any]],
+    discovery: Discovery,
+    outcome: Outcome,
+) -> None:
+    """Rewrite the `cited_by` that differ, then the pages vocabulary."""
+    existing, pages_text = pagelist.read_entries(root)
+    present = {page.page_id for page in discovery.pages}
+    outcome.rewritten, unwritten, kept = _write_cited_by(root, table, derived)
+    outcome.findings += unwritten
+    plan = pagelist.plan(existing, made, present, keep=kept)
+    if plan.changed:
+        _write_pages(root, plan, pages_text)
+        outcome.pages_written = True
+    outcome.findings += _vanished_findings(plan, keep_only=True)
+    outcome.pages_plan = plan
+
+
+def _check(
+    root: Path,
+    table: KeyTable,
+    derived: Mapping[int, set[str]],
+    made: Mapping[str, Mapping[str, Any]],
+    discovery: Discovery,
+    edges: _Edges,
+    where: _Where,
+    outcome: Outcome,
+) -> None:
+    """Every difference between the registry and the pages, as findings."""
+    existing, _ = pagelist.read_entries(root)
+    present = {page.page_id for page in discovery.pages}
+    outcome.findings += _differences(root, table, derived, edges, present, where)
+    plan = pagelist.plan(existing, made, present)
+    outcome.findings += _plan_findings(plan, discovery, where)
+    outcome.pages_plan = plan
+
+
+def _convert_all(
+    folder: Path,
+    discovery: Discovery,
+    edges: _Edges,
+    table: KeyTable,
+    settings: KnowledgeBase,
+    where: _Where,
+    outcome: Outcome,
+) -> None:
+    """Convert the links that can be, and drop their findings."""
+    outcome.converted = _convert(folder, discovery, edges, table, settings)
+    done = {
+        (where.page(relative), mention.line, mention.col)
+        for relative in outcome.converted
+        for mention, _ in edges.convertible[relative]
+    }
+    outcome.findings = [
+        item
+        for item in outcome.findings
+        if not (item.code == "K005" and (item.path, item.line, item.col) in done)
+    ]
 
 
 class _Where:
