@@ -37,8 +37,6 @@ from resource_registry import urls
 from resource_registry.catalog import KeyTable
 from resource_registry.config import KnowledgeBase
 from resource_registry.kb import citations
-from resource_registry.kb.pages import discover
-from resource_registry.kb.scan import scan
 from resource_registry.kb.targets import Targets
 from resource_registry.legacy import import_legacy
 from resource_registry.validation import Options, validate
@@ -100,14 +98,7 @@ def shared(corpus: Path, work: Path, repeat: int) -> None:
     validate(root, Options())  # a warm cache, as in a checkout
     settings = KnowledgeBase()
     floor, size = best(repeat, lambda: read_floor(pages))
-    scanned, _ = best(
-        repeat,
-        lambda: [
-            scan(page.text, mdx=page.mdx)
-            for page in discover(pages, settings).pages
-            if page.text is not None
-        ],
-    )
+    scanned, _ = best(repeat, lambda: citations._read_pages(pages, "pages", settings))
     check = citations.Options()
     in_process, outcome = best(repeat, lambda: citations.run(root, pages, "pages", settings, check))
     command = [str(BIN / "resreg"), "citations", "--root", str(root), "--pages", str(pages)]
@@ -203,12 +194,7 @@ def generated(count: int, work: Path, repeat: int) -> None:
     targets = Targets(table, [])
 
     def pipeline() -> int:
-        found = discover(folder, settings)
-        scans = {
-            page.relative: scan(page.text, mdx=page.mdx)
-            for page in found.pages
-            if page.text is not None
-        }
+        found, scans = citations._read_pages(folder, "pages", settings)
         edges = citations._resolve(found, scans, targets, citations._Where("pages"))
         return sum(len(pages) for pages in edges.places.values())
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -31,7 +31,7 @@ from resource_registry.errors import UsageError
 from resource_registry.findings import Finding
 from resource_registry.fsutil import atomic_write
 from resource_registry.kb import pagelist
-from resource_registry.kb.pages import Discovery, Page, discover
+from resource_registry.kb.pages import Discovery, Page, discover, read, reread
 from resource_registry.kb.scan import COMPONENT, CONVERTIBLE, Flaw, Mention, Scan, scan
 from resource_registry.kb.targets import Resolved, Targets
 from resource_registry.loading import Document, read_document
@@ -133,15 +133,11 @@ def _read_pages(
         raise UsageError(
             f"no pages in {shown} match {', '.join(settings.patterns)}; is it the pages folder?"
         )
-    for page in discovery.pages:
-        if page.readable and not pagelist.valid_id(page.page_id):
-            page.flaws.append(_bad_id(page.page_id))
-            page.text = None
-    scans = {page.relative: _scan(page, settings) for page in discovery.pages if page.readable}
-    for page in discovery.pages:
-        if page.relative in scans and any(f.code == "K015" for f in scans[page.relative].flaws):
-            page.flaws += scans.pop(page.relative).flaws
-            page.text = None
+    # one process: in worker processes (`parallel.map_chunks`) sending the scans back
+    # cost a third of the work, and the pages took longer on the 2-core machine measured
+    loaded = _load(folder, settings, discovery.pages)
+    discovery.pages = [page for page, _ in loaded]
+    scans = {page.relative: found for page, found in loaded if found is not None}
     return discovery, scans
 
 
@@ -233,9 +229,27 @@ def _bad_id(page_id: str) -> Flaw:
     )  # fmt: skip
 
 
-def _scan(page: Page, settings: KnowledgeBase) -> Scan:
-    assert page.text is not None
-    return scan(page.text, mdx=page.mdx, components=settings.components)
+def _load(
+    folder: Path, settings: KnowledgeBase, pages: Sequence[Page]
+) -> list[tuple[Page, Scan | None]]:
+    """Read and scan each page. A page whose id no
+    resource could list, or whose front matter never ends, counts as unread. The text is
+    not kept: `--convert` reads the page again."""
+    loaded: list[tuple[Page, Scan | None]] = []
+    for page in pages:
+        read(folder, page, settings)
+        found = None
+        if page.readable and not pagelist.valid_id(page.page_id):
+            page.flaws.append(_bad_id(page.page_id))
+            page.readable = False
+        if page.readable and page.text is not None:
+            found = scan(page.text, mdx=page.mdx, components=settings.components)
+            if any(flaw.code == "K015" for flaw in found.flaws):
+                page.flaws += found.flaws
+                page.readable, found = False, None
+        page.text = None
+        loaded.append((page, found))
+    return loaded
 
 
 def _targets(root: Path) -> Targets:
@@ -587,10 +601,11 @@ def _convert(
     converted: dict[str, int] = {}
     pages = {page.relative: page for page in discovery.pages}
     for relative, mentions in edges.convertible.items():
-        page = pages[relative]
-        if page.text is None or not mentions:
+        if not mentions:
             continue
-        text = page.text
+        text = reread(folder, pages[relative], settings)
+        if text is None:
+            continue  # changed or swapped since it was read: leave it
         pieces: list[str] = []
         position = 0
         for mention, row in sorted(mentions, key=lambda item: item[0].start):
@@ -599,10 +614,7 @@ def _convert(
             pieces += [text[position : mention.start], _reference(mention, row, table, settings)]
             position = mention.end
         pieces.append(text[position:])
-        path = folder / relative
-        if layout.linked_part(folder, relative) or path.read_bytes() != text.encode():
-            continue  # changed or swapped since it was read: leave it
-        atomic_write(path, "".join(pieces).encode())
+        atomic_write(folder / relative, "".join(pieces).encode())
         converted[relative] = len(mentions)
     return converted
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
-from typing import Final
+from typing import Final, NamedTuple
 
 COMPONENT: Final = "component"
 INLINE: Final = "inline"
@@ -73,8 +73,7 @@ _HREF: Final = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     """A component or a link in a page. ``target`` is the id a component names or the
     URL a link points to (escapes resolved); ``start``/``end`` span the whole construct
     in the page's text; ``text`` is the link's text as written, where a reference
@@ -91,8 +90,7 @@ class Mention:
     inside: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Flaw:
+class Flaw(NamedTuple):
     """Something wrong in the page's text, at a line and column (1-based)."""
 
     code: str
