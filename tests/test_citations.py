@@ -391,3 +391,16 @@ def test_page_paths_are_shown_relative_to_the_registry_root(
         cli, ["citations", "--root", str(kb_registry)], catch_exceptions=False
     )
     assert "\ncontent/docs/guide.md:" in result.stdout  # relative to the root, as resources are
+
+
+def test_convert_and_add_through_the_command(kb_registry: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["citations", "--root", str(kb_registry), "--convert", "--add", "--write"],
+        catch_exceptions=False,
+    )
+    # six links, and the one to the resource --add created first
+    assert "converted 7 links into references in 2 pages" in result.stderr
+    assert "added 1 resources for unregistered links" in result.stderr
+    assert " K006 " not in result.stdout
+    assert result.exit_code == 1  # the unknown, retired and broken references remain

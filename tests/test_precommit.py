@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import FIXTURES, PROJECT_ROOT
 
@@ -118,3 +119,48 @@ def test_the_hook_manifest_and_config_are_valid() -> None:
     ):
         result = _run(PROJECT_ROOT, sys.executable, "-m", "pre_commit", command, file, check=False)
         assert result.returncode == 0, result.stdout
+
+
+def test_the_citations_hook_guards_the_pages_repository(tmp_path: Path) -> None:
+    """The pages' repository runs the manifest's `resreg-citations` hook against a registry
+    checked out beside it: a page citing a resource whose `cited_by` lacks it is refused
+    with the page's line, and passes once `--write` has updated the registry."""
+    registry = tmp_path / "registry"
+    shutil.copytree(FIXTURES / "base", registry)
+    (registry / GOOD_PATH).parent.mkdir(parents=True)
+    (registry / GOOD_PATH).write_text(GOOD)
+    manifest = yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(item for item in manifest if item["id"] == "resreg-citations")
+    pages = tmp_path / "wiki"
+    pages.mkdir()
+    config = {
+        "repos": [
+            {
+                "repo": "local",
+                "hooks": [
+                    {
+                        **{key: hook[key] for key in ("id", "name", "entry", "files")},
+                        "language": "system",
+                        "pass_filenames": hook["pass_filenames"],
+                        "args": ["--root", str(registry), "--pages", "."],
+                    }
+                ],
+            }
+        ]
+    }
+    (pages / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    _git(pages, "init", "-q", "-b", "main")
+    _run(pages, sys.executable, "-m", "pre_commit", "install")
+    (pages / "alignment.mdx").write_text(
+        "---\ntitle: AI Alignment\nentityType: approach\nquality: 80\n---\n\n"
+        'As <R id="sid_Fx00000001">A</R> shows.\n'
+    )
+    _git(pages, "add", ".")
+    refused = _git(pages, "commit", "-m", "cite A", check=False)
+    assert refused.returncode != 0
+    assert "alignment.mdx:7:4: K001" in refused.stdout
+    fixed = _run(pages, "resreg", "citations", "--root", str(registry), "--pages", ".", "--write")
+    assert "rewrote the `cited_by` of 1 resources" in fixed.stdout
+    assert "cited_by: [alignment]" in (registry / GOOD_PATH).read_text()
+    passed = _git(pages, "commit", "-m", "cite A", check=False)
+    assert passed.returncode == 0, passed.stdout

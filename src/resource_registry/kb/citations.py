@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -30,7 +30,7 @@ from resource_registry.base.fsutil import atomic_write
 from resource_registry.base.safetext import refused_character
 from resource_registry.check.catalog_rules import KeyTable
 from resource_registry.kb import pagelist
-from resource_registry.kb.pages import Discovery, Page, discover
+from resource_registry.kb.pages import Discovery, Page, discover, read, reread
 from resource_registry.kb.scan import COMPONENT, CONVERTIBLE, Flaw, Mention, Scan, scan
 from resource_registry.kb.targets import Resolved, Targets
 from resource_registry.record import layout
@@ -41,7 +41,6 @@ from resource_registry.registry import lookup
 from resource_registry.registry.validate import Options as ValidationOptions
 from resource_registry.registry.validate import file_results
 
-_CITED_BY_LINE: Final = re.compile(r"^cited_by:", re.M)
 _FIX: Final = "run `resreg citations --write`"
 
 
@@ -87,24 +86,9 @@ class _Edges:
 def run(root: Path, folder: Path, shown: str, settings: KnowledgeBase, options: Options) -> Outcome:
     """Check (and with ``options``, fix) the citations of the registry at ``root`` against
     the pages in ``folder``."""
-    if not folder.is_dir():
-        raise UsageError(f"the pages folder {shown} does not exist (see --pages)")
-    discovery = discover(folder, settings)
-    if not discovery.pages:
-        raise UsageError(
-            f"no pages in {shown} match {', '.join(settings.patterns)}; is it the pages folder?"
-        )
     where = _Where(shown)
+    discovery, scans = _read_pages(folder, shown, settings)
     outcome = Outcome(pages=len(discovery.pages))
-    for page in discovery.pages:
-        if page.readable and not pagelist.valid_id(page.page_id):
-            page.flaws.append(_bad_id(page.page_id))
-            page.text = None  # no resource can list it: its references are not read
-    scans = {page.relative: _scan(page, settings) for page in discovery.pages if page.readable}
-    for page in discovery.pages:
-        if page.relative in scans and any(f.code == "K015" for f in scans[page.relative].flaws):
-            page.flaws += scans.pop(page.relative).flaws  # unclosed front matter: unread
-            page.text = None
     outcome.findings += _page_findings(discovery, scans, where)
     targets = _targets(root)
     edges = _resolve(discovery, scans, targets, where)
@@ -113,46 +97,112 @@ def run(root: Path, folder: Path, shown: str, settings: KnowledgeBase, options: 
         outcome.findings += failures
         targets = _targets(root)
         edges = _resolve(discovery, scans, targets, where)
-    outcome.references = sum(len(s.mentions) for s in scans.values())
+    outcome.references = sum(len(found.mentions) for found in scans.values())
     outcome.findings += edges.findings
     derived = _derived(discovery, edges, targets.table)
     outcome.edges = sum(len(pages) for pages in derived.values())
+    table = targets.table
     outcome.cited_by = {
-        targets.table.stable_ids[row]: frozenset(pages)
+        table.stable_ids[row]: frozenset(pages)
         for row, pages in derived.items()
-        if pages and targets.table.stable_ids[row]
+        if pages and table.stable_ids[row]
     }
-    existing, pages_text = pagelist.read_entries(root)
     made, flaws = _entries(discovery, scans, settings, where)
     outcome.findings += flaws
-    present = {page.page_id for page in discovery.pages}
     if options.write:
-        outcome.rewritten, unwritten, kept = _write_cited_by(root, targets.table, derived)
-        outcome.findings += unwritten
-        plan = pagelist.plan(existing, made, present, keep=kept)
-        if plan.changed:
-            _write_pages(root, plan, pages_text)
-            outcome.pages_written = True
-        outcome.findings += _vanished_findings(plan, keep_only=True)
+        _write(root, table, derived, made, discovery, outcome)
     else:
-        outcome.findings += _differences(root, targets.table, derived, edges, present, where)
-        plan = pagelist.plan(existing, made, present)
-        outcome.findings += _plan_findings(plan, discovery, where)
-    outcome.pages_plan = plan
+        _check(root, table, derived, made, discovery, edges, where, outcome)
     if options.convert:
-        outcome.converted = _convert(folder, discovery, edges, targets.table, settings)
-        done = {
-            (where.page(relative), mention.line, mention.col)
-            for relative in outcome.converted
-            for mention, _ in edges.convertible[relative]
-        }
-        outcome.findings = [
-            item
-            for item in outcome.findings
-            if not (item.code == "K005" and (item.path, item.line, item.col) in done)
-        ]
-    outcome.findings.sort()
+        _convert_all(folder, discovery, edges, table, settings, where, outcome)
+    # by place, as `validate` orders them; a key of plain tuples sorts ten times faster
+    outcome.findings.sort(
+        key=lambda item: (item.path, item.line, item.col, item.code, item.message)
+    )
     return outcome
+
+
+def _read_pages(
+    folder: Path, shown: str, settings: KnowledgeBase
+) -> tuple[Discovery, dict[str, Scan]]:
+    """The pages and the scan of each one that can be read. A page whose id no resource
+    could list, or whose front matter never ends, is not read."""
+    if not folder.is_dir():
+        raise UsageError(f"the pages folder {shown} does not exist (see --pages)")
+    discovery = discover(folder, settings)
+    if not discovery.pages:
+        raise UsageError(
+            f"no pages in {shown} match {', '.join(settings.patterns)}; is it the pages folder?"
+        )
+    # one process: in worker processes (`parallel.map_chunks`) sending the scans back
+    # cost a third of the work, and the pages took longer on the 2-core machine measured
+    loaded = _load(folder, settings, discovery.pages)
+    discovery.pages = [page for page, _ in loaded]
+    scans = {page.relative: found for page, found in loaded if found is not None}
+    return discovery, scans
+
+
+def _write(
+    root: Path,
+    table: KeyTable,
+    derived: Mapping[int, set[str]],
+    made: Mapping[str, Mapping[str, Any]],
+    discovery: Discovery,
+    outcome: Outcome,
+) -> None:
+    """Rewrite the `cited_by` that differ, then the pages vocabulary."""
+    existing, pages_text = pagelist.read_entries(root)
+    present = {page.page_id for page in discovery.pages}
+    outcome.rewritten, unwritten, kept = _write_cited_by(root, table, derived)
+    outcome.findings += unwritten
+    plan = pagelist.plan(existing, made, present, keep=kept)
+    if plan.changed:
+        _write_pages(root, plan, pages_text)
+        outcome.pages_written = True
+    outcome.findings += _vanished_findings(plan, keep_only=True)
+    outcome.pages_plan = plan
+
+
+def _check(
+    root: Path,
+    table: KeyTable,
+    derived: Mapping[int, set[str]],
+    made: Mapping[str, Mapping[str, Any]],
+    discovery: Discovery,
+    edges: _Edges,
+    where: _Where,
+    outcome: Outcome,
+) -> None:
+    """Every difference between the registry and the pages, as findings."""
+    existing, _ = pagelist.read_entries(root)
+    present = {page.page_id for page in discovery.pages}
+    outcome.findings += _differences(root, table, derived, edges, present, where)
+    plan = pagelist.plan(existing, made, present)
+    outcome.findings += _plan_findings(plan, discovery, where)
+    outcome.pages_plan = plan
+
+
+def _convert_all(
+    folder: Path,
+    discovery: Discovery,
+    edges: _Edges,
+    table: KeyTable,
+    settings: KnowledgeBase,
+    where: _Where,
+    outcome: Outcome,
+) -> None:
+    """Convert the links that can be, and drop their findings."""
+    outcome.converted = _convert(folder, discovery, edges, table, settings)
+    done = {
+        (where.page(relative), mention.line, mention.col)
+        for relative in outcome.converted
+        for mention, _ in edges.convertible[relative]
+    }
+    outcome.findings = [
+        item
+        for item in outcome.findings
+        if not (item.code == "K005" and (item.path, item.line, item.col) in done)
+    ]
 
 
 class _Where:
@@ -180,9 +230,27 @@ def _bad_id(page_id: str) -> Flaw:
     )  # fmt: skip
 
 
-def _scan(page: Page, settings: KnowledgeBase) -> Scan:
-    assert page.text is not None
-    return scan(page.text, mdx=page.mdx, components=settings.components)
+def _load(
+    folder: Path, settings: KnowledgeBase, pages: Sequence[Page]
+) -> list[tuple[Page, Scan | None]]:
+    """Read and scan each page. A page whose id no
+    resource could list, or whose front matter never ends, counts as unread. The text is
+    not kept: `--convert` reads the page again."""
+    loaded: list[tuple[Page, Scan | None]] = []
+    for page in pages:
+        read(folder, page, settings)
+        found = None
+        if page.readable and not pagelist.valid_id(page.page_id):
+            page.flaws.append(_bad_id(page.page_id))
+            page.readable = False
+        if page.readable and page.text is not None:
+            found = scan(page.text, mdx=page.mdx, components=settings.components)
+            if any(flaw.code == "K015" for flaw in found.flaws):
+                page.flaws += found.flaws
+                page.readable, found = False, None
+        page.text = None
+        loaded.append((page, found))
+    return loaded
 
 
 def _targets(root: Path) -> Targets:
@@ -399,11 +467,11 @@ def _differences(
 
 def _cited_by_line(root: Path, path: str) -> int:
     try:
-        text = layout.read_capped(os.path.join(root, path)).decode("utf-8", "replace")
+        data = layout.read_capped(os.path.join(root, path))
     except OSError:
         return 0
-    match = _CITED_BY_LINE.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
+    at = data.find(b"\ncited_by:")
+    return data.count(b"\n", 0, at + 1) + 1 if at >= 0 else 0
 
 
 def _entries(
@@ -534,10 +602,11 @@ def _convert(
     converted: dict[str, int] = {}
     pages = {page.relative: page for page in discovery.pages}
     for relative, mentions in edges.convertible.items():
-        page = pages[relative]
-        if page.text is None or not mentions:
+        if not mentions:
             continue
-        text = page.text
+        text = reread(folder, pages[relative], settings)
+        if text is None:
+            continue  # changed or swapped since it was read: leave it
         pieces: list[str] = []
         position = 0
         for mention, row in sorted(mentions, key=lambda item: item[0].start):
@@ -546,10 +615,7 @@ def _convert(
             pieces += [text[position : mention.start], _reference(mention, row, table, settings)]
             position = mention.end
         pieces.append(text[position:])
-        path = folder / relative
-        if layout.linked_part(folder, relative) or path.read_bytes() != text.encode():
-            continue  # changed or swapped since it was read: leave it
-        atomic_write(path, "".join(pieces).encode())
+        atomic_write(folder / relative, "".join(pieces).encode())
         converted[relative] = len(mentions)
     return converted
 

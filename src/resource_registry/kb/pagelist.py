@@ -72,7 +72,7 @@ def entry_for(
     flaws: list[Flaw] = []
     data: Mapping[str, Any] = {}
     if front_matter is not None:
-        parsed = read_document(front_matter.encode())
+        parsed = read_document(_wanted_part(front_matter, settings).encode())
         if isinstance(parsed, Document) and isinstance(parsed.data, dict):
             data = parsed.data
         elif isinstance(parsed, Document) and parsed.data is None:
@@ -103,6 +103,25 @@ def entry_for(
     if valid({**entry, "path": path}):
         entry["path"] = path
     return entry, flaws
+
+
+def _wanted_part(front_matter: str, settings: KnowledgeBase) -> str:
+    """The top-level entries of a block-style front matter that the entry needs (each key's
+    line and the indented or blank lines that continue it); the whole text when it is not
+    plainly block style. The rest is never read: pages hold much front matter, and only
+    three of its keys matter here."""
+    lines = front_matter.splitlines(keepends=True)
+    if not lines or not lines[0][:1].isalpha():
+        return front_matter
+    keys = tuple(f"{key}:" for key in (settings.title_key, settings.type_key, settings.quality_key))
+    kept: list[str] = []
+    taking = False
+    for line in lines:
+        if line[:1] not in (" ", "\t", "\n", "\r", ""):
+            taking = line.startswith(keys)
+        if taking:
+            kept.append(line)
+    return "".join(kept)
 
 
 def _flaw(line: int, message: str, hint: str | None = None) -> Flaw:

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
-from typing import Final
+from typing import Final, NamedTuple
 
 COMPONENT: Final = "component"
 INLINE: Final = "inline"
@@ -38,7 +38,6 @@ HREF: Final = "href"
 # where a link can be replaced by a reference component as it stands
 CONVERTIBLE: Final = frozenset({INLINE, AUTOLINK, HREF})
 
-_MAX_TEXT: Final = 1000  # characters of link text; longer brackets are not a link
 _MAX_TAG: Final = 4000  # characters of one component's opening tag
 
 _FRONT_MATTER_END: Final = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
@@ -48,26 +47,33 @@ _FENCE: Final = re.compile(
 _BLANK_LINE: Final = re.compile(r"\n[ \t]*(?:\r?\n|\r?\Z)")
 _ESCAPED: Final = re.compile(r"\\([!-/:-@\[-`{-~])")
 
-_ATTRIBUTE: Final = re.compile(
-    r"""\s*(?P<name>[A-Za-z_:][\w:.-]*)(?:\s*=\s*(?P<value>"[^"]*"|'[^']*'|\{[^{}]*\}))?"""
+# the rest of a component's opening tag: its attributes, then `>` or `/>`
+_TAG_REST: Final = re.compile(
+    r"""(?P<attributes>(?:\s*[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|\{[^{}]*\}))?)*+)"""
+    r"\s*(?P<close>/?)>"
 )
-_TAG_END: Final = re.compile(r"\s*(/?)>")
+_ID_ATTRIBUTE: Final = re.compile(r"""(?<![\w:.-])id\s*=\s*(?P<value>"[^"]*"|'[^']*'|\{[^{}]*\})""")
 _STRING_EXPRESSION: Final = re.compile(r"""\{\s*(?:"([^"\\]*)"|'([^'\\]*)'|`([^`$\\]*)`)\s*\}\Z""")
 
 # the link destination: <…>, or a run without spaces, with balanced parentheses one deep
-_DESTINATION: Final = r"(?:<[^<>\n]{0,2000}>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\)){0,2000})"
+# Repetitions are unrolled (a run of plain characters, then one special construct, and so
+# on) and possessive: one pass, no backtracking, and a failed candidate costs little.
+_DESTINATION: Final = (
+    r"(?:<[^<>\n]*+>|[^\s()\\]*+(?:(?:\\.|\([^\s()\\]*+(?:\\.[^\s()\\]*+)*+\))[^\s()\\]*+)*+)"
+)
 _TITLE: Final = r"""(?:\s+(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?"""
-_LINK_TEXT: Final = (
-    r"(?:[^\[\]\\\n]|\\.|\n(?![ \t]*\r?\n)|\[(?:[^\[\]\\\n]|\\.|\n(?![ \t]*\r?\n))*\])"
-    f"{{0,{_MAX_TEXT}}}"
-)
-_HREF_VALUE: Final = (
-    r"""(?:"(?P<hq>[^"]*)"|'(?P<hs>[^']*)'|\{\s*(?:"(?P<hj>[^"\\]*)"|'(?P<hk>[^'\\]*)')\s*\})"""
+_PLAIN: Final = r"[^\[\]\\\n]*+"
+_SPECIAL: Final = r"(?:\\.|\n(?![ \t]*\r?\n))"  # an escape, or a line break within the paragraph
+_LINK_TEXT: Final = rf"{_PLAIN}(?:(?:{_SPECIAL}|\[{_PLAIN}(?:{_SPECIAL}{_PLAIN})*+\]){_PLAIN})*+"
+# a `[` that starts a line, or follows up to three spaces that do (checked after the `[`,
+# so that the alternative still starts with a literal character)
+_LINE_START: Final = r"(?:(?<=\n\[)|(?<=\n \[)|(?<=\n  \[)|(?<=\n   \[)|(?<=\A\[))"
+_HREF: Final = re.compile(
+    r"""(?<=\s)href\s*=\s*(?:"(?P<hq>[^"]*)"|'(?P<hs>[^']*)'|\{\s*(?:"(?P<hj>[^"\\]*)"|'(?P<hk>[^'\\]*)')\s*\})"""
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     """A component or a link in a page. ``target`` is the id a component names or the
     URL a link points to (escapes resolved); ``start``/``end`` span the whole construct
     in the page's text; ``text`` is the link's text as written, where a reference
@@ -84,8 +90,7 @@ class Mention:
     inside: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Flaw:
+class Flaw(NamedTuple):
     """Something wrong in the page's text, at a line and column (1-based)."""
 
     code: str
@@ -131,41 +136,28 @@ def scan(text: str, *, mdx: bool, components: Sequence[str] = ("R",)) -> Scan:
     body = _front_matter(text, result, lines)
     if body is None:
         return result
-    context = _Context(_pattern(tuple(components)), result, lines)
-    spans = context.spans
+    context = _Context(text, _pattern(tuple(components)), result, lines)
     for start, end in _prose(text, body, mdx=mdx):
-        _scan_span(text, start, end, context)
-    if spans:
-        result.mentions = [_marked(mention, spans) for mention in result.mentions]
+        _scan_span(start, end, context)
     return result
 
 
 @dataclass(slots=True)
 class _Context:
+    text: str
     pattern: re.Pattern[str]
     result: Scan
     lines: _Lines
-    spans: list[tuple[int, int]] = field(default_factory=list)  # components' text
+    inside_until: int = -1  # the end of the reference component whose text is being read
     closers: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
-def _scan_span(text: str, start: int, end: int, context: _Context) -> None:
+def _scan_span(start: int, end: int, context: _Context) -> None:
     position = start
-    while (match := context.pattern.search(text, position, end)) is not None:
-        position = _take(
-            text, match, end, context.result, context.lines, context.spans, context.closers
-        )
+    while (match := context.pattern.search(context.text, position, end)) is not None:
+        position = _take(match, end, context)
         if match["text"] is not None:  # a link's text may hold more (a badge): read it too
-            _scan_span(text, match.start("text"), match.end("text"), context)
-
-
-def _marked(mention: Mention, spans: list[tuple[int, int]]) -> Mention:
-    if mention.kind == COMPONENT or not any(a <= mention.start < b for a, b in spans):
-        return mention
-    return Mention(
-        mention.kind, mention.target, mention.start, mention.end, mention.line, mention.col,
-        None, inside=True,
-    )  # fmt: skip
+            _scan_span(match.start("text"), match.end("text"), context)
 
 
 def _front_matter(text: str, result: Scan, lines: _Lines) -> int | None:
@@ -261,14 +253,15 @@ def _pattern(components: tuple[str, ...]) -> re.Pattern[str]:
     # engine skips to the next candidate character in C (about 2.5 times as fast)
     return re.compile(
         r"`(?P<code>`*)"
-        r"|\\(?P<escape>.)"
+        r"|\\(?P<escape>[\[\]`<{!\\])"  # only what could start or end a construct
         r"|<(?P<comment>!--[\s\S]*?--)>"
         r"|\{(?P<jsx_comment>/\*[\s\S]*?\*/)\}"
         rf"|<(?P<cname>{names})(?=[\s/>])"
         r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>"
-        rf"|<(?P<tname>[A-Za-z][\w.:-]*)\s[^<>]*?(?<=\s)href\s*=\s*{_HREF_VALUE}[^<>]*>"
-        r"|\[(?P<footnote>\^[^\]\n]{1,999})\]:[ \t]+(?P<bare>https?://[^\s<>]+)"
-        r"|\[(?P<label>(?!\^)(?:[^\[\]\\\n]|\\.){1,999})\]:[ \t]*\n?[ \t]*(?P<ddest><[^<>\n]*>|\S+)"
+        r"|<(?P<tname>[A-Za-z][\w.:-]*+)(?P<attributes>\s[^<>]*+)>"
+        rf"|\[{_LINE_START}(?P<footnote>\^[^\]\n]++)\]:[ \t]+(?P<bare>https?://[^\s<>]+)"
+        rf"|\[{_LINE_START}(?P<label>(?!\^)(?:[^\[\]\\\n]++|\\.)+)\]:[ \t]*+\n?[ \t]*+"
+        r"(?P<ddest><[^<>\n]*>|\S+)"
         r"|!"
         + link.replace("TEXT", "image").replace("DEST", "image_dest")
         + "|"
@@ -277,49 +270,42 @@ def _pattern(components: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
-def _take(
-    text: str,
-    match: re.Match[str],
-    end: int,
-    result: Scan,
-    lines: _Lines,
-    spans: list[tuple[int, int]],
-    closers: dict[str, re.Pattern[str]],
-) -> int:
-    """Record what ``match`` is; return where scanning goes on."""
-    if match["code"] is not None:
+def _take(match: re.Match[str], end: int, context: _Context) -> int:
+    """Record what ``match`` is; return where scanning goes on. Dispatched on the first
+    character: every alternative of the pattern starts with its own."""
+    text = context.text
+    first = text[match.start()]
+    if first == "`":
         return _after_code_span(text, match, end)
-    if match["image"] is not None:
+    if first in "\\{!":  # an escape, an MDX comment, an image
         return match.end()
-    if match["escape"] is not None or match["comment"] is not None:
+    if first == "<":
+        if match["cname"] is not None:
+            return _component(match, end, context)
+        if match["auto"] is not None:
+            url = match["auto"]
+            if url.lower().startswith(("http://", "https://")):
+                _add(context, AUTOLINK, url, match.start(), match.end(), url)
+            return match.end()
+        if match["tname"] is not None:
+            return _tag(match, end, context)
+        return match.end()  # an HTML comment
+    if match["dest"] is not None:
+        url = _destination(match["dest"])
+        _add(context, INLINE, url, match.start(), match.end(), match["text"])
         return match.end()
-    if match["jsx_comment"] is not None:
-        return match.end()
-    if match["cname"] is not None:
-        return _component(text, match, end, result, lines, spans, closers)
-    if match["auto"] is not None:
-        url = match["auto"]
-        if url.lower().startswith(("http://", "https://")):
-            _add(result, lines, AUTOLINK, url, match.start(), match.end(), url)
-        return match.end()
-    if match["tname"] is not None:
-        return _tag(text, match, end, result, lines)
     if match["ddest"] is not None:
         if not _at_line_start(text, match.start()):
             return match.start() + 1
         url = _destination(match["ddest"])
-        _add(result, lines, DEFINITION, url, match.start("ddest"), match.end("ddest"))
+        _add(context, DEFINITION, url, match.start("ddest"), match.end("ddest"))
         return match.end()
-    if match["bare"] is not None:
-        if not _at_line_start(text, match.start()):
-            return match.start() + 1
-        url = match["bare"].rstrip(".,:;!?*_~'\"")
-        start = match.start("bare")
-        _add(result, lines, FOOTNOTE, url, start, start + len(url))
-        return start + len(url)
-    url = _destination(match["dest"])
-    _add(result, lines, INLINE, url, match.start(), match.end(), match["text"])
-    return match.end()
+    if not _at_line_start(text, match.start()):
+        return match.start() + 1
+    url = match["bare"].rstrip(".,:;!?*_~'\"")
+    start = match.start("bare")
+    _add(context, FOOTNOTE, url, start, start + len(url))
+    return start + len(url)
 
 
 def _at_line_start(text: str, offset: int) -> bool:
@@ -329,20 +315,31 @@ def _at_line_start(text: str, offset: int) -> bool:
 
 
 def _add(
-    result: Scan, lines: _Lines, kind: str, target: str, start: int, end: int,
-    text: str | None = None,
-) -> None:  # fmt: skip
-    line, col = lines.at(start)
-    result.mentions.append(Mention(kind, target, start, end, line, col, text))
+    context: _Context, kind: str, target: str, start: int, end: int, text: str | None = None
+) -> None:
+    line, col = context.lines.at(start)
+    inside = start < context.inside_until
+    context.result.mentions.append(
+        Mention(kind, target, start, end, line, col, None if inside else text, inside)
+    )
 
 
 def _after_code_span(text: str, match: re.Match[str], end: int) -> int:
-    ticks = len(match["code"]) + 1
-    closer = re.compile(rf"(?<!`)`{{{ticks}}}(?!`)")
-    found = closer.search(text, match.end(), end)
-    if found is None or _BLANK_LINE.search(text, match.end(), found.start()):
-        return match.end()  # literal backticks
-    return found.end()
+    """Past the code span that starts here (a run of backticks closed by a run of the
+    same length within the paragraph), or past the run if nothing closes it."""
+    run = "`" * (len(match["code"]) + 1)
+    position = match.end()
+    while (found := text.find(run, position, end)) >= 0:
+        after = found + len(run)
+        if text[found - 1] == "`" or text[after : after + 1] == "`":
+            while text[after : after + 1] == "`":  # a longer run: skip it whole
+                after += 1
+            position = after
+            continue
+        if _BLANK_LINE.search(text, match.end(), found):
+            return match.end()
+        return after
+    return match.end()  # literal backticks
 
 
 def _destination(raw: str) -> str:
@@ -351,83 +348,62 @@ def _destination(raw: str) -> str:
     return _ESCAPED.sub(r"\1", raw) if "\\" in raw else raw
 
 
-def _tag(text: str, match: re.Match[str], end: int, result: Scan, lines: _Lines) -> int:
-    raw = next(match[group] for group in ("hq", "hs", "hj", "hk") if match[group] is not None)
+def _tag(match: re.Match[str], end: int, context: _Context) -> int:
+    href = _HREF.search(match["attributes"])
+    if href is None:  # not a tag with an href: perhaps `a < b` in prose; read on after `<`
+        return match.start() + 1
+    raw = next(href[group] for group in ("hq", "hs", "hj", "hk") if href[group] is not None)
     url = unescape(raw) if "&" in raw else raw
     if not url.lower().startswith(("http://", "https://")):
-        return match.end()
+        return match.start() + 1
+    text = context.text
     if match["tname"] != "a":
-        _add(result, lines, HREF, url, match.start(), match.end())
+        _add(context, HREF, url, match.start(), match.end())
         return match.end()
     closing = text.find("</a>", match.end(), end)
     following = text.find("<a", match.end(), end)
     if closing < 0 or 0 <= following < closing:
-        _add(result, lines, HREF, url, match.start(), match.end())
+        _add(context, HREF, url, match.start(), match.end())
         return match.end()
-    _add(result, lines, HREF, url, match.start(), closing + 4, text[match.end() : closing])
+    _add(context, HREF, url, match.start(), closing + 4, text[match.end() : closing])
     return match.end()
 
 
-def _component(
-    text: str,
-    match: re.Match[str],
-    end: int,
-    result: Scan,
-    lines: _Lines,
-    spans: list[tuple[int, int]],
-    closers: dict[str, re.Pattern[str]],
-) -> int:
-    name = match["cname"]
-    position = match.end()
-    limit = min(end, position + _MAX_TAG)
-    attributes: dict[str, str | None] = {}
-    while (attribute := _ATTRIBUTE.match(text, position, limit)) is not None:
-        attributes[attribute["name"]] = attribute["value"]
-        position = attribute.end()
-    tag_end = _TAG_END.match(text, position, limit)
-    line, col = lines.at(match.start())
-    if tag_end is None:
-        result.flaws.append(
-            Flaw(
-                "K010",
-                line,
-                col,
-                f"the `<{name}` tag is never closed with `>`, so it cites nothing",
-                'finish the tag: `<R id="…">text</R>`',
-            )
-        )
+def _component(match: re.Match[str], end: int, context: _Context) -> int:
+    text, name = context.text, match["cname"]
+    tag = _TAG_REST.match(text, match.end(), min(end, match.end() + _MAX_TAG))
+    line, col = context.lines.at(match.start())
+    flaws = context.result.flaws
+    if tag is None:
+        message = f"the `<{name}` tag is never closed with `>`, so it cites nothing"
+        flaws.append(Flaw("K010", line, col, message, 'finish the tag: `<R id="…">text</R>`'))
         return match.end()
-    value = attributes.get("id")
+    found_id = _ID_ATTRIBUTE.search(tag["attributes"])
+    value = found_id["value"] if found_id else None
     target = _attribute_text(value)
     if target is None:
         what = "has no `id`" if value is None else f"has an `id` that is not a literal ({value})"
-        result.flaws.append(
-            Flaw("K010", line, col, f"the `<{name}>` component {what}", 'write `id="…"`')
-        )
-    whole_end = tag_end.end()
-    if not tag_end.group(1):  # not self-closing: its text ends at </name>
-        closer = closers.get(name)
+        flaws.append(Flaw("K010", line, col, f"the `<{name}>` component {what}", 'write `id="…"`'))
+    whole_end = tag.end()
+    if not tag["close"]:  # not self-closing: its text ends at </name>
+        closer = context.closers.get(name)
         if closer is None:
-            closer = closers[name] = re.compile(
+            closer = context.closers[name] = re.compile(
                 rf"</{re.escape(name)}\s*>|<{re.escape(name)}[\s/>]"
             )
         found = closer.search(text, whole_end, end)
         if found is None or not found.group().startswith("</"):
-            result.flaws.append(
-                Flaw(
-                    "K010",
-                    line,
-                    col,
-                    f"the `<{name}>` component is not closed with `</{name}>`",
-                    f'close it: `<{name} id="…">text</{name}>`, or `<{name} id="…" />`',
-                )
-            )
+            message = f"the `<{name}>` component is not closed with `</{name}>`"
+            hint = f'close it: `<{name} id="…">text</{name}>`, or `<{name} id="…" />`'
+            flaws.append(Flaw("K010", line, col, message, hint))
         else:
-            spans.append((whole_end, found.start()))
+            context.inside_until = max(context.inside_until, found.start())
             whole_end = found.end()
     if target is not None:
-        result.mentions.append(Mention(COMPONENT, target, match.start(), whole_end, line, col))
-    return tag_end.end()
+        context.result.mentions.append(
+            Mention(COMPONENT, target, match.start(), whole_end, line, col)
+        )
+    return tag.end()
 
 
 def _attribute_text(value: str | None) -> str | None:
