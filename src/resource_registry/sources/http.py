@@ -150,6 +150,7 @@ class Client:
         retries: int = 2,
         policies: Mapping[str, HostPolicy] | None = None,
         default_policy: HostPolicy | None = None,
+        in_flight: int = 16,
     ) -> None:
         self.allow_private = allow_private
         self.cache = cache
@@ -161,6 +162,7 @@ class Client:
         self.sent: Counter[str] = Counter()  # requests that went to the network, by host
         self.from_cache = 0
         self._hosts: dict[str, _Host] = {}
+        self._overall = asyncio.Semaphore(in_flight)  # requests in flight, over all hosts
         self._transport: Any = None
 
     async def __aenter__(self) -> Client:
@@ -289,7 +291,7 @@ class Client:
 
         host = target.host
         slot = self._host(host)
-        async with slot.semaphore:
+        async with slot.semaphore, self._overall:
             async with slot.lock:
                 wait = slot.next_start - time.monotonic()
                 if wait > 0:
