@@ -1,10 +1,10 @@
 """``resreg enrich``: fill the backlog from the sources.
 
 Only missing fields are filled; a value a person wrote is replaced only for the fields
-named with ``--overwrite``. Files are worked through in chunks (:data:`CHUNK`, a
-multiple of every batch size below 500), so that the APIs are asked in full batches and
-each file is rewritten, atomically and in canonical form with its comments, as soon as
-its chunk is done: an interrupted run keeps what it wrote, and a rerun finds those
+named with ``--overwrite``. Files are worked through in chunks of :data:`CHUNK`, so
+that the APIs are asked in full batches; while the next chunk's requests wait for their
+host's interval, each file of the last chunk is rewritten, atomically and in canonical
+form with its comments: an interrupted run keeps what it wrote, and a rerun finds those
 fields filled and the answers for the rest in the HTTP cache. A file is written only if
 it passes every check the old one passed.
 """
@@ -30,7 +30,7 @@ from resource_registry.sources.filling import as_findings
 from resource_registry.sources.gather import FILLABLE, Described, Settings, describe
 from resource_registry.sources.http import Client
 
-CHUNK: Final = 500
+CHUNK: Final = 100  # arXiv's batch size: each chunk is one arXiv request at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,20 +111,35 @@ async def enrich(
     report.wanting = len(targets)
     if progress is not None:
         progress(report.files - len(targets))  # nothing to fill in these
+    chunks = [targets[i : i + CHUNK] for i in range(0, len(targets), CHUNK)]
+
+    def apply_all(chunk: list[_Target], described: dict[str, Described]) -> None:
+        for target in chunk:
+            _apply(root, target, described[target.url], options, settings, report)
+        if progress is not None:
+            progress(len(chunk))
+
     async with client:
-        for start in range(0, len(targets), CHUNK):
-            chunk = targets[start : start + CHUNK]
-            wanted: dict[str, frozenset[str]] = {}
-            for target in chunk:
-                wanted[target.url] = wanted.get(target.url, frozenset()) | target.wanted
-            described = await describe(wanted, settings, client)
-            for target in chunk:
-                _apply(root, target, described[target.url], options, settings, report)
-            if progress is not None:
-                progress(len(chunk))
+        done: tuple[list[_Target], dict[str, Described]] | None = None
+        for chunk in chunks:
+            # the next chunk's requests go out (or wait for their host's interval) while
+            # the files of the last one are written
+            asking = asyncio.create_task(describe(_wanted(chunk), settings, client))
+            if done is not None:
+                await asyncio.to_thread(apply_all, *done)
+            done = (chunk, await asking)
+        if done is not None:
+            apply_all(*done)
     report.requests = client.sent
     report.from_cache = client.from_cache
     return report
+
+
+def _wanted(chunk: Sequence[_Target]) -> dict[str, frozenset[str]]:
+    wanted: dict[str, frozenset[str]] = {}
+    for target in chunk:
+        wanted[target.url] = wanted.get(target.url, frozenset()) | target.wanted
+    return wanted
 
 
 def _apply(

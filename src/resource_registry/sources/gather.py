@@ -286,8 +286,14 @@ async def _read_page(
     item.page = page
     if (note := _page_note(item.url, page)) is not None:
         item.notes.append(note)
-    if isinstance(page, Failure) or not page.ok:
-        return
+    if isinstance(page, Answer) and page.ok:
+        read_page(item, page, readers, settings)
+
+
+def read_page(
+    item: Described, page: Answer, readers: Sequence[PageSource], settings: Settings
+) -> None:
+    """Fill ``item``'s missing fields from what ``page`` states, reader by reader."""
     for reader in readers:
         missing = item.missing() - {"publication"}
         if not missing:
