@@ -937,6 +937,151 @@ def citations_command(
     ctx.exit(ExitCode.FINDINGS if report.count(Severity.ERROR) else ExitCode.OK)
 
 
+def _names(values: tuple[str, ...], known: tuple[str, ...], what: str) -> list[str]:
+    """Names given repeatedly or comma-separated, each one of ``known``."""
+    from resource_registry.base.errors import UsageError
+
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    if unknown := [name for name in names if name not in known]:
+        raise UsageError(f"unknown {what} `{unknown[0]}`; one of: {', '.join(known)}")
+    return names
+
+
+_source_option = click.option(
+    "--source",
+    "only",
+    multiple=True,
+    help="Ask only this source (repeatable or comma-separated): arxiv, doi, lesswrong, "
+    "alignmentforum, eaforum, semanticscholar, highwire, json-ld, dublin-core, opengraph, "
+    "trafilatura, htmldate, html-meta, pdf, domains.",
+)
+
+
+@cli.command(name="enrich")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@_root_option
+@click.option(
+    "--fields",
+    "fields",
+    multiple=True,
+    help="Fields to fill (comma-separated or repeatable; default: title, type, "
+    "publication, published_date, authors, abstract).",
+)
+@_source_option
+@click.option(
+    "--overwrite",
+    multiple=True,
+    help="Replace this field even where a value is written (repeatable); without it, "
+    "only missing fields are filled.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the diff of each file; write nothing.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Summary for people (text) or for programs (json).",
+)
+@_private_option
+@click.pass_context
+def enrich_command(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    root: Path | None,
+    fields: tuple[str, ...],
+    only: tuple[str, ...],
+    overwrite: tuple[str, ...],
+    dry_run: bool,
+    output_format: str,
+    allow_private_addresses: bool,
+) -> None:
+    """Fill missing fields of resource files from their sources; print a summary.
+
+    Asks the identifier APIs in batches (arXiv 100 ids a request, 3 s apart), then the
+    pages, with per-host limits; honours Retry-After; keeps an HTTP cache outside the
+    registry, so that a rerun asks nothing twice. Each file is rewritten atomically as
+    soon as it is done (a run can be interrupted and resumed), records its sources under
+    `sources`, and only if it passes every check the old file passed. Exit 1 if a file
+    was left alone for that reason."""
+    import sys
+
+    from resource_registry.record.models import SOURCE_NAMES
+    from resource_registry.report import render_enrich_json, render_enrich_text
+    from resource_registry.sources import enrich, filling
+    from resource_registry.sources.gather import FILLABLE
+
+    registry = _resolve_root(root)
+    chosen = _names(fields, FILLABLE, "field") or list(FILLABLE)
+    replaced = _names(overwrite, FILLABLE, "field")
+    sources = _names(only, SOURCE_NAMES, "source")
+    options = enrich.Options(
+        fields=frozenset(chosen) | frozenset(replaced),
+        overwrite=frozenset(replaced),
+        dry_run=dry_run,
+    )
+    settings = filling.settings_for(registry, only=sources or None)
+    client = filling.client_for(
+        settings, allow_private=filling.allow_private(registry, allow_private_addresses)
+    )
+    targets = enrich.resource_paths(registry, paths)
+    if sys.stderr.isatty() and targets:
+        with click.progressbar(length=len(targets), label="enriching", file=sys.stderr) as bar:
+            report = enrich.run(registry, targets, options, settings, client, progress=bar.update)
+    else:
+        report = enrich.run(registry, targets, options, settings, client)
+    render = render_enrich_json if output_format == "json" else render_enrich_text
+    click.echo(render(report, dry_run=dry_run), nl=False)
+    if report.unwritten:
+        ctx.exit(ExitCode.FINDINGS)
+
+
+@cli.command(name="check-metadata")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@_root_option
+@_source_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Findings for people (text) or for programs (json).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 when any stored value differs.")
+@_private_option
+@click.pass_context
+def check_metadata_command(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    root: Path | None,
+    only: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    allow_private_addresses: bool,
+) -> None:
+    """Compare stored titles, authors and dates with what the sources say now.
+
+    Differences are warnings M001-M003 (titles compared fuzzily: case and punctuation
+    are not differences); sources that gave no usable answer are M004. Writes nothing."""
+    from resource_registry.record.models import SOURCE_NAMES
+    from resource_registry.report import render_metadata_json, render_metadata_text
+    from resource_registry.sources import checkmeta, enrich, filling
+
+    registry = _resolve_root(root)
+    sources = _names(only, SOURCE_NAMES, "source")
+    settings = filling.settings_for(registry, only=sources or None)
+    client = filling.client_for(
+        settings, allow_private=filling.allow_private(registry, allow_private_addresses)
+    )
+    report = checkmeta.run(registry, enrich.resource_paths(registry, paths), settings, client)
+    render = render_metadata_json if output_format == "json" else render_metadata_text
+    click.echo(render(report), nl=False)
+    differing = any(item.code in ("M001", "M002", "M003") for item in report.findings)
+    if strict and differing:
+        ctx.exit(ExitCode.FINDINGS)
+
+
 @cli.command(name="site")
 @click.option(
     "--out",

@@ -22,6 +22,8 @@ from resource_registry.registry.validate import Report
 if TYPE_CHECKING:
     from resource_registry.edit.legacy_import import ImportSummary
     from resource_registry.linkcheck.checker import LinkReport
+    from resource_registry.sources.checkmeta import MetadataReport
+    from resource_registry.sources.enrich import EnrichReport
 
 JSON_FORMAT_VERSION: Final = 1
 GITHUB_ANNOTATIONS_PER_SEVERITY: Final = 10
@@ -236,3 +238,80 @@ def render_links_json(report: LinkReport) -> str:
 
 
 _VERDICTS: Final = ("ok", "redirected", "dead", "paywalled", "blocked", "error")
+
+
+def render_enrich_text(report: EnrichReport, *, dry_run: bool) -> str:
+    """The diffs (with --dry-run), the findings, then counts by field and source."""
+    lines = [for_terminal(diff, line_breaks=True).rstrip("\n") for diff in report.diffs]
+    text = "\n".join(lines) + ("\n" if lines else "") + render_findings(report.findings)
+    verb = "would fill" if dry_run else "filled"
+    summary = [
+        f"{verb} {sum(report.filled.values()):,} fields in {len(report.changed):,} of "
+        f"{report.files:,} files ({report.wanting:,} missed a field asked for)"
+    ]
+    for name, sources in report.by_field().items():
+        shown = ", ".join(f"{source} {count:,}" for source, count in sources.items())
+        summary.append(f"  {name:<15} {shown}")
+    summary.extend(
+        for_terminal(f"unwritten  {path}: {why}") for path, why in sorted(report.unwritten.items())
+    )
+    summary.append(_requests_line(report.requests, report.from_cache))
+    return text + "\n".join(summary) + "\n"
+
+
+def render_enrich_json(report: EnrichReport, *, dry_run: bool) -> str:
+    document = {
+        "version": JSON_FORMAT_VERSION,
+        "dry_run": dry_run,
+        "summary": {
+            "files": report.files,
+            "wanting": report.wanting,
+            "changed": len(report.changed),
+            "filled": report.by_field(),
+            "requests": dict(sorted(report.requests.items())),
+            "from_cache": report.from_cache,
+        },
+        "changed": sorted(report.changed),
+        "diffs": report.diffs,
+        "findings": [item.as_dict() for item in report.findings],
+        "unwritten": [
+            {"path": path, "reason": why} for path, why in sorted(report.unwritten.items())
+        ],
+    }
+    return json_for_terminal(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def render_metadata_text(report: MetadataReport) -> str:
+    compared = ", ".join(f"{count:,} {name}" for name, count in sorted(report.compared.items()))
+    differing = sum(1 for item in report.findings if item.code in ("M001", "M002", "M003"))
+    return (
+        render_findings(sorted(report.findings))
+        + f"compared {compared or 'nothing'} in {report.files:,} files: "
+        + f"{_plural(differing, 'difference')}\n"
+        + _requests_line(report.requests, report.from_cache)
+        + "\n"
+    )
+
+
+def render_metadata_json(report: MetadataReport) -> str:
+    document = {
+        "version": JSON_FORMAT_VERSION,
+        "summary": {
+            "files": report.files,
+            "compared": dict(sorted(report.compared.items())),
+            "requests": dict(sorted(report.requests.items())),
+            "from_cache": report.from_cache,
+        },
+        "findings": [item.as_dict() for item in sorted(report.findings)],
+    }
+    return json_for_terminal(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def _requests_line(requests: Counter[str], from_cache: int) -> str:
+    hosts = ", ".join(f"{host} {count:,}" for host, count in sorted(requests.items()))
+    total = sum(requests.values())
+    return for_terminal(
+        f"requests: {total:,}"
+        + (f" ({hosts})" if hosts else "")
+        + f"; {from_cache:,} answers from the cache"
+    )

@@ -19,6 +19,7 @@ from resource_registry.record.reader import Document, read_document
 from resource_registry.sources.gather import (
     ARXIV_INTERVAL,
     FILLABLE,
+    SEMANTICSCHOLAR_INTERVAL,
     Described,
     Note,
     Settings,
@@ -72,6 +73,7 @@ def settings_for(
         page=page,  # type: ignore[arg-type]  # reason: callers pass one of the three
         only=frozenset(only) if only is not None else None,
         arxiv_interval=ARXIV_INTERVAL if arxiv_interval is None else arxiv_interval,
+        semanticscholar_interval=SEMANTICSCHOLAR_INTERVAL,
         semanticscholar_key=os.environ.get(KEY_ENV) or None,
         publications=publication_domains(root),
     )

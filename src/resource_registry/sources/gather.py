@@ -42,6 +42,7 @@ FILLABLE: Final = ("title", "type", "publication", "published_date", "authors", 
 # Tags of one page that should agree; a page's <title> usually carries the site's name.
 _TAG_SOURCES: Final = frozenset({"highwire", "json-ld", "dublin-core", "opengraph"})
 ARXIV_INTERVAL: Final = 3.0  # arXiv asks for at least 3 s between requests
+SEMANTICSCHOLAR_INTERVAL: Final = 1.0  # its rate for a key: one request a second
 PAGE_ACCEPT: Final = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"
 
 
@@ -78,7 +79,7 @@ class Settings:
     page: Literal["always", "when-needed", "never"] = "when-needed"
     only: frozenset[str] | None = None  # source names to use (`--source`); None: all
     arxiv_interval: float = ARXIV_INTERVAL
-    semanticscholar_interval: float = 1.0  # its rate for a key: one request a second
+    semanticscholar_interval: float = SEMANTICSCHOLAR_INTERVAL
     semanticscholar_key: str | None = None
     publications: Sequence[tuple[str, Sequence[str]]] = ()  # (id, domains)
 
@@ -285,8 +286,14 @@ async def _read_page(
     item.page = page
     if (note := _page_note(item.url, page)) is not None:
         item.notes.append(note)
-    if isinstance(page, Failure) or not page.ok:
-        return
+    if isinstance(page, Answer) and page.ok:
+        read_page(item, page, readers, settings)
+
+
+def read_page(
+    item: Described, page: Answer, readers: Sequence[PageSource], settings: Settings
+) -> None:
+    """Fill ``item``'s missing fields from what ``page`` states, reader by reader."""
     for reader in readers:
         missing = item.missing() - {"publication"}
         if not missing:

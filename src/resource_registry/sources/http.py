@@ -1,7 +1,8 @@
 """HTTP for the metadata sources: every hop checked and pinned by :mod:`netguard`,
-limits per host (requests in flight, and a minimum interval between the starts of two
-requests, as arXiv asks), ``Retry-After`` honoured, one deadline and a size cap per
-request, and a cache outside the work tree so that a rerun asks nothing twice.
+limits per host (requests in flight, and a minimum interval between the end of one
+answer and the start of the next request, as arXiv asks), ``Retry-After`` honoured, one
+deadline and a size cap per request, and a cache outside the work tree so that a rerun
+asks nothing twice.
 
 Nothing here raises for a bad server: every request ends in an :class:`Answer` or a
 :class:`Failure`, data the caller turns into a finding.
@@ -71,8 +72,8 @@ class Failure:
 
 @dataclass(frozen=True, slots=True)
 class HostPolicy:
-    """How one host is asked: requests in flight at once, and seconds between the
-    starts of two requests."""
+    """How one host is asked: requests in flight at once, and seconds from one request
+    (its start, and the end of its answer) to the start of the next."""
 
     concurrency: int = 2
     interval: float = 0.0
@@ -150,6 +151,7 @@ class Client:
         retries: int = 2,
         policies: Mapping[str, HostPolicy] | None = None,
         default_policy: HostPolicy | None = None,
+        in_flight: int = 16,
     ) -> None:
         self.allow_private = allow_private
         self.cache = cache
@@ -161,6 +163,7 @@ class Client:
         self.sent: Counter[str] = Counter()  # requests that went to the network, by host
         self.from_cache = 0
         self._hosts: dict[str, _Host] = {}
+        self._overall = asyncio.Semaphore(in_flight)  # requests in flight, over all hosts
         self._transport: Any = None
 
     async def __aenter__(self) -> Client:
@@ -285,11 +288,10 @@ class Client:
     async def _once(
         self, method: str, target: httpx.URL, headers: Mapping[str, str], body: bytes | None
     ) -> tuple[int, str | None, str | None, str | None, str | None, bytes] | Failure:
-        import httpx  # noqa: PLC0415 - reason: as above
 
         host = target.host
         slot = self._host(host)
-        async with slot.semaphore:
+        async with slot.semaphore, self._overall:
             async with slot.lock:
                 wait = slot.next_start - time.monotonic()
                 if wait > 0:
@@ -297,14 +299,27 @@ class Client:
                 slot.next_start = time.monotonic() + self.policy(host).interval
             self.sent[host] += 1
             try:
-                async with asyncio.timeout(self.timeout):
-                    return await self._send(method, target, headers, body)
-            except TimeoutError:
-                return Failure(str(target), "timed out")
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                return Failure(str(target), f"could not connect ({type(error).__name__})", True)
-            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as error:
-                return Failure(str(target), type(error).__name__)
+                return await self._deadline(method, target, headers, body)
+            finally:
+                # counted from the end of the answer too, so that the server sees the
+                # interval between one answer and the next request's arrival
+                after = time.monotonic() + self.policy(host).interval
+                slot.next_start = max(slot.next_start, after)
+
+    async def _deadline(
+        self, method: str, target: httpx.URL, headers: Mapping[str, str], body: bytes | None
+    ) -> tuple[int, str | None, str | None, str | None, str | None, bytes] | Failure:
+        import httpx  # noqa: PLC0415 - reason: as above
+
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._send(method, target, headers, body)
+        except TimeoutError:
+            return Failure(str(target), "timed out")
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            return Failure(str(target), f"could not connect ({type(error).__name__})", True)
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as error:
+            return Failure(str(target), type(error).__name__)
 
     async def _send(
         self, method: str, target: httpx.URL, headers: Mapping[str, str], body: bytes | None
