@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
+
+# dates from git: a commit that changed nothing but the file's formatting moves them
+_NOT_COMPARED: Final = frozenset({"created", "modified"})
 
 
 def compare(
@@ -19,7 +22,7 @@ def compare(
     modified = [
         {"stable_id": sid, "fields": _changed_fields(old[sid], new[sid])}
         for sid in sorted(old.keys() & new.keys())
-        if old[sid] != new[sid]
+        if old[sid] != new[sid] and _changed_fields(old[sid], new[sid])
     ]
     gone = sorted(old.keys() - new.keys())
     merged = [
@@ -46,7 +49,8 @@ def compare(
 
 
 def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    return sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+    keys = (before.keys() | after.keys()) - _NOT_COMPARED
+    return sorted(key for key in keys if before.get(key) != after.get(key))
 
 
 def render_markdown(changes: Mapping[str, Any]) -> str:

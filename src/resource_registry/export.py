@@ -21,6 +21,8 @@ from typing import Any
 
 from resource_registry import formats, layout, schemas, tombstones
 from resource_registry.changes import compare, render_markdown
+from resource_registry.cite import release as citations
+from resource_registry.cite.gitdates import resource_dates
 from resource_registry.dataset import MANIFEST, SUMS
 from resource_registry.errors import RegistryError, UsageError
 from resource_registry.findings import Severity
@@ -62,6 +64,7 @@ def export(
     previous_records = _previous_records(previous) if previous else None
     step("reading records")
     records = _read_records(root, jobs)
+    citations.add_dates(records, resource_dates(root, layout.RESOURCES_DIR))
     vocabularies = {
         name: _read_list(root / path)
         for name, path in (
@@ -108,6 +111,8 @@ def _write_all(
         _text(folder / f"{name}.csv", formats.csv_text(entries, formats.VOCABULARY_COLUMNS[name]))
     _text(folder / "redirects.json", _json(_redirect_table(vocabularies["tombstones"], redirects)))
     _text(folder / "resource.schema.json", schemas.generate(schemas.SCHEMA_FILES[0]))
+    step("writing citations")
+    citations.write_citations(folder, records, vocabularies["publications"])
     step("writing Parquet")
     formats.write_parquet(records, folder / "resources.parquet")
     step("writing SQLite")
@@ -170,6 +175,18 @@ def _datapackage(folder: Path, meta: Mapping[str, str]) -> dict[str, Any]:
                 "bytes": path.stat().st_size,
                 "hash": f"sha256:{sha256_file(path)}",
                 "schema": formats.table_schema(columns, key),
+            }
+        )
+    for file_name, (name, mediatype) in citations.MEDIA_TYPES.items():
+        path = folder / file_name
+        package["resources"].append(
+            {
+                "name": name,
+                "path": file_name,
+                "mediatype": mediatype,
+                "encoding": "utf-8",
+                "bytes": path.stat().st_size,
+                "hash": f"sha256:{sha256_file(path)}",
             }
         )
     return package

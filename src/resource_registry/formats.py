@@ -10,6 +10,10 @@ Encodings, decided once:
 - Parquet: strings, int64 `importance`, ``list<string>`` for lists, and JSON text for
   `fetch` and `legacy`.
 - SQLite: see :data:`SQLITE_SCHEMA`.
+
+Every format also has two columns that are not in the resource files: `created` and
+`modified`, the commit times (UTC) of the first and the latest commit that touched the
+resource's file (:mod:`resource_registry.cite.gitdates`), absent where history is unknown.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ COLUMNS: Final[tuple[Column, ...]] = (
     Column("cited_by", "array"),
     Column("fetch", "object"),
     Column("legacy", "object"),
+    Column("created", "string"),  # from git history, not in the resource file
+    Column("modified", "string"),
 )
 COLUMN_NAMES: Final = tuple(column.name for column in COLUMNS)
 
@@ -184,7 +190,8 @@ CREATE TABLE resources (
     previous_urls TEXT, title TEXT NOT NULL, type TEXT NOT NULL,
     publication TEXT REFERENCES publications(id), published_date TEXT, authors TEXT,
     importance INTEGER, labels TEXT, relevance TEXT, summary TEXT, review TEXT, abstract TEXT,
-    key_points TEXT, tags TEXT, cited_by TEXT, fetch TEXT, legacy TEXT);
+    key_points TEXT, tags TEXT, cited_by TEXT, fetch TEXT, legacy TEXT, created TEXT,
+    modified TEXT);
 CREATE INDEX resources_url ON resources (url);
 CREATE INDEX resources_publication ON resources (publication);
 CREATE INDEX resources_type ON resources (type);
