@@ -38,7 +38,10 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
+from resource_registry.cite import biblatex, csl, pagemeta
+from resource_registry.cite.release import MEDIA_TYPES, WRITERS
 from resource_registry.dataset import Dataset, DatasetError
 from resource_registry.fsutil import create_file as _write_text
 from resource_registry.fsutil import replacing_folder
@@ -247,16 +250,24 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
     common = _common(shared, base="../")
     for record in records:
         stable_id = record["stable_id"]
+        url = web_url(record.get("url"))
         html = page.render(
             **common,
             r=record,
+            meta_tags=pagemeta.highwire_tags(record, shared.publications, url),
+            json_ld=Markup(
+                pagemeta.script_json(pagemeta.resource_json_ld(record, shared.publications, url))
+            ),
+            bibtex=biblatex.entry(record, shared.publications),
             publication=shared.publications.get(record.get("publication", "")),
             cited_by=[_page_info(shared.pages, page_id) for page_id in record.get("cited_by", ())],
             tag_names=shared.tag_names,
             authors_shown=AUTHORS_SHOWN,
             authors_in_full=AUTHORS_IN_FULL,
         )
-        _write_text(Path(folder, "r", f"{file_name(stable_id, 'stable_id')}.html"), html)
+        name = file_name(stable_id, "stable_id")
+        _write_text(Path(folder, "r", f"{name}.html"), html)
+        _write_text(Path(folder, "r", f"{name}.csl.json"), _csl_file(record, shared))
         target = f"../r/{stable_id}.html"
         _write_text(
             Path(folder, "id", f"{file_name(record['id'], 'id')}.html"),
@@ -264,7 +275,23 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
                 site_name=SITE_NAME, id=record["id"], target=target, title=record["title"]
             ),
         )
-    return [2 * len(records)]
+    return [3 * len(records)]
+
+
+def _csl_file(record: Record, shared: _Shared) -> str:
+    return csl.csl_text([record], shared.publications)
+
+
+def _write_downloads(folder: Path, data: Dataset) -> list[tuple[str, str]]:
+    """The citation files of the whole dataset, for the index page to offer; (path, media
+    type) of each."""
+    (folder / "download").mkdir()
+    publications = {str(p.get("id")): p for p in data.publications}
+    written = []
+    for name, writer in WRITERS.items():
+        _write_text(folder / "download" / name, writer(data.resources, publications))
+        written.append((f"download/{name}", MEDIA_TYPES[name][1]))
+    return written
 
 
 def _page_info(pages: Mapping[str, Record], page_id: str) -> Record:
@@ -338,8 +365,9 @@ def _write_listings(folder: Path, records: Sequence[Record], data: Dataset, shar
         # beside the folder, not in it: any slug, "index" included, may name a listing
         _write_text(folder / f"{kind}.html", html)
         written += 1
-    _write_text(folder / "index.html", _index_page(records, groups, data, shared))
-    return written + 1
+    downloads = _write_downloads(folder, data)
+    _write_text(folder / "index.html", _index_page(records, groups, data, shared, downloads))
+    return written + 1 + len(downloads)
 
 
 def _group(records: Sequence[Record]) -> dict[str, dict[str, list[Record]]]:
@@ -388,6 +416,7 @@ def _index_page(
     groups: Mapping[str, Mapping[str, list[Record]]],
     data: Dataset,
     shared: _Shared,
+    downloads: Sequence[tuple[str, str]],
 ) -> str:
     def items(kind: str) -> list[dict[str, Any]]:
         return [
@@ -419,6 +448,18 @@ def _index_page(
         labels=items("labels"),
         entries=[record for record in records if "importance" in record][:TOP_RESOURCES],
         unranked=sum("importance" not in record for record in records),
+        downloads=[{"href": path, "name": path.removeprefix("download/")} for path, _ in downloads],
+        json_ld=Markup(
+            pagemeta.script_json(
+                pagemeta.dataset_json_ld(
+                    name=SITE_NAME,
+                    version=shared.version,
+                    resources=len(records),
+                    created=str(data.manifest.get("created") or "") or None,
+                    downloads=downloads,
+                )
+            )
+        ),
     )
 
 

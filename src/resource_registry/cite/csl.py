@@ -81,7 +81,9 @@ def items(records: Iterable[Record], publications: Publications) -> list[dict[st
 
 
 def csl_text(records: Iterable[Record], publications: Publications) -> str:
-    return json.dumps(items(records, publications), ensure_ascii=False, indent=1) + "\n"
+    """A JSON array with one item per line (json's C encoder writes no indented JSON)."""
+    lines = [json.dumps(item(r, publications), ensure_ascii=False) for r in records]
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 
 def read_ids(path: Path) -> list[str]:
