@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, PROJECT_ROOT, git, resource_text
-from resource_registry import dataset
+from resource_registry import dataset, formats
 from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.cite import biblatex, csl, ris
 from resource_registry.cite.kinds import kind_of
@@ -357,3 +357,13 @@ def test_any_valid_records_give_valid_files_in_every_format(fields: list[dict[st
         for record, names in zip(records, authors, strict=True):
             got = [n.get("literal", "") for n in by_id[record["stable_id"]].get("author", [])]
             assert [_normal(n).casefold() for n in got] == [_normal(n).casefold() for n in names]
+
+
+def test_release_records_with_their_dates_match_the_release_schema(release: Path) -> None:
+    schema = json.loads((release / "resource.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    records = formats.read_json(release / "resources.json")
+    assert all("created" in record for record in records)
+    assert [list(validator.iter_errors(record)) for record in records] == [[]] * len(records)
+    wrong = dict(records[0], created="yesterday")
+    assert list(validator.iter_errors(wrong)) != []

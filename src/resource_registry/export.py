@@ -28,7 +28,7 @@ from resource_registry.errors import RegistryError, UsageError
 from resource_registry.findings import Severity
 from resource_registry.fsutil import replacing_folder, sha256_file
 from resource_registry.loading import Document, read_document
-from resource_registry.models import SCHEMA_VERSION
+from resource_registry.models import SCHEMA_VERSION, TIMESTAMP_PATTERN
 from resource_registry.parallel import map_chunks
 from resource_registry.redirects import resolve_all
 from resource_registry.validation import Options, validate
@@ -110,7 +110,7 @@ def _write_all(
         _text(folder / f"{name}.json", _json(entries))
         _text(folder / f"{name}.csv", formats.csv_text(entries, formats.VOCABULARY_COLUMNS[name]))
     _text(folder / "redirects.json", _json(_redirect_table(vocabularies["tombstones"], redirects)))
-    _text(folder / "resource.schema.json", schemas.generate(schemas.SCHEMA_FILES[0]))
+    _text(folder / "resource.schema.json", _record_schema())
     step("writing citations")
     citations.write_citations(folder, records, vocabularies["publications"])
     step("writing Parquet")
@@ -133,6 +133,25 @@ def _write_all(
     every = _file_entries(folder, leave_out=(SUMS,))
     sums = "".join(f"{entry['sha256']}  {entry['path']}\n" for entry in every)
     _text(folder / SUMS, sums)
+
+
+def _record_schema() -> str:
+    """The schema of a resource file, with the two fields a release record adds."""
+    schema = json.loads(schemas.generate(schemas.SCHEMA_FILES[0]))
+    schema["description"] = (
+        "One resource of the release: a resource file's fields, with `created` and "
+        "`modified` from git history."
+    )
+    for name, about in (
+        ("created", "When the first commit that touched the resource's file was made (UTC)."),
+        ("modified", "When the latest commit that touched the resource's file was made (UTC)."),
+    ):
+        schema["properties"][name] = {
+            "type": "string",
+            "pattern": TIMESTAMP_PATTERN,
+            "description": about,
+        }
+    return _json(schema)
 
 
 def _redirect_table(

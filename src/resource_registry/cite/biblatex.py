@@ -46,6 +46,7 @@ _SPECIALS: Final = str.maketrans(
     }
 )
 _LIGATURE: Final = re.compile(r"(-(?=-)|'(?=')|`(?=`)|[?!](?=`))")
+_LIGATURE_PAIRS: Final = ("--", "''", "``", "?`", "!`")
 _URL_SPECIALS: Final = str.maketrans({"{": "%7B", "}": "%7D", "\\": "%5C"})
 _ENTRY: Final = re.compile(r"^@([A-Za-z]+)\{([^,\s]+),$", re.MULTILINE)
 _VENUE_FIELD: Final = {
@@ -57,7 +58,10 @@ _VENUE_FIELD: Final = {
 
 def escape(text: str) -> str:
     """``text`` as LaTeX that typesets as ``text`` (on one line)."""
-    return _LIGATURE.sub(r"\1{}", one_line(text).translate(_SPECIALS))
+    escaped = one_line(text).translate(_SPECIALS)
+    if any(pair in escaped for pair in _LIGATURE_PAIRS):
+        return _LIGATURE.sub(r"\1{}", escaped)
+    return escaped
 
 
 def entry(record: Record, publications: Publications) -> str:

@@ -18,7 +18,12 @@ _DATE: Final = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 def one_line(text: object) -> str:
     """``text`` with every run of white space (line breaks included) as one space: no
     format here has a safe way to carry a line break inside a value."""
-    return _SPACE.sub(" ", str(text)).strip()
+    text = str(text)
+    # printable text has no white space but the ASCII space (isspace() characters are all
+    # in Unicode's Other and Separator categories): most values need no regular expression
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return _SPACE.sub(" ", text).strip()
 
 
 def date_parts(value: object) -> list[int] | None:
