@@ -39,7 +39,7 @@ def main() -> None:
         site = workdir / "site"
         built = timed([resreg, "site", "--from", str(workdir / "data"), "--out", str(site)])
         print(f"site {built.seconds:.2f} s (exit {built.returncode})", flush=True)
-        sizes = [path.stat().st_size for path in (site / "r").iterdir()]
+        sizes = [path.stat().st_size for path in (site / "r").glob("*.html")]
         files_written = sum(1 for path in site.rglob("*") if path.is_file())
         searches = first_searches(site)
         rows = [

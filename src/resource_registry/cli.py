@@ -658,6 +658,7 @@ _EXPORT_STEPS = (
     "reading records",
     "writing JSON",
     "writing CSV",
+    "writing citations",
     "writing Parquet",
     "writing SQLite",
     "writing the manifest",

@@ -6,6 +6,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+# dates from git: a commit that changed nothing but the file's formatting moves them
+_NOT_COMPARED: Final = frozenset({"created", "modified"})
+
 
 def compare(
     before: Sequence[Mapping[str, Any]],
@@ -20,7 +23,7 @@ def compare(
     modified = [
         {"stable_id": sid, "fields": _changed_fields(old[sid], new[sid])}
         for sid in sorted(old.keys() & new.keys())
-        if old[sid] != new[sid]
+        if old[sid] != new[sid] and _changed_fields(old[sid], new[sid])
     ]
     gone = sorted(old.keys() - new.keys())
     merged = [
@@ -47,7 +50,8 @@ def compare(
 
 
 def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    return sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+    keys = (before.keys() | after.keys()) - _NOT_COMPARED
+    return sorted(key for key in keys if before.get(key) != after.get(key))
 
 
 def render_markdown(

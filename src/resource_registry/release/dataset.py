@@ -5,7 +5,8 @@
 
 :func:`verify` checks every file against ``SHA256SUMS`` and ``manifest.json``, the record
 counts, and (with ``formats=True``) that JSON, JSONL, CSV, Parquet and SQLite hold the same
-records with the same values.
+records with the same values, and that the citation files (CSL-JSON, BibLaTeX, RIS) hold
+every record once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Final
 
 from resource_registry.base.errors import RegistryError
 from resource_registry.base.fsutil import sha256_file
+from resource_registry.cite import release as citations
 from resource_registry.release import formats
 
 __all__ = ["Dataset", "DatasetError", "load", "load_all", "verify", "verify_files"]
@@ -90,6 +92,7 @@ def verify(folder: str | Path, *, formats_agree: bool = True, limit: int = 20) -
     if formats_agree:
         for name, reader in _READERS.items():
             _compare(name, reader(folder / name), reference, problems)
+        _check_citations(folder, manifest, reference, problems)
     return problems[:limit]
 
 
@@ -146,6 +149,24 @@ def _check_manifest_files(folder: Path, manifest: dict[str, Any], problems: list
             problems.append(f"{entry.get('path')} is listed in {MANIFEST} but missing")
         elif path.stat().st_size != entry.get("bytes") or sha256_file(path) != entry.get("sha256"):
             problems.append(f"{entry.get('path')} does not match its size or sha256 in {MANIFEST}")
+
+
+def _check_citations(
+    folder: Path,
+    manifest: dict[str, Any],
+    reference: Sequence[dict[str, Any]],
+    problems: list[str],
+) -> None:
+    """Every record in every citation file the manifest lists (a dataset from before
+    they existed has none)."""
+    listed = {entry.get("path") for entry in manifest.get("files", []) if isinstance(entry, dict)}
+    ids = [str(record.get("stable_id")) for record in reference]
+    for name in citations.ID_READERS:
+        if name in listed:
+            try:
+                problems += citations.missing_ids(name, folder / name, ids)
+            except (ValueError, UnicodeDecodeError) as error:
+                problems.append(f"{name} cannot be read ({error})")
 
 
 def _compare(

@@ -24,8 +24,10 @@ from resource_registry.base.findings import Severity
 from resource_registry.base.fsutil import replacing_folder, sha256_file
 from resource_registry.base.parallel import map_chunks
 from resource_registry.check import tombstones
+from resource_registry.cite import release as citations
+from resource_registry.cite.gitdates import resource_dates
 from resource_registry.record import layout, schemas
-from resource_registry.record.models import SCHEMA_VERSION
+from resource_registry.record.models import SCHEMA_VERSION, TIMESTAMP_PATTERN
 from resource_registry.record.reader import Document, read_document
 from resource_registry.record.redirects import resolve_all
 from resource_registry.registry.validate import Options, validate
@@ -77,6 +79,7 @@ def export(
     previous_records = _previous_records(previous) if previous else None
     step("reading records")
     records = _read_records(root, jobs)
+    citations.add_dates(records, resource_dates(root, layout.RESOURCES_DIR))
     vocabularies = {
         name: _read_list(root / path)
         for name, path in (
@@ -124,7 +127,9 @@ def _write_all(
         _text(folder / f"{name}.json", _json(entries))
         _text(folder / f"{name}.csv", formats.csv_text(entries, formats.VOCABULARY_COLUMNS[name]))
     _text(folder / "redirects.json", _json(_redirect_table(vocabularies["tombstones"], redirects)))
-    _text(folder / "resource.schema.json", schemas.generate(schemas.SCHEMA_FILES[0]))
+    _text(folder / "resource.schema.json", _record_schema())
+    step("writing citations")
+    citations.write_citations(folder, records, vocabularies["publications"])
     step("writing Parquet")
     formats.write_parquet(records, folder / "resources.parquet")
     step("writing SQLite")
@@ -153,6 +158,25 @@ def _write_all(
     every = _file_entries(folder, leave_out=(SUMS,))
     sums = "".join(f"{entry['sha256']}  {entry['path']}\n" for entry in every)
     _text(folder / SUMS, sums)
+
+
+def _record_schema() -> str:
+    """The schema of a resource file, with the two fields a release record adds."""
+    schema = json.loads(schemas.generate(schemas.SCHEMA_FILES[0]))
+    schema["description"] = (
+        "One resource of the release: a resource file's fields, with `created` and "
+        "`modified` from git history."
+    )
+    for name, about in (
+        ("created", "When the first commit that touched the resource's file was made (UTC)."),
+        ("modified", "When the latest commit that touched the resource's file was made (UTC)."),
+    ):
+        schema["properties"][name] = {
+            "type": "string",
+            "pattern": TIMESTAMP_PATTERN,
+            "description": about,
+        }
+    return _json(schema)
 
 
 def _redirect_table(
@@ -195,6 +219,18 @@ def _datapackage(folder: Path, meta: Mapping[str, str]) -> dict[str, Any]:
                 "bytes": path.stat().st_size,
                 "hash": f"sha256:{sha256_file(path)}",
                 "schema": formats.table_schema(columns, key),
+            }
+        )
+    for file_name, (name, mediatype) in citations.MEDIA_TYPES.items():
+        path = folder / file_name
+        package["resources"].append(
+            {
+                "name": name,
+                "path": file_name,
+                "mediatype": mediatype,
+                "encoding": "utf-8",
+                "bytes": path.stat().st_size,
+                "hash": f"sha256:{sha256_file(path)}",
             }
         )
     return package

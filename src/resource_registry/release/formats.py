@@ -16,6 +16,10 @@ Encodings, decided once:
 - Parquet: strings, int64 `importance`, ``list<string>`` for lists, and JSON text for
   `fetch` and `legacy`.
 - SQLite: see :data:`SQLITE_SCHEMA`.
+
+Every format also has two columns that are not in the resource files: `created` and
+`modified`, the commit times (UTC) of the first and the latest commit that touched the
+resource's file (:mod:`resource_registry.cite.gitdates`), absent where history is unknown.
 """
 
 from __future__ import annotations
@@ -40,8 +44,13 @@ class Column:
     required: bool = False
 
 
-# one column per resource field, from the models (a field the models gain is a column)
-COLUMNS: Final[tuple[Column, ...]] = tuple(Column(*column) for column in RESOURCE_COLUMNS)
+# one column per resource field, from the models (a field the models gain is a column),
+# then the dates that come from git history and are not in the resource file
+GIT_DATE_COLUMNS: Final = (Column("created", "string"), Column("modified", "string"))
+COLUMNS: Final[tuple[Column, ...]] = (
+    *(Column(*column) for column in RESOURCE_COLUMNS),
+    *GIT_DATE_COLUMNS,
+)
 COLUMN_NAMES: Final = tuple(column.name for column in COLUMNS)
 
 Record = dict[str, Any]

@@ -39,12 +39,15 @@ from typing import Any, Final
 from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from resource_registry.base.config import Site
 from resource_registry.base.fsutil import create_file as _write_text
 from resource_registry.base.fsutil import replacing_folder
 from resource_registry.base.parallel import map_chunks
 from resource_registry.base.safetext import windows_reserved
+from resource_registry.cite import biblatex, csl, pagemeta
+from resource_registry.cite.release import MEDIA_TYPES, WRITERS
 from resource_registry.record.layout import PROBLEM_FORM, PROBLEM_FORM_FIELD
 from resource_registry.record.models import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release import origin
@@ -269,9 +272,15 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
     common = _common(shared, base="../")
     for record in records:
         stable_id = record["stable_id"]
+        url = web_url(record.get("url"))
         html = page.render(
             **common,
             r=record,
+            meta_tags=pagemeta.highwire_tags(record, shared.publications, url),
+            json_ld=Markup(
+                pagemeta.script_json(pagemeta.resource_json_ld(record, shared.publications, url))
+            ),
+            bibtex=biblatex.entry(record, shared.publications),
             publication=shared.publications.get(record.get("publication", "")),
             cited_by=[_page_info(shared.pages, page_id) for page_id in record.get("cited_by", ())],
             tag_names=shared.tag_names,
@@ -279,7 +288,9 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
             authors_in_full=AUTHORS_IN_FULL,
             repository_links=repository_links(shared.repository, shared.branch, stable_id),
         )
-        _write_text(Path(folder, "r", f"{file_name(stable_id, 'stable_id')}.html"), html)
+        name = file_name(stable_id, "stable_id")
+        _write_text(Path(folder, "r", f"{name}.html"), html)
+        _write_text(Path(folder, "r", f"{name}.csl.json"), _csl_file(record, shared))
         target = f"../r/{stable_id}.html"
         _write_text(
             Path(folder, "id", f"{file_name(record['id'], 'id')}.html"),
@@ -287,7 +298,23 @@ def _write_resource_chunk(folder: str, shared: _Shared, records: Sequence[Record
                 site_name=SITE_NAME, id=record["id"], target=target, title=record["title"]
             ),
         )
-    return [2 * len(records)]
+    return [3 * len(records)]
+
+
+def _csl_file(record: Record, shared: _Shared) -> str:
+    return csl.csl_text([record], shared.publications)
+
+
+def _write_downloads(folder: Path, data: Dataset) -> list[tuple[str, str]]:
+    """The citation files of the whole dataset, for the index page to offer; (path, media
+    type) of each."""
+    (folder / "download").mkdir()
+    publications = {str(p.get("id")): p for p in data.publications}
+    written = []
+    for name, writer in WRITERS.items():
+        _write_text(folder / "download" / name, writer(data.resources, publications))
+        written.append((f"download/{name}", MEDIA_TYPES[name][1]))
+    return written
 
 
 def repository_links(repository: str, branch: str, stable_id: str) -> dict[str, str] | None:
@@ -381,8 +408,9 @@ def _write_listings(folder: Path, records: Sequence[Record], data: Dataset, shar
         # beside the folder, not in it: any slug, "index" included, may name a listing
         _write_text(folder / f"{kind}.html", html)
         written += 1
-    _write_text(folder / "index.html", _index_page(records, groups, data, shared))
-    return written + 1
+    downloads = _write_downloads(folder, data)
+    _write_text(folder / "index.html", _index_page(records, groups, data, shared, downloads))
+    return written + 1 + len(downloads)
 
 
 def _group(records: Sequence[Record]) -> dict[str, dict[str, list[Record]]]:
@@ -431,6 +459,7 @@ def _index_page(
     groups: Mapping[str, Mapping[str, list[Record]]],
     data: Dataset,
     shared: _Shared,
+    downloads: Sequence[tuple[str, str]],
 ) -> str:
     def items(kind: str) -> list[dict[str, Any]]:
         return [
@@ -462,6 +491,18 @@ def _index_page(
         labels=items("labels"),
         entries=[record for record in records if "importance" in record][:TOP_RESOURCES],
         unranked=sum("importance" not in record for record in records),
+        downloads=[{"href": path, "name": path.removeprefix("download/")} for path, _ in downloads],
+        json_ld=Markup(
+            pagemeta.script_json(
+                pagemeta.dataset_json_ld(
+                    name=SITE_NAME,
+                    version=shared.version,
+                    resources=len(records),
+                    created=str(data.manifest.get("created") or "") or None,
+                    downloads=downloads,
+                )
+            )
+        ),
     )
 
 

@@ -1,0 +1,1 @@
+"""Citations: CSL-JSON, BibLaTeX, RIS, page citation metadata, dates from git history."""
