@@ -26,6 +26,7 @@ from resource_registry.check import file_rules as records
 from resource_registry.check.vocabulary import reserved_name
 from resource_registry.record.models import ID_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release.dataset import Dataset, DatasetError, load_all
+from resource_registry.release.formats import GIT_DATE_COLUMNS
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
@@ -34,6 +35,8 @@ RESOURCES: Final = "resources.jsonl"
 VOCABULARIES: Final = ("publications", "pages", "tags", "tombstones")
 # a date after the run's day does no harm in a dataset made earlier, on another clock
 _NOT_CHECKED: Final = frozenset({records.IN_THE_FUTURE})
+GIT_DATES: Final = tuple(column.name for column in GIT_DATE_COLUMNS)
+_GIT_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 Record = dict[str, Any]
 Pointer = tuple[str | int, ...]
@@ -115,7 +118,10 @@ def _resource_findings(line: int, record: object, today: dt.date) -> list[Findin
         return [_at(RESOURCES, line, "P010", (), "a resource record must be a JSON object")]
     stable_id = record.get("stable_id")
     where = f"{stable_id}: " if isinstance(stable_id, str) and stable_id.isascii() else ""
-    problems: list[Problem] = list(_number_problems(record))
+    problems: list[Problem] = list(_git_date_problems(record))
+    # the release's own columns are not fields of a resource file
+    record = {key: value for key, value in record.items() if key not in GIT_DATES}
+    problems += _number_problems(record)
     problems += [
         (code, pointer, message, hint)
         for code, pointer, message, hint, _ in safetext.value_problems(
@@ -137,6 +143,13 @@ def _resource_findings(line: int, record: object, today: dt.date) -> list[Findin
         _at(RESOURCES, line, code, pointer, where + message, hint)
         for code, pointer, message, hint in problems
     ]
+
+
+def _git_date_problems(record: Mapping[str, object]) -> Iterator[Problem]:
+    for name in GIT_DATES:
+        value = record.get(name)
+        if value is not None and not (isinstance(value, str) and _GIT_DATE.fullmatch(value)):
+            yield ("S003", (name,), f"`{name}` is not a UTC time (`YYYY-MM-DDTHH:MM:SSZ`)", None)
 
 
 def _entries_findings(name: str, entries: object) -> list[Finding]:
