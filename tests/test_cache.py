@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import FIXTURES, TODAY, MakeRegistry, git, resource_text
 from resource_registry import (
@@ -26,7 +27,8 @@ from resource_registry import (
     validation,
     worktree,
 )
-from resource_registry.cache import CACHE_DIR, CACHE_FILE, CATALOG_FILE
+from resource_registry.cache import CACHE_FILE, CATALOG_FILE
+from resource_registry.cli import cli
 from resource_registry.loading import Document, read_document
 from resource_registry.records import FileResult
 
@@ -72,7 +74,7 @@ def test_results_with_and_without_cache_are_identical(root: Path) -> None:
     uncached = validate(root, _options(cache=False))
     cold = validate(root, _options())
     warm = validate(root, _options())
-    assert (root / CACHE_FILE).exists()
+    assert (cachefile.cache_dir(root) / CACHE_FILE).exists()
     assert uncached.findings == cold.findings == warm.findings
     assert len(uncached.findings) > 50
 
@@ -80,7 +82,7 @@ def test_results_with_and_without_cache_are_identical(root: Path) -> None:
 def test_no_cache_neither_reads_nor_writes(make_registry: MakeRegistry) -> None:
     root = _registry(make_registry)
     validate(root, _options(cache=False))
-    assert not (root / CACHE_DIR).exists()
+    assert not cachefile.cache_dir(root).exists()
 
 
 def test_an_edited_file_is_checked_again(root: Path) -> None:
@@ -139,23 +141,23 @@ def test_catalog_results_are_reused_only_while_their_inputs_stay_the_same(
     vocabulary files' content: an edit that leaves both alone reuses them, a vocabulary or
     identity edit recomputes them, and every answer equals an uncached run."""
     validate(root, _options())
-    assert (root / CATALOG_FILE).exists()
-    before = (root / CATALOG_FILE).read_bytes()
+    assert (cachefile.cache_dir(root) / CATALOG_FILE).exists()
+    before = (cachefile.cache_dir(root) / CATALOG_FILE).read_bytes()
     resource = root / "data/resources/aa/sid_AAAAAAAAAA.yaml"
     resource.write_text(resource.read_text().replace("type: paper", "type: report", 1))
     _age(root)
     reused = _validate_without(root, monkeypatch, "check_catalog").findings
     assert reused == validate(root, _options(cache=False)).findings
-    assert (root / CATALOG_FILE).read_bytes() == before
+    assert (cachefile.cache_dir(root) / CATALOG_FILE).read_bytes() == before
     tags = root / "data/tags.yaml"
     tags.write_text(tags.read_text() + "- id: a-new-tag\n")
     assert validate(root, _options()).findings == validate(root, _options(cache=False)).findings
-    assert (root / CATALOG_FILE).read_bytes() != before
-    after_vocabulary = (root / CATALOG_FILE).read_bytes()
+    assert (cachefile.cache_dir(root) / CATALOG_FILE).read_bytes() != before
+    after_vocabulary = (cachefile.cache_dir(root) / CATALOG_FILE).read_bytes()
     resource.write_text(resource.read_text().replace("https://", "https://www.", 1))
     _age(root)
     assert validate(root, _options()).findings == validate(root, _options(cache=False)).findings
-    assert (root / CATALOG_FILE).read_bytes() != after_vocabulary
+    assert (cachefile.cache_dir(root) / CATALOG_FILE).read_bytes() != after_vocabulary
 
 
 def test_catalog_results_hold_on_a_later_day_unless_a_date_was_in_the_future(
@@ -185,7 +187,7 @@ def _must_not_run(*_: object) -> list[object]:
 
 def test_a_corrupt_catalog_cache_is_recomputed(root: Path) -> None:
     expected = validate(root, _options()).findings
-    (root / CATALOG_FILE).write_bytes(b"RESREG-CACHE-4\n" + b"\0" * 40)
+    (cachefile.cache_dir(root) / CATALOG_FILE).write_bytes(b"RESREG-CACHE-4\n" + b"\0" * 40)
     assert validate(root, _options()).findings == expected
 
 
@@ -206,14 +208,14 @@ def test_a_file_written_just_before_the_run_is_not_trusted_later(root: Path) -> 
 def test_a_corrupt_cache_is_rebuilt(make_registry: MakeRegistry, damage: str) -> None:
     root = _registry(make_registry)
     expected = validate(root, _options()).findings
-    data = bytearray((root / CACHE_FILE).read_bytes())
+    data = bytearray((cachefile.cache_dir(root) / CACHE_FILE).read_bytes())
     if damage == "truncate":
         data = data[: len(data) // 2]
     elif damage == "flip":
         data[-10] ^= 0xFF
     else:
         data = bytearray(b"not a cache at all")
-    (root / CACHE_FILE).write_bytes(bytes(data))
+    (cachefile.cache_dir(root) / CACHE_FILE).write_bytes(bytes(data))
     report = validate(root, _options())
     assert report.findings == expected
     assert report.notes == ["cache was corrupt and has been rebuilt"]
@@ -249,17 +251,26 @@ def test_a_cache_from_a_later_day_is_not_used(make_registry: MakeRegistry) -> No
 
 def test_an_unwritable_cache_is_noted_not_fatal(make_registry: MakeRegistry) -> None:
     root = _registry(make_registry)
-    (root / CACHE_DIR).write_text("a file where the cache folder should be")
+    folder = cachefile.cache_dir(root)
+    folder.parent.mkdir(parents=True)
+    folder.write_text("a file where the cache folder should be")
     report = validate(root, _options())
     assert report.findings == validate(root, _options(cache=False)).findings
     assert report.notes[0].startswith("cache not saved")
 
 
-def test_cache_folder_ignores_itself_in_git(make_registry: MakeRegistry) -> None:
-    root = _registry(make_registry)
+def test_the_cache_lives_outside_the_work_tree(root: Path) -> None:
+    """In git's own directory in a checkout, in the user's cache directory elsewhere."""
     validate(root, _options())
-    assert (root / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
-    shutil.rmtree(root / CACHE_DIR)
+    folder = cachefile.cache_dir(root)
+    assert (folder / CACHE_FILE).exists()
+    if (root / ".git").exists():
+        assert folder == root.resolve() / ".git" / "resreg-cache"
+    else:
+        assert folder.parent == Path(os.environ["XDG_CACHE_HOME"]) / "resource-registry"
+        assert not folder.is_relative_to(root)
+    in_git = [".git"] if (root / ".git").exists() else []
+    assert sorted(path.name for path in root.iterdir()) == sorted(["data", *in_git])
 
 
 # The warm run in a git checkout: git names what changed since the anchor, folder times
@@ -690,17 +701,21 @@ def test_resources_added_give_what_an_uncached_run_gives(
 
 def test_a_damaged_identity_column_is_noticed_when_needed(anchored: Path) -> None:
     expected = validate(anchored, _options(cache=False))
-    saved = cachefile.read(anchored / CACHE_FILE)
+    saved = cachefile.read(cachefile.cache_dir(anchored) / CACHE_FILE)
     assert saved is not None
     blob = saved.blob("urls")
-    data = (anchored / CACHE_FILE).read_bytes()
+    data = (cachefile.cache_dir(anchored) / CACHE_FILE).read_bytes()
     at = data.index(blob) + len(blob) // 2
-    (anchored / CACHE_FILE).write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :])
+    (cachefile.cache_dir(anchored) / CACHE_FILE).write_bytes(
+        data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+    )
     _identity_edit(anchored)  # the whole-catalog checks need the identity columns
     report = validate(anchored, _options())
     assert report.findings == validate(anchored, _options(cache=False)).findings
     assert report.notes == ["cache was corrupt and has been rebuilt"]
-    assert not (anchored / CACHE_FILE).exists()  # so that the next run rebuilds it
+    assert not (
+        cachefile.cache_dir(anchored) / CACHE_FILE
+    ).exists()  # so that the next run rebuilds it
     assert validate(anchored, _options()).files_checked == expected.files_checked
 
 
@@ -728,7 +743,7 @@ def test_a_file_in_a_merge_conflict_is_checked_again(anchored: Path) -> None:
 def test_a_folder_modified_during_the_listing_is_always_looked_into(anchored: Path) -> None:
     folder = anchored / "data/resources/aa"
     os.utime(folder)  # now: within the racy window of the next listing
-    saved = cachefile.read(anchored / CACHE_FILE)
+    saved = cachefile.read(cachefile.cache_dir(anchored) / CACHE_FILE)
     assert saved is not None
     times = worktree.folder_times(anchored, time.time_ns())
     assert times["data/resources/aa"] == -1
@@ -737,14 +752,14 @@ def test_a_folder_modified_during_the_listing_is_always_looked_into(anchored: Pa
 
 def test_the_registry_lock_may_be_taken_again_by_its_holder(tmp_path: Path) -> None:
     with cachefile.registry_lock(tmp_path), cachefile.registry_lock(tmp_path):
-        assert (tmp_path / CACHE_DIR / "registry.lock").exists()
+        assert (cachefile.cache_dir(tmp_path) / "registry.lock").exists()
     probe = "import fcntl, sys; fcntl.flock(open(sys.argv[1]), fcntl.LOCK_EX | fcntl.LOCK_NB)"
-    lock_file = str(tmp_path / CACHE_DIR / "registry.lock")
+    lock_file = str(cachefile.cache_dir(tmp_path) / "registry.lock")
     with cachefile.registry_lock(tmp_path):  # held: another process cannot take it
         busy = subprocess.run([sys.executable, "-c", probe, lock_file], check=False)
     assert busy.returncode != 0
     assert subprocess.run([sys.executable, "-c", probe, lock_file], check=False).returncode == 0
-    assert (tmp_path / CACHE_DIR / ".gitignore").exists()
+    assert not (tmp_path / "registry.lock").exists()
 
 
 def test_files_checked_by_a_warm_run_are_not_checked_again_while_unchanged(
@@ -754,7 +769,7 @@ def test_files_checked_by_a_warm_run_are_not_checked_again_while_unchanged(
     _new_untracked_file(anchored)
     _age_checkout(anchored)
     first = validate(anchored, _options())  # checks them and keeps them in the journal
-    assert (anchored / cache.JOURNAL_FILE).exists()
+    assert (cachefile.cache_dir(anchored) / cache.JOURNAL_FILE).exists()
     again = _validate_without(anchored, monkeypatch, "check_file")
     assert again.findings == first.findings == validate(anchored, _options(cache=False)).findings
     _edit(anchored, "type: report", "type: papyrus")  # changed since: checked again
@@ -801,7 +816,9 @@ def test_a_corrupt_journal_is_ignored(anchored: Path) -> None:
     _staged_edit(anchored)
     _age_checkout(anchored)
     expected = validate(anchored, _options()).findings
-    (anchored / cache.JOURNAL_FILE).write_bytes(b"RESREG-CACHE-4\n" + b"\xff" * 64)
+    (cachefile.cache_dir(anchored) / cache.JOURNAL_FILE).write_bytes(
+        b"RESREG-CACHE-4\n" + b"\xff" * 64
+    )
     assert validate(anchored, _options()).findings == expected
 
 
@@ -821,13 +838,13 @@ def test_a_warm_lookup_gives_the_identities_and_table_of_an_uncached_run(anchore
 
 def test_files_of_older_cache_versions_are_removed(make_registry: MakeRegistry) -> None:
     root = _registry(make_registry)
-    (root / CACHE_DIR).mkdir()
-    older = [root / CACHE_DIR / name for name in ("validate-v3.bin", "catalog-v1.bin")]
+    cachefile.cache_dir(root).mkdir(parents=True)
+    older = [cachefile.cache_dir(root) / name for name in ("validate-v3.bin", "catalog-v1.bin")]
     for path in older:
         path.write_bytes(b"from an earlier version")
     validate(root, _options())
     assert not any(path.exists() for path in older)
-    assert (root / CACHE_FILE).exists()
+    assert (cachefile.cache_dir(root) / CACHE_FILE).exists()
 
 
 def _parsed_tracked_file(root: Path) -> tuple[Path, str]:
@@ -898,3 +915,117 @@ def test_a_probe_says_no_only_for_values_absent_from_its_columns() -> None:
     assert not any(
         decoded.may_hold("urls", url) for url in absent if zlib.crc32(url.encode()) not in present
     )
+
+
+# Nothing in the work tree is trusted as state (the cache is forged as an attacker
+# would: results saying "no findings" for a file with a `javascript:` URL).
+
+_HOSTILE_URL = "javascript:alert(1)"
+
+
+def _forged_cache(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Validate with a checker that finds nothing, so that the cache holds clean results
+    for every file as it is now; the cache folder's path."""
+    real = validation.check_file
+
+    def blind(root: Path | str, path: str, today: Any) -> FileResult:
+        result = real(root, path, today)
+        return FileResult(result.path, (), result.key)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(validation, "check_file", blind)
+        assert validate(root, _options()).findings == []
+    return cachefile.cache_dir(root)
+
+
+def _hostile_registry(make_registry: MakeRegistry) -> Path:
+    path, text = resource_text("sid_HostileAAA", "https://e.org/harmless")
+    text = text.replace("url: https://e.org/harmless", f"url: {_HOSTILE_URL}")
+    return make_registry({path: text})
+
+
+def test_a_forged_cache_committed_to_the_repository_is_ignored_by_a_fresh_clone(
+    make_registry: MakeRegistry, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    attacker = _hostile_registry(make_registry)
+    git(attacker, "init", "-q", "-b", "main")
+    git(attacker, "add", "data")
+    git(attacker, "commit", "-q", "-m", "registry")
+    base = git(attacker, "rev-parse", "HEAD").strip()
+    forged = _forged_cache(attacker, monkeypatch)
+    shutil.copytree(forged, attacker / ".resreg-cache")
+    shutil.copytree(forged, attacker / "resreg-cache")
+    git(attacker, "add", "-f", ".resreg-cache", "resreg-cache")
+    git(attacker, "commit", "-q", "-m", "cache")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(attacker), str(clone))
+    assert (clone / ".resreg-cache" / CACHE_FILE).exists()
+    runner = CliRunner()
+    args = ["validate", "--root", str(clone), "--format", "github", "--base", base]
+    result = runner.invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "title=S004" in result.output  # the url pattern: http(s) only
+    assert "sid_HostileAAA.yaml" in result.output
+
+
+def test_a_cache_planted_in_the_old_place_is_never_read(
+    make_registry: MakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _hostile_registry(make_registry)
+    forged = _forged_cache(root, monkeypatch)
+    shutil.move(forged, root / ".resreg-cache")
+    report = validate(root, _options())
+    assert [item.code for item in report.findings] == ["S004"]
+    assert report.findings == validate(root, _options(cache=False)).findings
+
+
+def _counting_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    checked: list[str] = []
+    real = validation.check_file
+
+    def counted(root: Path | str, path: str, today: Any) -> FileResult:
+        checked.append(path)
+        return real(root, path, today)
+
+    monkeypatch.setattr(validation, "check_file", counted)
+    return checked
+
+
+def test_a_change_in_a_subpackage_invalidates_the_cache(
+    make_registry: MakeRegistry, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    package = tmp_path / "package"
+    shutil.copytree(cache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    module = package / "room" / "deeper" / "rules.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("LIMIT = 1\n")
+    monkeypatch.setattr(cache, "PACKAGE_DIR", package)
+    root = _registry(make_registry)
+    checked = _counting_checks(monkeypatch)
+    validate(root, _options())
+    files = len(checked)
+    checked.clear()
+    validate(root, _options())
+    assert checked == []  # warm: nothing changed
+    module.write_text("LIMIT = 2\n")
+    cache._code_fingerprint.cache_clear()  # computed once per process: a new one
+    validate(root, _options())
+    assert len(checked) == files > 0
+
+
+def test_another_dependency_version_invalidates_the_cache(
+    make_registry: MakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _registry(make_registry)
+    checked = _counting_checks(monkeypatch)
+    validate(root, _options())
+    files = len(checked)
+    checked.clear()
+    validate(root, _options())
+    assert checked == []
+    real = cache.dependency_versions()
+    for name in ("schema=", "pydantic-core=", "PyYAML=", "libyaml="):
+        assert name in real
+    monkeypatch.setattr(cache, "dependency_versions", lambda: real + " pydantic-core=99.0")
+    validate(root, _options())
+    assert len(checked) == files

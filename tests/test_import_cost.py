@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from conftest import PROJECT_ROOT, MakeRegistry, git, resource_text
+from resource_registry import cachefile
 from resource_registry.cache import CATALOG_FILE
 from resource_registry.records import shard_path
 
@@ -62,10 +63,12 @@ def test_validation_loads_neither_pydantic_nor_the_models(
     loaded = _modules_after("validate", "--root", str(root))
     assert "resource_registry.cache" in loaded
     assert not loaded & {"pydantic", "resource_registry.models"}
-    catalog_results = (root / CATALOG_FILE).read_bytes()
+    catalog_results = (cachefile.cache_dir(root) / CATALOG_FILE).read_bytes()
     _modules_after("new", "https://e.org/added", "--title", "Added", "--root", str(root))
     loaded = _modules_after("validate", "--root", str(root))
-    assert (root / CATALOG_FILE).read_bytes() != catalog_results  # checked again
+    assert (
+        cachefile.cache_dir(root) / CATALOG_FILE
+    ).read_bytes() != catalog_results  # checked again
     assert not loaded & {"pydantic", "resource_registry.models"}
 
 

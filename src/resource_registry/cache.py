@@ -1,6 +1,6 @@
 """The incremental cache: per-file results of files whose content has not changed.
 
-It lives in ``.resreg-cache/`` under the registry root (which ignores itself in git). An
+It lives outside the work tree (:func:`cachefile.cache_dir`). An
 entry is reused only when the file's signature is what it was (its content hash from
 git's index, or its size, modification time (ns) and inode: see
 :mod:`resource_registry.worktree`), the code is the same, and the cache file's
@@ -45,18 +45,21 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import marshal
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
 
 from resource_registry import cachefile, layout, worktree
-from resource_registry.cachefile import CACHE_DIR, CacheFile, CorruptCacheError
+from resource_registry.cachefile import CacheFile, CorruptCacheError, cache_dir
 from resource_registry.catalog import (
     IDENTITY_COLUMNS,
     PROBE_COLUMNS,
@@ -72,7 +75,7 @@ from resource_registry.findings import Finding, Severity
 from resource_registry.layout import Anchor, Discovered
 from resource_registry.records import IN_THE_FUTURE, FileResult, ResourceKey
 
-__all__ = ["CACHE_DIR", "CACHE_FILE", "CATALOG_FILE", "CachedRun", "Growth", "cached_catalog"]
+__all__ = ["CACHE_FILE", "CATALOG_FILE", "CachedRun", "Growth", "cached_catalog"]
 
 CACHE_FILE: Final = cachefile.RESULTS_FILE
 CATALOG_FILE: Final = cachefile.CATALOG_FILE
@@ -241,7 +244,7 @@ def _open(run: _Run) -> CacheFile | None:
     """The saved results, if this code saved them today or on an earlier day (see
     :func:`_day_dependent`) and they are not damaged."""
     try:
-        base = cachefile.read(run.root / CACHE_FILE)
+        base = cachefile.read(cache_dir(run.root) / CACHE_FILE)
     except CorruptCacheError:
         run.notes.append(_CORRUPT_NOTE)
         return None
@@ -403,7 +406,7 @@ def _warm_result(
         except CorruptCacheError:  # too late for the whole run: check every file again
             run.notes.append(_CORRUPT_NOTE)
             with contextlib.suppress(OSError):
-                (run.root / CACHE_FILE).unlink()  # so that the next run rebuilds it
+                (cache_dir(run.root) / CACHE_FILE).unlink()  # so that the next run rebuilds it
             table = KeyTable.from_results(run.check(sorted(set(paths) - gone | fresh.keys())))
             return {name: getattr(table, name) for name in ("paths", *names)}
 
@@ -488,7 +491,7 @@ class _Journal:
         """The journal, if this code wrote it on this day or an earlier one; its overlay
         only if it was laid over this very cache file. A damaged one is ignored."""
         try:
-            journal = cachefile.read(run.root / JOURNAL_FILE)
+            journal = cachefile.read(cache_dir(run.root) / JOURNAL_FILE)
             if journal is None or journal.meta.get("fingerprint") != _fingerprint():
                 return _NO_JOURNAL
             if str(journal.meta.get("day")) > run.today.isoformat():
@@ -530,7 +533,7 @@ class _Journal:
             meta |= {"base": base.meta["generation"], "tree": overlay.anchor.tree}
             sections["overlay"] = overlay.encoded()
         with contextlib.suppress(OSError):
-            cachefile.write(run.root / JOURNAL_FILE, meta, sections)
+            cachefile.write(cache_dir(run.root) / JOURNAL_FILE, meta, sections)
 
 
 _NO_JOURNAL: Final = _Journal({}, {}, None, set())
@@ -869,11 +872,11 @@ def _save(run: _Run, stored: _Stored, racy: set[str], digest: str) -> bool:
     meta["anchor"] = stored.anchor.tree
     meta["generation"] = os.urandom(8).hex()  # what a journal's overlay is laid over
     try:
-        cachefile.write(run.root / CACHE_FILE, meta, sections)
+        cachefile.write(cache_dir(run.root) / CACHE_FILE, meta, sections)
         _remove_older_versions(run.root)
     except OSError as error:
         run.notes.append(
-            f"cache not saved ({run.root / CACHE_DIR}: {error.strerror}); results are unaffected"
+            f"cache not saved ({cache_dir(run.root)}: {error.strerror}); results are unaffected"
         )
         return False
     return True
@@ -883,7 +886,7 @@ def _remove_older_versions(root: Path) -> None:
     """Delete cache files an earlier version of this code wrote (tens of megabytes)."""
     current = {Path(name).name for name in (CACHE_FILE, CATALOG_FILE, JOURNAL_FILE)}
     for pattern in ("validate-v*.bin", "catalog-v*.bin", "journal-v*.bin"):
-        for path in (root / CACHE_DIR).glob(pattern):
+        for path in cache_dir(root).glob(pattern):
             if path.name not in current:
                 path.unlink(missing_ok=True)
 
@@ -930,7 +933,7 @@ def cached_catalog(
     with contextlib.suppress(OSError):  # results stand without it
         sections = {name: entry.encoded() for name, entry in {key: latest, **kept}.items()}
         meta = {"fingerprint": _fingerprint(), "keys": list(sections)}
-        cachefile.write(root / CATALOG_FILE, meta, sections)
+        cachefile.write(cache_dir(root) / CATALOG_FILE, meta, sections)
     return findings, issues
 
 
@@ -960,7 +963,7 @@ def _catalog_entries(root: Path, today: dt.date) -> dict[str, _CatalogEntry]:
     """The stored whole-catalog results that still hold today, by key, the latest
     first; none if damaged."""
     try:
-        stored = cachefile.read(root / CATALOG_FILE)
+        stored = cachefile.read(cache_dir(root) / CATALOG_FILE)
         if stored is None or stored.meta.get("fingerprint") != _fingerprint():
             return {}
         entries = {}
@@ -991,15 +994,39 @@ def _still_holds(
     return day < today.isoformat() and not any(_depends_on_day(found) for _, found in findings)
 
 
-_CODE_FINGERPRINT: list[str] = []
-
-
 def _fingerprint() -> str:
-    """Changes whenever the package's code does: cached results then no longer count."""
-    if not _CODE_FINGERPRINT:
-        digest = hashlib.sha256()
-        package = Path(__file__).parent
-        for source in sorted(package.glob("*.py")):
-            digest.update(source.name.encode() + b"\0" + source.read_bytes())
-        _CODE_FINGERPRINT.append(digest.hexdigest())
-    return _CODE_FINGERPRINT[0]
+    """Changes whenever anything that shapes a result does: any file of the package (at
+    any depth), the schema version, and the versions of pydantic-core and of PyYAML and
+    the libyaml it parses with. Cached results then no longer count."""
+    return _code_fingerprint(PACKAGE_DIR, dependency_versions())
+
+
+PACKAGE_DIR: Final = Path(__file__).parent
+
+
+@functools.cache
+def _code_fingerprint(package: Path, versions: str) -> str:
+    digest = hashlib.sha256(versions.encode() + b"\0")
+    for source in sorted(package.rglob("*")):
+        if source.is_file() and "__pycache__" not in source.parts:
+            relative = source.relative_to(package).as_posix()
+            digest.update(relative.encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def dependency_versions() -> str:
+    """The schema version and the versions of the libraries whose answers are cached."""
+    # imported here: only a run that reads its cache pays for it (as parsing would)
+    from yaml import _yaml  # noqa: PLC0415 - reason: the C parser, for its libyaml version
+
+    models = (Path(__file__).parent / "models.py").read_text(encoding="utf-8")
+    schema = re.search(r'^SCHEMA_VERSION: Final = "([^"]*)"', models, re.MULTILINE)
+    return " ".join(
+        (
+            f"schema={schema.group(1) if schema else '?'}",
+            f"pydantic-core={metadata.version('pydantic-core')}",
+            f"PyYAML={metadata.version('PyYAML')}",
+            f"libyaml={_yaml.get_version_string()}",
+        )
+    )

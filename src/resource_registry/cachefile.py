@@ -1,5 +1,10 @@
-"""The cache folder: its files (named sections of bytes, each checked when it is read),
-and the lock of commands that change the registry, which lives there too.
+"""The cache folder: where it is, its files (named sections of bytes, each checked when
+it is read), and the lock of commands that change the registry, which lives there too.
+
+The folder is never in the work tree, where a contributor could commit a forged one:
+in a git checkout it is ``resreg-cache`` in git's own directory (which no commit can
+write), elsewhere ``$XDG_CACHE_HOME/resource-registry/<hash of the registry root>``
+(``~/.cache`` by default). See :func:`cache_dir`.
 
 A warm run needs a few small sections of a file that holds tens of megabytes at 100,000
 resources, so each section carries its own checksum and is verified only when read;
@@ -22,21 +27,71 @@ import hashlib
 import marshal
 import mmap
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from resource_registry.fsutil import atomic_write
 
-CACHE_DIR: Final = ".resreg-cache"
-RESULTS_FILE: Final = f"{CACHE_DIR}/validate-v5.bin"
-CATALOG_FILE: Final = f"{CACHE_DIR}/catalog-v3.bin"
-JOURNAL_FILE: Final = f"{CACHE_DIR}/journal-v2.bin"
+GIT_CACHE_DIR: Final = "resreg-cache"  # in git's directory
+USER_CACHE_DIR: Final = "resource-registry"  # in the user's cache directory
+RESULTS_FILE: Final = "validate-v5.bin"
+CATALOG_FILE: Final = "catalog-v3.bin"
+JOURNAL_FILE: Final = "journal-v2.bin"
 _MAGIC: Final = b"RESREG-CACHE-4\n"
 _LENGTH: Final = 4
 _DIGEST: Final = 32
 _PREFIX: Final = len(_MAGIC) + _LENGTH + _DIGEST
 _UNREADABLE: Final = (EOFError, ValueError, TypeError)  # what marshal raises on bad data
+
+
+_FOLDERS: dict[
+    tuple[Path, bool], Path
+] = {}  # registry root -> its cache folder, found once per process
+
+
+def cache_dir(root: Path) -> Path:
+    """The cache folder of the registry at ``root``: never under the work tree.
+
+    In a git checkout: ``<git dir>/resreg-cache``, in the checkout's own git directory
+    (a linked worktree's is ``.git/worktrees/<name>``), because the saved results
+    describe this checkout's files (their anchor and stat signatures): two worktrees
+    sharing one folder would overwrite each other's. A registry below the top of its
+    checkout gets a subfolder named by its path there. Outside git:
+    ``$XDG_CACHE_HOME/resource-registry/<sha256 of the resolved root>``."""
+    resolved = root.resolve()
+    key = (resolved, os.path.lexists(resolved / ".git"))  # a `git init` since moves it
+    if key not in _FOLDERS:
+        _FOLDERS[key] = _git_cache_dir(resolved) or _user_cache_dir(resolved)
+    return _FOLDERS[key]
+
+
+def _git_cache_dir(root: Path) -> Path | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    done = subprocess.run(
+        [git, "-C", str(root), "rev-parse", "--absolute-git-dir", "--show-toplevel"],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    lines = os.fsdecode(done.stdout).splitlines()
+    if done.returncode != 0 or len(lines) != 2:  # not a checkout (or a bare repository)
+        return None
+    folder = Path(lines[0]) / GIT_CACHE_DIR
+    if Path(lines[1]).resolve() != root:
+        inside = root.relative_to(Path(lines[1]).resolve()).as_posix()
+        folder /= "sub-" + hashlib.sha256(inside.encode()).hexdigest()[:16]
+    return folder
+
+
+def _user_cache_dir(root: Path) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    home = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return home / USER_CACHE_DIR / hashlib.sha256(os.fsencode(root)).hexdigest()[:32]
 
 
 class CorruptCacheError(Exception):
@@ -121,19 +176,19 @@ def anchor(root: Path) -> str | None:
     """The git tree the saved per-file results were taken from, if any (the journal's,
     when warm runs moved them onto a later one since): a command can ask git what
     changed since, before it loads the rest of the package."""
-    meta = read_meta(root / RESULTS_FILE)
+    meta = read_meta(cache_dir(root) / RESULTS_FILE)
     if meta is None:
         return None
     found = meta.get("anchor")
-    journal = read_meta(root / JOURNAL_FILE) or {}
+    journal = read_meta(cache_dir(root) / JOURNAL_FILE) or {}
     if journal.get("tree") and journal.get("base") == meta.get("generation"):
         found = journal["tree"]
     return found if isinstance(found, str) and found else None
 
 
 def write(path: Path, meta: Mapping[str, Any], sections: Mapping[str, bytes]) -> None:
-    """Write a cache file atomically; its folder is created, ignoring itself in git.
-    Raises :class:`OSError` when it cannot be written."""
+    """Write a cache file atomically; its folder is created. Raises :class:`OSError`
+    when it cannot be written."""
     table: dict[str, tuple[int, int, bytes]] = {}
     offset = 0  # from the end of the header
     for name, blob in sections.items():
@@ -146,11 +201,8 @@ def write(path: Path, meta: Mapping[str, Any], sections: Mapping[str, bytes]) ->
 
 
 def _make_folder(folder: Path) -> None:
-    """The cache folder, which ignores itself in git."""
-    folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by resreg\n*\n", encoding="utf-8")
+    """The cache folder, readable by its owner only."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 _HELD: set[Path] = set()
@@ -165,8 +217,8 @@ def registry_lock(root: Path) -> Iterator[None]:
     if key in _HELD:
         yield
         return
-    _make_folder(root / CACHE_DIR)
-    descriptor = os.open(root / CACHE_DIR / "registry.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    _make_folder(cache_dir(root))
+    descriptor = os.open(cache_dir(root) / "registry.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         _HELD.add(key)

@@ -149,7 +149,7 @@ def cli() -> None:
     "--no-cache",
     "no_cache",
     is_flag=True,
-    help="Check every file afresh; neither read nor write .resreg-cache/.",
+    help="Check every file afresh; neither read nor write the cache.",
 )
 @click.pass_context
 def validate(
