@@ -151,6 +151,12 @@ def cli() -> None:
     is_flag=True,
     help="Check every file afresh; neither read nor write the cache.",
 )
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Judge what the commit holds (the pre-commit hook): the staged content, not the "
+    "work tree; report the files the commit changes and what the change causes elsewhere.",
+)
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -163,8 +169,13 @@ def validate(
     jobs: int | None,
     base: str | None,
     no_cache: bool,
+    staged: bool,
 ) -> None:
     """Check every file of the registry; report findings under PATHS only (default: all).
+
+    With --staged, the registry is the one git's index holds (untracked files are left
+    out, and counted); findings of files the commit does not touch are summed up in one
+    line and do not fail it, unless the change causes them.
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
     3 internal error.
@@ -172,7 +183,8 @@ def validate(
     from resource_registry import worktree
 
     registry = _resolve_root(root)
-    with worktree.listing_started(registry) if not no_cache else contextlib.nullcontext():
+    early = not no_cache and not staged
+    with worktree.listing_started(registry) if early else contextlib.nullcontext():
         from resource_registry.findings import Severity
         from resource_registry.report import REPORTERS, render_markdown_summary
         from resource_registry.validation import Options
@@ -186,7 +198,12 @@ def validate(
             cache=not no_cache,
             base=base,
         )
-        report = run_validation(registry, options)
+        if staged:
+            from resource_registry.staged import validate_staged
+
+            report = validate_staged(registry, options)
+        else:
+            report = run_validation(registry, options)
     for note in report.notes:
         click.echo(f"resreg: {note}", err=True)
     click.echo(REPORTERS[output_format](report), nl=False)

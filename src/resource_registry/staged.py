@@ -1,0 +1,100 @@
+"""The hook mode (``validate --staged``): judge what the commit being made holds.
+
+The registry as git's index has it (the staged content, not the work tree; untracked
+files left out) is validated as a whole, in a private folder the index is written to.
+The report keeps the findings of the files the commit changes, and those of other files
+that the change causes: any finding of an untouched file that the same validation of
+HEAD does not have (a URL now shared with an added file, say). HEAD is validated only
+when untouched files have findings at all. Everything else is backlog, summed up in one
+note; it does not fail the commit (CI validates the whole registry).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from resource_registry import gitrepo
+from resource_registry.errors import UsageError
+from resource_registry.findings import Finding, Severity
+from resource_registry.validation import Options, Report, validate
+
+_DATA = "data"
+_LINK = "120000"
+_SUBMODULE = "160000"
+
+
+def validate_staged(root: Path, options: Options) -> Report:
+    """The report of the commit being made at ``root`` (see the module's docstring)."""
+    if options.paths or options.base is not None:
+        raise UsageError("--staged judges the whole commit: give it no PATHS and no --base")
+    options = replace(options, cache=False)
+    staged = _validated(root, gitrepo.index_entries(root, _DATA), options)
+    changed = gitrepo.staged_changes(root, _DATA)
+    touched = [item for item in staged.findings if item.path in changed]
+    untouched = [item for item in staged.findings if item.path not in changed]
+    caused: list[Finding] = []
+    if untouched:
+        head = gitrepo.head_commit(root)
+        before = set()
+        if head is not None:
+            before = set(
+                _validated(root, gitrepo.tree_entries(root, head, _DATA), options).findings
+            )
+        caused = [item for item in untouched if item not in before]
+    backlog = [item for item in untouched if item not in set(caused)]
+    notes = [*staged.notes, *_left_out(root), *_backlog_note(backlog)]
+    return Report(sorted(touched + caused), staged.files_checked, notes)
+
+
+def _validated(root: Path, entries: Sequence[gitrepo.Entry], options: Options) -> Report:
+    """Validation of the registry made of ``entries`` (its other files as they are)."""
+    with tempfile.TemporaryDirectory(prefix="resreg-staged-") as folder:
+        copy = Path(folder)
+        _write_entries(root, copy, entries)
+        (copy / "data" / "resources").mkdir(parents=True, exist_ok=True)
+        return validate(copy, options)
+
+
+def _write_entries(root: Path, copy: Path, entries: Sequence[gitrepo.Entry]) -> None:
+    """Write each entry under ``copy`` as git's checkout would: files with their staged
+    content, links as links (which validation reports and never follows), submodules
+    as empty folders."""
+    contents = gitrepo.read_blobs(
+        root, [entry.blob for entry in entries if entry.mode != _SUBMODULE]
+    )
+    for entry in entries:
+        target = copy / entry.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if entry.mode == _SUBMODULE:
+            target.mkdir(exist_ok=True)
+        elif entry.mode == _LINK:
+            os.symlink(os.fsdecode(contents[entry.blob]), target)
+        else:
+            target.write_bytes(contents[entry.blob])
+
+
+def _left_out(root: Path) -> list[str]:
+    untracked = gitrepo.untracked_files(root, _DATA)
+    if not untracked:
+        return []
+    files = "file" if len(untracked) == 1 else "files"
+    return [f"{len(untracked)} untracked {files} under {_DATA}/ left out (not staged)"]
+
+
+def _backlog_note(backlog: Sequence[Finding]) -> list[str]:
+    if not backlog:
+        return []
+    counts = Counter(item.severity for item in backlog)
+    parts = [
+        f"{counts[severity]} {severity.value}{'s' if counts[severity] != 1 else ''}"
+        for severity in (Severity.ERROR, Severity.WARNING)
+        if counts[severity]
+    ]
+    return [
+        f"{' and '.join(parts)} in files this commit does not touch (`resreg validate` lists them)"
+    ]
