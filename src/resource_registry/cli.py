@@ -180,30 +180,26 @@ def validate(
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
     3 internal error.
     """
-    from resource_registry import worktree
-
     registry = _resolve_root(root)
-    early = not no_cache and not staged
-    with worktree.listing_started(registry) if early else contextlib.nullcontext():
-        from resource_registry.findings import Severity
-        from resource_registry.report import REPORTERS, render_markdown_summary
-        from resource_registry.validation import Options
-        from resource_registry.validation import validate as run_validation
+    from resource_registry.findings import Severity
+    from resource_registry.report import REPORTERS, render_markdown_summary
+    from resource_registry.validation import Options
+    from resource_registry.validation import validate as run_validation
 
-        options = Options(
-            paths=paths,
-            select=_codes(select),
-            ignore=_codes(ignore),
-            jobs=jobs,
-            cache=not no_cache,
-            base=base,
-        )
-        if staged:
-            from resource_registry.staged import validate_staged
+    options = Options(
+        paths=paths,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        jobs=jobs,
+        cache=not no_cache,
+        base=base,
+    )
+    if staged:
+        from resource_registry.staged import validate_staged
 
-            report = validate_staged(registry, options)
-        else:
-            report = run_validation(registry, options)
+        report = validate_staged(registry, options)
+    else:
+        report = run_validation(registry, options)
     for note in report.notes:
         click.echo(f"resreg: {note}", err=True)
     click.echo(REPORTERS[output_format](report), nl=False)
@@ -345,16 +341,10 @@ def new(
     dropped); an error writes nothing. Exit 1 if the record has errors or the URL is
     already in the registry (exactly or after normalization).
     """
-    from resource_registry import worktree
-    from resource_registry.cachefile import registry_lock
+    from resource_registry.authoring import new_resource
 
     registry = _resolve_root(root)
-    # git lists the changes while the rest loads; under the lock, so that it sees the
-    # files of a `new` that ran just before
-    with registry_lock(registry), worktree.listing_started(registry):
-        from resource_registry.authoring import new_resource
-
-        made = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
+    made = new_resource(registry, url, title=title, type_=type_, tags=tags, cited_by=cited_by)
     from resource_registry.report import render_findings
 
     for fixed in made.fixes:
@@ -372,13 +362,10 @@ def new(
 @click.pass_context
 def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     """Find a resource by URL (exact or normalized), id or stable ID; exit 1 when absent."""
-    from resource_registry import layout, worktree
+    from resource_registry import layout, lookup
 
     registry = _resolve_root(root)
-    with worktree.listing_started(registry):
-        from resource_registry import lookup
-
-        table, retired = lookup.identities(registry), lookup.tombstones(registry)
+    table, retired = lookup.identities(registry), lookup.tombstones(registry)
     matches = lookup.find(query, table, retired)
     for match in matches:
         if match.path is not None:
