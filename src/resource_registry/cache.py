@@ -171,23 +171,32 @@ class _Store:
 
     def lookup(self, blobs: Mapping[str, str], today: dt.date) -> dict[str, FileResult]:
         """The valid saved result of each (path, blob)."""
-        if not blobs or self._open() is None:
+        db = self._open()
+        if not blobs or db is None:
             return {}
-        found = {}
+        try:  # a join with a temporary table: one query, whatever the number
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (path TEXT, blob TEXT)")
+            db.execute("DELETE FROM temp.wanted")
+            db.executemany("INSERT INTO temp.wanted VALUES (?, ?)", blobs.items())
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+            return {}
         query = (
-            "SELECT blob, day, NULL, dated, findings, key, crc FROM results WHERE path=? AND blob=?"
+            "SELECT w.path, r.blob, r.day, NULL, r.dated, r.findings, r.key, r.crc FROM "
+            "temp.wanted w JOIN results r ON r.path = w.path AND r.blob = w.blob"
         )
-        for path, blob in blobs.items():
-            for *row, crc in self._read(query, (path, blob)):
-                self._verify([(path, tuple(row), crc)])
-                if not self._broken and (result := _valid(path, tuple(row), today)) is not None:
-                    found[path] = result
+        rows = self._read(query, ())
+        self._verify((path, tuple(row), crc) for path, *row, crc in rows)
+        found = {}
+        for path, *row, _ in rows:
+            if (result := _valid(path, tuple(row), today)) is not None:
+                found[path] = result
         return found if not self._broken else {}
 
     def _verify(self, rows: Iterable[tuple[str, _Saved, int]]) -> None:
         """Damage that SQLite cannot see (a flipped bit in a value) fails the row's CRC."""
-        for path, (blob, day, _, dated, findings, key), crc in rows:
-            if crc != _crc(path, blob, day or "", dated or 0, findings or b"", key or b""):
+        for _, (_, day, _, dated, findings, key), crc in rows:
+            if crc != _crc(day or "", dated or 0, findings or b"", key or b""):
                 self._fail(sqlite3.DatabaseError("a row's checksum is wrong"))
                 return
 
@@ -195,7 +204,7 @@ class _Store:
         rows = []
         for blob, result in fresh:
             row = (result.path, blob, today.isoformat(), *_encoded(result))
-            rows.append((*row, _crc(*row)))
+            rows.append((*row, _crc(*row[2:])))
         if rows:
             self._write("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
@@ -285,9 +294,9 @@ def _remove_other_stores(folder: Path, current: Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _crc(path: str, blob: str, day: str, dated: int, findings: bytes, key: bytes) -> int:
-    text = "\0".join((path, blob, day, str(dated))).encode("utf-8", "surrogateescape")
-    return zlib.crc32(key, zlib.crc32(findings, zlib.crc32(text)))
+def _crc(day: str, dated: int, findings: bytes, key: bytes) -> int:
+    """Of a row's values (a damaged path or blob, its primary key, matches no file)."""
+    return zlib.crc32(b"%s\0%d\0%s\0%s" % (day.encode(), dated, findings, key))
 
 
 def _valid(path: str, saved: _Saved, today: dt.date) -> FileResult | None:

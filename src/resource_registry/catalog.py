@@ -51,10 +51,16 @@ class KeyTable:
     cited_by: list[tuple[str, ...]] = field(default_factory=list)
 
     @classmethod
-    def from_results(cls, results: Iterable[FileResult]) -> KeyTable:
-        table = cls()
-        for result in results:
-            table.add(result.path, result.key)
+    def from_results(cls, results: Sequence[FileResult]) -> KeyTable:
+        return cls.from_keys([r.path for r in results], [r.key for r in results])
+
+    @classmethod
+    def from_keys(cls, paths: Sequence[str], keys: Sequence[ResourceKey | None]) -> KeyTable:
+        """The table of ``paths`` with their keys (built column by column, in C)."""
+        table = cls(paths=list(paths))
+        rows = [identity(key) for key in keys]
+        for column, values in zip(_VALUE_COLUMNS, zip(*rows, strict=True), strict=False):
+            setattr(table, column, list(values))
         return table
 
     def add(self, path: str, key: ResourceKey | None) -> None:

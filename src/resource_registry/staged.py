@@ -87,13 +87,14 @@ class _Contents:
         capped = [(path, contents[blob][: layout.MAX_FILE_BYTES + 1]) for path, blob in missing]
         return validation.check_contents(capped, self._options.today, self._options.jobs)
 
-    def read(self, path: str) -> bytes:
-        if path not in self._blobs:
-            raise FileNotFoundError(path)
-        blob = self._blobs[path]
-        if blob not in self._read:
-            self._read.update(gitrepo.read_blobs(self._root, [blob]))
-        return self._read[blob][: layout.MAX_FILE_BYTES + 1]
+    def read(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """The bytes of each staged resource file among ``paths``."""
+        wanted = [self._blobs[path] for path in paths if path in self._blobs]
+        self._read.update(
+            gitrepo.read_blobs(self._root, [b for b in wanted if b not in self._read])
+        )
+        cap = layout.MAX_FILE_BYTES + 1
+        return {path: self._read[self._blobs[path]][:cap] for path in paths if path in self._blobs}
 
 
 def _is_resource(entry: gitrepo.Entry) -> bool:

@@ -7,10 +7,11 @@ data; :mod:`resource_registry.report` renders them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -101,7 +102,7 @@ def report_of(
     options: Options,
     wanted: Callable[[str], bool] = lambda _: True,
     history_base: HistoryBase | None = None,
-    read: Callable[[str], bytes] | None = None,
+    read: Callable[[Sequence[str]], Mapping[str, bytes]] | None = None,
 ) -> Report:
     """The report of per-file results ``run`` of the registry at ``root`` (whose other
     files are read there; ``read`` gives a resource file's bytes, by default from
@@ -126,8 +127,13 @@ def report_of(
     return Report(sorted(selected), files, run.notes, history_base)
 
 
-def _read_at(root: Path, path: str) -> bytes:
-    return layout.read_capped(root / path)
+def _read_at(root: Path, paths: Sequence[str]) -> dict[str, bytes]:
+    """The bytes of each path that can be read (a deleted file has no lines)."""
+    found = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            found[path] = layout.read_capped(root / path)
+    return found
 
 
 def _stray_finding(root: Path, path: str) -> Finding:
@@ -165,10 +171,7 @@ def identities(root: Path, *, use_cache: bool = True) -> KeyTable:
     if not use_cache:
         return KeyTable.from_results(read_keys(root, discovered.resources))
     keys = cache.identities(root, discovered, partial(read_keys, root))
-    table = KeyTable()
-    for path, key in zip(discovered.resources, keys, strict=True):
-        table.add(path, key)
-    return table
+    return KeyTable.from_keys(discovered.resources, keys)
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
@@ -242,17 +245,19 @@ def _content_chunk(today: dt.date, contents: Sequence[tuple[str, bytes]]) -> lis
     return [check_content(path, data, today) for path, data in contents]
 
 
-def _locate_issues(read: Callable[[str], bytes], issues: Iterable[Issue]) -> list[Finding]:
+def _locate_issues(
+    read: Callable[[Sequence[str]], Mapping[str, bytes]], issues: Iterable[Issue]
+) -> list[Finding]:
     """Give catalog findings their line and column, parsing each involved file once more."""
     by_path: dict[str, list[Issue]] = defaultdict(list)
     for issue in issues:
         by_path[issue.path].append(issue)
     located: list[Finding] = []
+    contents = read(list(by_path))  # all at once: from git, one process
     for path, file_issues in by_path.items():
-        try:
-            parsed: Document | list[Problem] = read_document(read(path))
-        except OSError:  # a deleted file (history checks) has no lines to point at
-            parsed = []
+        # a deleted file (history checks) has no lines to point at
+        data = contents.get(path)
+        parsed: Document | list[Problem] = [] if data is None else read_document(data)
         for issue in file_issues:
             line, col = (
                 locate(parsed.root, issue.pointer) if isinstance(parsed, Document) else (0, 0)
