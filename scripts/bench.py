@@ -33,6 +33,7 @@ import argparse
 import hashlib
 import os
 import random
+import resource
 import shutil
 import statistics
 import string
@@ -92,6 +93,7 @@ class Run:
     seconds: float
     peak_mb: float
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the waited-for process tree
 
 
 def main() -> None:
@@ -333,8 +335,9 @@ def cache_row(
     return (
         f"| {name} | {len(files):,} | {floor.seconds:.2f} s | {cold.seconds:.2f} s "
         f"(exit {cold.returncode}) | **{cold.seconds / floor.seconds:.2f}** | "
-        f"{uncached.seconds:.2f} s | {versus} | **{hook.seconds:.2f} s** (exit "
-        f"{hook.returncode}) | **{new.seconds:.2f} s** |"
+        f"{uncached.seconds:.2f} s | {versus} | **{hook.seconds:.2f} s** (CPU "
+        f"{hook.cpu:.2f} s, exit {hook.returncode}) | **{new.seconds:.2f} s** (CPU "
+        f"{new.cpu:.2f} s) |"
     )
 
 
@@ -366,7 +369,8 @@ def warm_after_edit(root: Path, path: Path) -> Run:
 
 def median_run(runs: list[Run]) -> Run:
     middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
-    return Run(middle.seconds, max(run.peak_mb for run in runs), middle.returncode)
+    cpu = statistics.median(run.cpu for run in runs)
+    return Run(middle.seconds, max(run.peak_mb for run in runs), middle.returncode, cpu)
 
 
 def history_cost(root: Path, files: list[Path]) -> tuple[Run, Run]:
@@ -418,6 +422,7 @@ def parse_floor(folder: Path) -> Run:
 
 
 def timed(command: list[str]) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = [0]
@@ -426,7 +431,9 @@ def timed(command: list[str]) -> Run:
     returncode = process.wait()
     seconds = time.perf_counter() - started
     sampler.join()
-    return Run(seconds, peak[0] / 1024, returncode)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Run(seconds, peak[0] / 1024, returncode, cpu)
 
 
 def _sample_rss(process: subprocess.Popen[bytes], peak: list[int]) -> None:

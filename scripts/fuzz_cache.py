@@ -8,8 +8,9 @@ the identities lookups use). A mismatch is shrunk to a minimal sequence of opera
 Operations: edits, same-size edits with the old modification time put back, racy
 same-second edits, additions (duplicates, broken YAML, a date in the future), deletions,
 renames and moves, touches, commits, amends, branch switches, resets, stashes, links in
-place of files and folders, FIFOs, folders in place of files, vocabulary edits, and
-`cp -a` copies of the whole checkout. Prints the operations run and the mismatches.
+place of files and folders, FIFOs, folders in place of files, vocabulary edits, `cp -a`
+copies of the whole checkout, runs killed part way and runs side by side. Prints the
+operations run and the mismatches.
 """
 
 from __future__ import annotations
@@ -253,6 +254,31 @@ def op_copy(checkout: Checkout, rng: random.Random) -> str:
     return f"cp -a to {copy.name}"
 
 
+def op_killed_run(checkout: Checkout, rng: random.Random) -> str:
+    """A validation killed part way (its transaction never lands), after an edit."""
+    op_edit(checkout, rng)
+    run = _resreg(checkout, "validate")
+    time.sleep(rng.uniform(0.05, 0.6))
+    run.kill()
+    run.wait()
+    return "killed run"
+
+
+def op_concurrent_runs(checkout: Checkout, rng: random.Random) -> str:
+    """Two validations at once, one after an edit made while the other runs."""
+    first = _resreg(checkout, "validate")
+    op_same_size_edit(checkout, rng)
+    second = _resreg(checkout, "validate")
+    first.wait()
+    second.wait()
+    return "concurrent runs"
+
+
+def _resreg(checkout: Checkout, *args: str) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "resource_registry", *args, "--root", str(checkout.root)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 OPERATIONS: dict[str, tuple[Callable[[Checkout, random.Random], str], int]] = {
     "add": (op_add, 6),
     "edit": (op_edit, 8),
@@ -271,6 +297,8 @@ OPERATIONS: dict[str, tuple[Callable[[Checkout, random.Random], str], int]] = {
     "folder": (op_folder, 1),
     "vocabulary": (op_vocabulary, 1),
     "copy": (op_copy, 1),
+    "killed": (op_killed_run, 1),
+    "concurrent": (op_concurrent_runs, 1),
 }
 
 

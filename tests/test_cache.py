@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, TODAY, MakeRegistry, git, resource_text
-from resource_registry import Options, cache, validate, validation
+from resource_registry import Options, cache, cacheplace, lookup, validate, validation
 from resource_registry.cli import cli
 from resource_registry.records import FileResult
 
@@ -222,11 +222,11 @@ def _counting(function: Callable[..., Any], calls: list[Any]) -> Callable[..., A
 
 
 def test_the_registry_lock_may_be_taken_again_by_its_holder(tmp_path: Path) -> None:
-    with cache.registry_lock(tmp_path), cache.registry_lock(tmp_path):
+    with cacheplace.registry_lock(tmp_path), cacheplace.registry_lock(tmp_path):
         assert (cache.cache_dir(tmp_path) / "registry.lock").exists()
     probe = "import fcntl, sys; fcntl.flock(open(sys.argv[1]), fcntl.LOCK_EX | fcntl.LOCK_NB)"
     lock_file = str(cache.cache_dir(tmp_path) / "registry.lock")
-    with cache.registry_lock(tmp_path):  # held: another process cannot take it
+    with cacheplace.registry_lock(tmp_path):  # held: another process cannot take it
         busy = subprocess.run([sys.executable, "-c", probe, lock_file], check=False)
     assert busy.returncode != 0
     assert subprocess.run([sys.executable, "-c", probe, lock_file], check=False).returncode == 0
@@ -308,11 +308,11 @@ def test_a_change_in_a_subpackage_invalidates_the_cache(
     make_registry: MakeRegistry, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     package = tmp_path / "package"
-    shutil.copytree(cache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(cacheplace.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
     module = package / "room" / "deeper" / "rules.py"
     module.parent.mkdir(parents=True)
     module.write_text("LIMIT = 1\n")
-    monkeypatch.setattr(cache, "PACKAGE_DIR", package)
+    monkeypatch.setattr(cacheplace, "PACKAGE_DIR", package)
     root = _registry(make_registry)
     checked = _counting_checks(monkeypatch)
     validate(root, _options())
@@ -321,7 +321,7 @@ def test_a_change_in_a_subpackage_invalidates_the_cache(
     validate(root, _options())
     assert checked == []  # warm: nothing changed
     module.write_text("LIMIT = 2\n")
-    cache._code_fingerprint.cache_clear()  # computed once per process: a new one
+    cacheplace._code_fingerprint.cache_clear()  # computed once per process: a new one
     validate(root, _options())
     assert len(checked) == files > 0
 
@@ -336,9 +336,31 @@ def test_another_dependency_version_invalidates_the_cache(
     checked.clear()
     validate(root, _options())
     assert checked == []
-    real = cache.dependency_versions()
+    real = cacheplace.dependency_versions()
     for name in ("schema=", "pydantic-core=", "PyYAML=", "libyaml="):
         assert name in real
-    monkeypatch.setattr(cache, "dependency_versions", lambda: real + " pydantic-core=99.0")
+    monkeypatch.setattr(cacheplace, "dependency_versions", lambda: real + " pydantic-core=99.0")
     validate(root, _options())
     assert len(checked) == files
+
+
+def test_lookups_give_the_identities_of_an_uncached_run(root: Path) -> None:
+    cold = lookup.identities(root)  # nothing saved yet: read from the files
+    validate(root, _options())
+    warm = lookup.identities(root)  # from the saved results
+    assert cold == warm == lookup.identities(root, cache=False)
+    assert len(warm.paths) > 50
+
+
+def test_the_hook_reads_saved_results_by_the_index_object_ids(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not (root / ".git").exists():
+        pytest.skip("the hook mode needs a git checkout")
+    from resource_registry.staged import validate_staged  # noqa: PLC0415 - reason: only here
+
+    validate(root, _options())  # the work tree's results, keyed by content
+    checked = _counting_checks(monkeypatch)
+    hook = validate_staged(root, _options())
+    assert checked == []  # every staged blob's content was checked in the work tree
+    assert hook.findings == validate_staged(root, _options(cache=False)).findings

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from resource_registry import lookup, tombstones, urls
 from resource_registry._derived import RESOURCE_TYPES
-from resource_registry.cache import registry_lock
+from resource_registry.cacheplace import registry_lock
 from resource_registry.canonical import RESOURCE_ORDER, render
 from resource_registry.catalog import Identities, KeyTable, row_problems
 from resource_registry.errors import RegistryError, UsageError

@@ -1,8 +1,8 @@
-"""The cache: per-file results keyed by content, and the lock of commands that write.
+"""The cache: per-file results keyed by content.
 
 Its face is :func:`results` (the work tree's files), :func:`content_results` (files
-named by their git object ids, as the index lists them), :func:`identities` (for
-lookups) and :func:`registry_lock`; nothing else in the package uses its internals.
+named by their git object ids, as the index lists them) and :func:`identities` (for
+lookups), with :func:`cacheplace.registry_lock`; nothing else uses its internals.
 
 - **Keyed by content.** A result is saved under the file's path and the git object id
   of the bytes that were checked (:func:`blob_id`), whoever read them: the checker
@@ -18,46 +18,35 @@ lookups) and :func:`registry_lock`; nothing else in the package uses its interna
   the same tick as the read is never hidden. Anything else is read and hashed. The
   files are listed by the folder walk of ``--no-cache`` (:func:`layout.discover`):
   both see the same files and strays, by construction.
-- **Valid** while the fingerprint is the same (every file of the package at any depth,
-  the schema version, pydantic-core, PyYAML and libyaml) and, for the one rule that
-  reads the clock (C002, a date in the future), on the same day: such a result is redone
-  on a later day; any other stands (a date not in the future never will be), and a
-  clock set back drops it. Whole-catalog checks are never cached.
-- **Where.** In a git checkout, ``resreg-cache/`` in the repository's common git
-  directory (results depend on content only, so worktrees share them); elsewhere
-  ``$XDG_CACHE_HOME/resource-registry/<hash of the root>``. Never in the work tree,
-  where a contributor could commit a forged one. One SQLite file per fingerprint (WAL:
-  concurrent runs see whole transactions); a damaged one is deleted, never trusted.
+- **Valid** while the fingerprint (:func:`cacheplace.fingerprint`) is the same and,
+  for the one rule that reads the clock (C002, a date in the future), on the same day:
+  such a result is redone on a later day; any other stands (a date not in the future
+  never will be), and a clock set back drops it. Whole-catalog checks are never cached.
+- **Where** (:mod:`resource_registry.cacheplace`): never in the work tree. One SQLite
+  file per fingerprint (WAL: concurrent runs see whole transactions); a damaged one is
+  deleted, never trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
-import functools
 import hashlib
 import marshal
 import os
-import re
-import shutil
 import sqlite3
-import subprocess
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from importlib import metadata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from resource_registry import layout
+from resource_registry.cacheplace import cache_dir, fingerprint
 from resource_registry.findings import Finding, Severity
 from resource_registry.layout import Discovered
 from resource_registry.records import IN_THE_FUTURE, FileResult, ResourceKey
 
-PACKAGE_DIR: Final = Path(__file__).parent
-GIT_CACHE_DIR: Final = "resreg-cache"  # in git's common directory
-USER_CACHE_DIR: Final = "resource-registry"  # in the user's cache directory
 RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granularity
 _KEPT_STORES: Final = 3  # stores of other fingerprints kept (other branches of the code)
 _CORRUPT: Final = "cache was corrupt and has been rebuilt"
@@ -149,7 +138,7 @@ class _Store:
 
     def __init__(self, root: Path, notes: list[str]) -> None:
         self._folder = cache_dir(root)
-        self._path = self._folder / f"results-{_fingerprint()[:16]}.sqlite"
+        self._path = self._folder / f"results-{fingerprint()[:16]}.sqlite"
         self._notes = notes
         self._db: sqlite3.Connection | None = None
         self._broken = False
@@ -344,95 +333,3 @@ def _hashed(root: Path, paths: Sequence[str]) -> dict[str, str]:
 
 def _root_key(root: Path) -> str:
     return os.fsdecode(root.resolve())
-
-
-_FOLDERS: dict[tuple[Path, bool], Path] = {}  # found once per process
-
-
-def cache_dir(root: Path) -> Path:
-    """The cache folder of the registry at ``root``, never under its work tree: in a git
-    checkout ``<common git dir>/resreg-cache``, else ``$XDG_CACHE_HOME/resource-registry/
-    <sha256 of the resolved root>`` (``~/.cache`` by default)."""
-    resolved = root.resolve()
-    key = (resolved, os.path.lexists(resolved / ".git"))  # a `git init` since moves it
-    if key not in _FOLDERS:
-        _FOLDERS[key] = _git_cache_dir(resolved) or _user_cache_dir(resolved)
-    return _FOLDERS[key]
-
-
-def _git_cache_dir(root: Path) -> Path | None:
-    git = shutil.which("git")
-    if git is None:
-        return None
-    asked = ["--is-inside-work-tree", "--path-format=absolute", "--git-common-dir"]
-    done = subprocess.run(
-        [git, "-C", str(root), "rev-parse", *asked],
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    lines = os.fsdecode(done.stdout).splitlines()
-    if done.returncode or lines[:1] != ["true"] or len(lines) != 2:  # not a checkout
-        return None
-    return Path(lines[1]) / GIT_CACHE_DIR
-
-
-def _user_cache_dir(root: Path) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    home = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return home / USER_CACHE_DIR / hashlib.sha256(os.fsencode(root)).hexdigest()[:32]
-
-
-def _fingerprint() -> str:
-    """Changes whenever anything that shapes a result does (see the module's docstring)."""
-    return _code_fingerprint(PACKAGE_DIR, dependency_versions())
-
-
-@functools.cache
-def _code_fingerprint(package: Path, versions: str) -> str:
-    digest = hashlib.sha256(versions.encode() + b"\0")
-    for source in sorted(package.rglob("*")):
-        if source.is_file() and "__pycache__" not in source.parts:
-            relative = source.relative_to(package).as_posix()
-            digest.update(relative.encode() + b"\0" + source.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-@functools.cache
-def dependency_versions() -> str:
-    """The schema version and the versions of the libraries whose answers are cached."""
-    # imported here: only a run that uses its cache pays for it (as parsing would)
-    from yaml import _yaml  # noqa: PLC0415 - reason: the C parser, for its libyaml version
-
-    models = (PACKAGE_DIR / "models.py").read_text(encoding="utf-8")
-    schema = re.search(r'^SCHEMA_VERSION: Final = "([^"]*)"', models, re.MULTILINE)
-    return " ".join(
-        (
-            f"schema={schema.group(1) if schema else '?'}",
-            f"pydantic-core={metadata.version('pydantic-core')}",
-            f"PyYAML={metadata.version('PyYAML')}",
-            f"libyaml={_yaml.get_version_string()}",
-        )
-    )
-
-
-_HELD: set[Path] = set()
-
-
-@contextlib.contextmanager
-def registry_lock(root: Path) -> Iterator[None]:
-    """An exclusive lock for commands that change the registry (a file in the cache
-    folder). A process that holds it may take it again."""
-    key = root.resolve()
-    if key in _HELD:
-        yield
-        return
-    cache_dir(root).mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(cache_dir(root) / "registry.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        _HELD.add(key)
-        yield
-    finally:
-        _HELD.discard(key)
-        os.close(descriptor)
