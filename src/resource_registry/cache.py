@@ -247,6 +247,7 @@ class _Store:
                 db = sqlite3.connect(self._path, timeout=30)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable enough for a cache
+                db.execute("PRAGMA temp_store=MEMORY")  # the lookups' join table
                 db.executescript(_SCHEMA)
                 self._db = db
                 _remove_other_stores(self._folder, self._path)
