@@ -19,6 +19,12 @@ Wall times are reported as ratios against (a) and (b) measured in the same run, 
 peak memory (the whole process tree's proportional set size, sampled). Usage:
 
     .venv/bin/python scripts/bench.py [--files 100000] [--jsonschema-files N]
+
+`--cache-figures 10000,100000 [--corpus DIR]` measures only what the cache's design is
+held to, per registry (generated at each size, and the shared legacy corpus imported
+with `import-legacy` from DIR): cold validation (an empty cache) against the parse
+floor (and check-jsonschema, for the corpus), the hook (`validate --staged`) after one
+staged edit, `new`, each warm median of 5; and the lines of the cache and git code.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import argparse
 import hashlib
 import os
 import random
+import resource
 import shutil
 import statistics
 import string
@@ -86,6 +93,7 @@ class Run:
     seconds: float
     peak_mb: float
     returncode: int
+    cpu: float = 0.0  # user + system seconds of the waited-for process tree
 
 
 def main() -> None:
@@ -104,7 +112,18 @@ def main() -> None:
         metavar="N,N,...",
         help="only measure how cold validation grows: floor, time and memory at each registry size",
     )
+    parser.add_argument(
+        "--cache-figures",
+        default=None,
+        metavar="N,N,...",
+        help="only the cache's figures, at these generated sizes (and --corpus)",
+    )
+    parser.add_argument("--corpus", type=Path, default=None, help="the legacy corpus folder")
     args = parser.parse_args()
+    if args.cache_figures is not None:
+        sizes = [int(n) for n in args.cache_figures.split(",") if n]
+        cache_figures(sizes, args.corpus)
+        return
     if args.scale:
         scale([int(n) for n in args.scale.split(",")])
         return
@@ -247,6 +266,90 @@ def scale(sizes: list[int]) -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def cache_figures(sizes: list[int], corpus: Path | None) -> None:
+    """The figures of the cache's design (see the module's docstring), one table row each."""
+    print(
+        "| registry | files | parse floor | cold `validate` | / floor | cold `--no-cache` "
+        "| check-jsonschema | / check-jsonschema | hook after one staged edit | `new` |\n"
+        + "|---" * 10
+        + "|",
+        flush=True,
+    )
+    # as on a user's machine, Python keeps compiled modules: without them every command
+    # would compile all it imports, which measures the environment, not the code
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    modules = ", ".join(
+        f"resource_registry.{name}" for name in ("cli", "registry.validate", "registry.staged")
+    )
+    subprocess.run(
+        [sys.executable, "-c", f"import {modules}, resource_registry.edit.authoring"], check=True
+    )
+    registries: list[tuple[str, int | None]] = [("generated", size) for size in sizes]
+    if corpus is not None:
+        registries.append(("legacy corpus", None))
+    for name, size in registries:
+        workdir = Path(tempfile.mkdtemp(prefix="resreg-cache-bench-"))
+        try:
+            root = workdir / "registry"
+            if size is None:
+                assert corpus is not None
+                files = import_corpus(corpus, root)
+            else:
+                files = generate(root, size)
+            commit_all(root, "registry")
+            print(cache_row(name, root, files, workdir, with_jsonschema=size is None), flush=True)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    package = PROJECT / "src" / "resource_registry"
+    counts = {path.name: len(path.read_text().splitlines()) for path in package.glob("*.py")}
+    print(
+        f"\ncache.py {counts['cache.py']} lines, gitrepo.py {counts['gitrepo.py']} "
+        f"(cache + git: {counts['cache.py'] + counts['gitrepo.py']}); largest module: "
+        f"{max(counts, key=counts.__getitem__)} {max(counts.values())} lines"
+    )
+
+
+def import_corpus(corpus: Path, root: Path) -> list[Path]:
+    resources = sorted(str(path) for path in (corpus / "resources").glob("*.yaml"))
+    command = [str(BIN / "resreg"), "import-legacy", *resources, "--into", str(root)]
+    command += ["--publications", str(corpus / "publications.yaml")]
+    command += ["--pages", str(corpus / "pages.yaml")]
+    subprocess.run(command, check=True, capture_output=True)
+    return sorted((root / "data" / "resources").rglob("*.yaml"))
+
+
+def cache_row(
+    name: str, root: Path, files: list[Path], workdir: Path, *, with_jsonschema: bool
+) -> str:
+    resreg = str(BIN / "resreg")
+    floor = parse_floor(root / "data" / "resources")
+    shutil.rmtree(root / ".git" / "resreg-cache", ignore_errors=True)
+    cold = timed([resreg, "validate", "--root", str(root)])
+    uncached = timed([resreg, "validate", "--root", str(root), "--no-cache"])
+    jsonschema = check_jsonschema(files, workdir).seconds if with_jsonschema else None
+    hooks = []
+    for n in range(REPEATS):
+        path = files[len(files) // 2 + n]
+        path.write_text(path.read_text().replace("title: ", "title: Edited ", 1))
+        subprocess.run(["git", "add", str(path)], cwd=root, check=True)
+        hooks.append(timed([resreg, "validate", "--root", str(root), "--staged"]))
+    hook = median_run(hooks)
+    new = median_run(
+        [
+            timed([resreg, "new", f"https://example.org/n{n}", "--title", "N", "--root", str(root)])
+            for n in range(REPEATS)
+        ]
+    )
+    versus = f"{jsonschema:.2f} s | {cold.seconds / jsonschema:.3f}" if jsonschema else "n/a | n/a"
+    return (
+        f"| {name} | {len(files):,} | {floor.seconds:.2f} s | {cold.seconds:.2f} s "
+        f"(exit {cold.returncode}) | **{cold.seconds / floor.seconds:.2f}** | "
+        f"{uncached.seconds:.2f} s | {versus} | **{hook.seconds:.2f} s** (CPU "
+        f"{hook.cpu:.2f} s, exit {hook.returncode}) | **{new.seconds:.2f} s** (CPU "
+        f"{new.cpu:.2f} s) |"
+    )
+
+
 def commit_all(root: Path, message: str) -> None:
     """Commit everything under ``root`` (a new repository if needed): a registry lives in
     git, and the incremental cache takes its change detection from git's index."""
@@ -275,7 +378,8 @@ def warm_after_edit(root: Path, path: Path) -> Run:
 
 def median_run(runs: list[Run]) -> Run:
     middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
-    return Run(middle.seconds, max(run.peak_mb for run in runs), middle.returncode)
+    cpu = statistics.median(run.cpu for run in runs)
+    return Run(middle.seconds, max(run.peak_mb for run in runs), middle.returncode, cpu)
 
 
 def history_cost(root: Path, files: list[Path]) -> tuple[Run, Run]:
@@ -327,6 +431,7 @@ def parse_floor(folder: Path) -> Run:
 
 
 def timed(command: list[str]) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = [0]
@@ -335,7 +440,9 @@ def timed(command: list[str]) -> Run:
     returncode = process.wait()
     seconds = time.perf_counter() - started
     sampler.join()
-    return Run(seconds, peak[0] / 1024, returncode)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Run(seconds, peak[0] / 1024, returncode, cpu)
 
 
 def _sample_rss(process: subprocess.Popen[bytes], peak: list[int]) -> None:

@@ -54,6 +54,15 @@ def _no_name_lookups_leave_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
 
 
+@pytest.fixture(autouse=True)
+def _user_cache_of_its_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Registries outside git keep their cache in the user's cache directory: each test
+    gets an empty one, never the real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT_ROOT = Path(__file__).parent.parent
 TODAY = dt.date(2026, 1, 15)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import TODAY, MakeRegistry, git
 from resource_registry import Options, validate
-from resource_registry.cache import files as cachefile
+from resource_registry.cache import results as cache
 from resource_registry.cli import cli
 
 MESSY = """\
@@ -213,10 +213,9 @@ def test_new_prints_warnings_but_writes_the_file(make_registry: MakeRegistry) ->
     assert [item.code for item in validate(root, Options(today=TODAY)).findings] == ["C010"]
 
 
-@pytest.mark.parametrize("checkout", ["folder", "git checkout with an anchored cache"])
+@pytest.mark.parametrize("checkout", ["folder", "git checkout with a saved cache"])
 def test_concurrent_new_runs_never_collide(make_registry: MakeRegistry, checkout: str) -> None:
-    """Each run sees the files of the runs before it, whether it lists every file or
-    (in a git checkout) only asks what changed since the cache's anchor."""
+    """Each run sees the files of the runs before it, with or without saved results."""
     root = make_registry({})
     if checkout != "folder":
         git(root, "init", "-q")
@@ -225,7 +224,7 @@ def test_concurrent_new_runs_never_collide(make_registry: MakeRegistry, checkout
         for path in (root / "data").rglob("*"):  # older than the racy window
             os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
         validate(root, Options(today=TODAY))
-        assert cachefile.anchor(root) is not None
+        assert list(cache.cache_dir(root).glob("results-*.sqlite"))
     command = [
         sys.executable,
         "-m",

@@ -35,7 +35,7 @@ def _starter(tmp_path: Path) -> Path:
 
 
 def _hidden(folder: Path) -> list[str]:
-    return [path.name for path in folder.rglob(".*") if ".resreg-cache" not in path.parts]
+    return [path.name for path in folder.rglob(".*")]
 
 
 def test_export_to_a_full_disk_is_a_clear_error(

@@ -164,3 +164,72 @@ def test_the_citations_hook_guards_the_pages_repository(tmp_path: Path) -> None:
     assert "cited_by: [alignment]" in (registry / GOOD_PATH).read_text()
     passed = _git(pages, "commit", "-m", "cite A", check=False)
     assert passed.returncode == 0, passed.stdout
+
+
+DRAFT = (
+    "stable_id: sid_DrAfTAAAAA\nid: 4a3b2de1b8d8b4f4\nurl: https://example.org/draft\n"
+    "title: Draft\ntype: paper\nimportance: 500\n"
+)
+DRAFT_PATH = "data/resources/dr/sid_DrAfTAAAAA.yaml"
+
+
+def _add_c(repo: Path) -> None:
+    (repo / "data/resources/cc").mkdir(exist_ok=True)
+    (repo / "data/resources/cc/sid_CCCCCCCCCC.yaml").write_text(
+        GOOD.replace("sid_Fx00000001", "sid_CCCCCCCCCC")
+        .replace("example.org/a", "example.org/c")
+        .replace("b5b10dd0429e69ac", "31c30e90b177f343")
+    )
+    _git(repo, "add", "data/resources/cc")
+
+
+def test_an_untracked_draft_does_not_block_a_commit_of_another_file(repo: Path) -> None:
+    (repo / DRAFT_PATH).parent.mkdir()
+    (repo / DRAFT_PATH).write_text(DRAFT)  # never added: not part of the commit
+    _add_c(repo)
+    hook = _run(repo, "scripts/resreg", "validate", "--staged", check=False)
+    assert hook.returncode == 0, hook.stdout
+    assert "1 untracked file under data/ left out (not staged)" in hook.stdout
+    result = _git(repo, "commit", "-m", "add c", check=False)
+    assert result.returncode == 0, result.stdout
+    assert "S006" not in result.stdout
+    plain = _run(repo, "scripts/resreg", "validate", check=False)
+    assert plain.returncode == 1  # the whole registry, work tree included, still fails
+    assert f"{DRAFT_PATH}:6:13: S006" in plain.stdout
+
+
+def test_a_staged_bad_edit_fails_though_its_work_tree_copy_is_fixed(repo: Path) -> None:
+    (repo / GOOD_PATH).write_text(GOOD + "importance: 101\n")
+    _git(repo, "add", GOOD_PATH)
+    (repo / GOOD_PATH).write_text(GOOD + "importance: 10\n")  # fixed, but not staged
+    staged = _run(repo, "scripts/resreg", "validate", "--staged", check=False)
+    assert staged.returncode == 1, staged.stdout
+    assert f"{GOOD_PATH}:6:13: S006" in staged.stdout
+    assert _run(repo, "scripts/resreg", "validate", check=False).returncode == 0
+    result = _git(repo, "commit", "-m", "break it", check=False)  # pre-commit stashes the fix
+    assert result.returncode != 0
+    assert f"{GOOD_PATH}:6:13: S006" in result.stdout
+
+
+def test_the_hook_reports_what_the_change_causes_and_sums_up_the_backlog(repo: Path) -> None:
+    old = "data/resources/ol/sid_OldAAAAAAA.yaml"
+    (repo / old).parent.mkdir()
+    (repo / old).write_text(  # committed before the hook judged it: the backlog
+        "stable_id: sid_OldAAAAAAA\nid: 0ab67a7e0d1ed2b3\nurl: https://example.org/old\n"
+        "title: example.org\ntype: web\n"
+    )
+    _git(repo, "add", old)
+    _git(repo, "commit", "-q", "--no-verify", "-m", "old")
+    backlog = _run(repo, "scripts/resreg", "validate", check=False).stdout
+    warnings = backlog.count(": C0") + backlog.count(": I0") + backlog.count(": S0")
+    assert warnings >= 1
+    duplicate = GOOD.replace("sid_Fx00000001", "sid_DuPAAAAAAA")
+    (repo / "data/resources/du").mkdir()
+    (repo / "data/resources/du/sid_DuPAAAAAAA.yaml").write_text(duplicate)  # GOOD's URL
+    _git(repo, "add", "data/resources/du")
+    staged = _run(repo, "scripts/resreg", "validate", "--staged", check=False)
+    assert staged.returncode == 1, staged.stdout
+    assert "sid_DuPAAAAAAA.yaml" in staged.stdout
+    assert f"{GOOD_PATH}:" in staged.stdout  # the untouched file now shares its URL
+    assert old not in staged.stdout.replace("does not touch", "")
+    assert "in files this commit does not touch" in staged.stdout

@@ -185,7 +185,13 @@ def cli() -> None:
     "--no-cache",
     "no_cache",
     is_flag=True,
-    help="Check every file afresh; neither read nor write .resreg-cache/.",
+    help="Check every file afresh; neither read nor write the cache.",
+)
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Judge what the commit holds (the pre-commit hook): the staged content, not the "
+    "work tree; report the files the commit changes and what the change causes elsewhere.",
 )
 @click.pass_context
 def validate(
@@ -199,29 +205,36 @@ def validate(
     jobs: int | None,
     base: str | None,
     no_cache: bool,
+    staged: bool,
 ) -> None:
     """Check every file of the registry; report findings under PATHS only (default: all).
+
+    With --staged, the registry is the one git's index holds (untracked files are left
+    out, and counted); findings of files the commit does not touch are summed up in one
+    line and do not fail it, unless the change causes them.
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage error,
     3 internal error.
     """
-    from resource_registry.cache import listing as worktree
-
     registry = _resolve_root(root)
-    with worktree.listing_started(registry) if not no_cache else contextlib.nullcontext():
-        from resource_registry.base.findings import Severity
-        from resource_registry.registry.validate import Options
-        from resource_registry.registry.validate import validate as run_validation
-        from resource_registry.report import REPORTERS, render_markdown_summary
+    from resource_registry.base.findings import Severity
+    from resource_registry.registry.validate import Options
+    from resource_registry.registry.validate import validate as run_validation
+    from resource_registry.report import REPORTERS, render_markdown_summary
 
-        options = Options(
-            paths=paths,
-            select=_codes(select),
-            ignore=_codes(ignore),
-            jobs=jobs,
-            cache=not no_cache,
-            base=base,
-        )
+    options = Options(
+        paths=paths,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        jobs=jobs,
+        cache=not no_cache,
+        base=base,
+    )
+    if staged:
+        from resource_registry.registry.staged import validate_staged
+
+        report = validate_staged(registry, options)
+    else:
         report = run_validation(registry, options)
     for note in report.notes:
         click.echo(f"resreg: {note}", err=True)
@@ -400,8 +413,7 @@ def new(
     issue's form instead; its text is data, checked by the same rules.
     """
     from resource_registry.base.errors import UsageError
-    from resource_registry.cache import listing as worktree
-    from resource_registry.cache.files import registry_lock
+    from resource_registry.cache.place import registry_lock
 
     registry = _resolve_root(root)
     relevance: str | None = None
@@ -427,9 +439,7 @@ def new(
             fetched, notes = _fill_from_sources(
                 registry, url, title, type_, allow_private_addresses
             )
-        # git lists the changes while the rest loads; under the lock, so that it sees the
-        # files of a `new` that ran just before
-        with registry_lock(registry), worktree.listing_started(registry):
+        with registry_lock(registry):
             from resource_registry.edit.authoring import new_resource
 
             made = new_resource(
@@ -481,10 +491,10 @@ def _fill_from_sources(
     duplicate is refused before anything is fetched); print what they filled."""
     from resource_registry.edit.authoring import refuse_recorded
     from resource_registry.record.urls import certain_fixes
-    from resource_registry.registry.lookup import known, tombstones
+    from resource_registry.registry.lookup import identities, tombstones
     from resource_registry.sources.filling import fill_new
 
-    refuse_recorded(certain_fixes(url)[0], known(registry), tombstones(registry))
+    refuse_recorded(certain_fixes(url)[0], identities(registry), tombstones(registry))
     given = [name for name, value in (("title", title), ("type", type_)) if value]
     filled = fill_new(registry, url, given=given, allow_private_addresses=allow_private)
     for name, source in filled.filled:
@@ -551,14 +561,11 @@ def issue_form(ctx: click.Context, root: Path | None, write: bool) -> None:
 @click.pass_context
 def lookup_command(ctx: click.Context, query: str, root: Path | None) -> None:
     """Find a resource by URL (exact or normalized), id or stable ID; exit 1 when absent."""
-    from resource_registry.cache import listing as worktree
     from resource_registry.record import layout
+    from resource_registry.registry import lookup
 
     registry = _resolve_root(root)
-    with worktree.listing_started(registry):
-        from resource_registry.registry import lookup
-
-        table, retired = lookup.identities(registry), lookup.tombstones(registry)
+    table, retired = lookup.identities(registry), lookup.tombstones(registry)
     matches = lookup.find(query, table, retired)
     for match in matches:
         if match.path is not None:

@@ -1,4 +1,5 @@
-"""The little of git that history checks need: resolve a ref, list and read files at it.
+"""The little of git that history checks and the hook mode need: resolve a ref, list and
+read files at a commit or in the index (the staged content).
 
 Every call goes through :func:`_git`, which turns "git is missing", "not a checkout",
 "no such ref" and "shallow clone" into :class:`UsageError` messages that say what to do.
@@ -6,9 +7,11 @@ Every call goes through :func:`_git`, which turns "git is missing", "not a check
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from resource_registry.base.errors import UsageError
@@ -84,6 +87,97 @@ def read_files(root: Path, commit: str, paths: Sequence[str]) -> dict[str, bytes
     return contents
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A file in the index or a tree: its mode (``100644``, ``120000``...), object id
+    and path relative to the registry root."""
+
+    mode: str
+    blob: str
+    path: str
+
+
+def index_entries(root: Path, folder: str) -> list[Entry]:
+    """The staged files under ``folder`` (``git ls-files --stage``). A file in a merge
+    conflict is a usage error: there is no one staged content to judge."""
+    out = _git(root, "ls-files", "--stage", "-z", "--", folder).stdout
+    entries = []
+    for raw in out.split(b"\0"):
+        if raw:
+            head, _, path = raw.partition(b"\t")
+            mode, blob, stage = head.decode().split()
+            if stage != "0":
+                raise UsageError(f"`{os.fsdecode(path)}` has a merge conflict; resolve it first")
+            entries.append(Entry(mode, blob, os.fsdecode(path)))
+    return entries
+
+
+def tree_entries(root: Path, commit: str, folder: str) -> list[Entry]:
+    """The files under ``folder`` at ``commit`` (none before the first commit)."""
+    done = _git(root, "ls-tree", "-r", "-z", commit, "--", folder, check=False)
+    if done.returncode != 0:
+        return []
+    entries = []
+    for raw in done.stdout.split(b"\0"):
+        if raw:
+            head, _, path = raw.partition(b"\t")
+            mode, _kind, blob = head.decode().split()
+            entries.append(Entry(mode, blob, os.fsdecode(path)))
+    return entries
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit HEAD names; None before the first commit."""
+    done = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def staged_changes(root: Path, folder: str) -> set[str]:
+    """The paths under ``folder`` the commit being made adds, changes or removes."""
+    against = head_commit(root) or _EMPTY_TREE
+    out = _git(
+        root,
+        "diff",
+        "--cached",
+        "--name-only",
+        "--relative",
+        "-z",
+        "--no-renames",
+        against,
+        "--",
+        folder,
+    ).stdout
+    return {os.fsdecode(name) for name in out.split(b"\0") if name}
+
+
+def untracked_files(root: Path, folder: str) -> list[str]:
+    """Files under ``folder`` that are not in the index (ignored ones included)."""
+    out = _git(root, "ls-files", "--others", "-z", "--", folder).stdout
+    return [os.fsdecode(name) for name in out.split(b"\0") if name]
+
+
+def read_blobs(root: Path, blobs: Sequence[str]) -> dict[str, bytes]:
+    """The content of each object id, in one ``git cat-file --batch``."""
+    unique = list(dict.fromkeys(blobs))
+    if not unique:
+        return {}
+    out = _git(root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in unique).encode())
+    contents: dict[str, bytes] = {}
+    position = 0
+    for blob in unique:
+        end = out.stdout.index(b"\n", position)
+        header = out.stdout[position:end].split()
+        position = end + 1
+        if len(header) == 3:
+            size = int(header[2])
+            contents[blob] = out.stdout[position : position + size]
+            position += size + 1
+    return contents
+
+
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's id of the empty tree
+
+
 def _is_shallow(root: Path) -> bool:
     return _git(root, "rev-parse", "--is-shallow-repository").stdout.decode().strip() == "true"
 
@@ -92,12 +186,12 @@ def _git(
     root: Path, *args: str, stdin: bytes | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
     if shutil.which("git") is None:
-        raise UsageError("git is not installed, and the history check (--base) needs it")
+        raise UsageError("git is not installed, and --base and --staged need it")
     done = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, check=False)
     if check and done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip()
         if "not a git repository" in message:
-            raise UsageError(f"{root} is not a git checkout, and --base needs one")
+            raise UsageError(f"{root} is not a git checkout, and --base and --staged need one")
         raise UsageError(f"git {' '.join(_shown(args))} failed: {message}")
     return done
 

@@ -9,18 +9,13 @@ a pointer; the caller locates them in their files.
 
 from __future__ import annotations
 
-import bisect
 import difflib
-import marshal
-import zlib
-from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
 from sys import intern
-from typing import Any
 
 from resource_registry.check.file_rules import FileResult, Pointer, ResourceKey
 from resource_registry.check.vocabulary import Vocabulary
@@ -56,10 +51,16 @@ class KeyTable:
     cited_by: list[tuple[str, ...]] = field(default_factory=list)
 
     @classmethod
-    def from_results(cls, results: Iterable[FileResult]) -> KeyTable:
-        table = cls()
-        for result in results:
-            table.add(result.path, result.key)
+    def from_results(cls, results: Sequence[FileResult]) -> KeyTable:
+        return cls.from_keys([r.path for r in results], [r.key for r in results])
+
+    @classmethod
+    def from_keys(cls, paths: Sequence[str], keys: Sequence[ResourceKey | None]) -> KeyTable:
+        """The table of ``paths`` with their keys (built column by column, in C)."""
+        table = cls(paths=list(paths))
+        rows = [identity(key) for key in keys]
+        for column, values in zip(_VALUE_COLUMNS, zip(*rows, strict=True), strict=False):
+            setattr(table, column, list(values))
         return table
 
     def add(self, path: str, key: ResourceKey | None) -> None:
@@ -103,8 +104,7 @@ class KeyTable:
 
 @dataclass(frozen=True, slots=True)
 class Identities:
-    """The columns of a :class:`KeyTable` that lookups use: a warm cache loads them a
-    third faster than the whole table."""
+    """The columns of a :class:`KeyTable` that lookups use."""
 
     paths: list[str]
     stable_ids: list[str]
@@ -119,75 +119,6 @@ class Identities:
 
 
 IDENTITY_COLUMNS = ("stable_ids", "ids", "urls", "normal_urls", "previous_urls")
-PROBE_COLUMNS = ("stable_ids", "ids", "urls", "normal_urls", "previous_urls")
-
-
-class Probe:
-    """Whether a value may be in an identity column, without the column: the sorted
-    CRC-32 of each of its values (stable IDs lowercased), and a few values kept as they
-    are. "No" is certain; "maybe" means look in the column itself (a value absent from
-    100,000 collides with one present about once in 40,000 lookups). Loading a column
-    costs 15 ms at 100,000 rows; its probe, a fraction of one."""
-
-    def __init__(
-        self, hashes: Mapping[str, Sequence[int]], values: Mapping[str, set[str]] | None = None
-    ) -> None:
-        self._hashes = hashes
-        self._values = values or {}
-
-    @classmethod
-    def of(cls, table: KeyTable | Identities) -> Probe:
-        return cls({name: sorted(map(_crc, _probed(name, table))) for name in PROBE_COLUMNS})
-
-    @classmethod
-    def decoded(cls, blob: bytes, values: Mapping[str, set[str]]) -> Probe:
-        """A probe saved with :meth:`encoded`, with ``values`` to check as they are."""
-        arrays = {name: array("I") for name in PROBE_COLUMNS}
-        for name, raw in marshal.loads(blob).items():
-            arrays[name].frombytes(raw)
-        return cls(arrays, values)
-
-    def encoded(self) -> bytes:
-        return marshal.dumps(
-            {name: array("I", hashes).tobytes() for name, hashes in self._hashes.items()}
-        )
-
-    def may_hold(self, column: str, value: str) -> bool:
-        return value in self._values.get(column, ()) or self.saved_may_hold(column, value)
-
-    def saved_may_hold(self, column: str, value: str) -> bool:
-        """Whether a row of the saved column may hold ``value`` (the values to check as
-        they are left aside)."""
-        hashes, wanted = self._hashes[column], _crc(value)
-        row = bisect.bisect_left(hashes, wanted)
-        return row < len(hashes) and hashes[row] == wanted
-
-
-def probe_values(key: ResourceKey | None) -> dict[str, set[str]]:
-    """A file's values for a :class:`Probe`, column by column."""
-    if key is None:
-        return {}
-    found = {
-        "stable_ids": {key.stable_id.lower()} if key.stable_id else set(),
-        "ids": {key.id} if key.id else set(),
-        "urls": {key.url} if key.url else set(),
-        "normal_urls": {key.normal_url} if key.normal_url else set(),
-        "previous_urls": set(key.previous_urls),
-    }
-    return {name: values for name, values in found.items() if values}
-
-
-def _probed(name: str, table: KeyTable | Identities) -> Iterable[str]:
-    column: Sequence[Any] = getattr(table, name)
-    if name == "previous_urls":
-        return chain.from_iterable(column)
-    if name == "stable_ids":
-        return (value.lower() for value in column if value)
-    return (value for value in column if value)
-
-
-def _crc(value: str) -> int:
-    return zlib.crc32(value.encode("utf-8", "surrogatepass"))
 
 
 _VALUE_COLUMNS = (
@@ -232,37 +163,6 @@ def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
     issues += _url_problems(table)
     issues += _redirect_problems(table, vocabulary)
     return issues
-
-
-def problems_of_additions(
-    added: KeyTable,
-    vocabulary: Vocabulary,
-    saved: Probe,
-    held: Mapping[str, set[str]],
-) -> list[Issue] | None:
-    """The whole-catalog issues that rows added to a checked catalog bring with them,
-    when they provably share no identity with any of its rows (the saved ones, by their
-    ``saved`` probe, and those holding the values in ``held``) or one another, and lead
-    no redirect anywhere new: then they are only the added rows' own (references,
-    retired IDs), and every other issue stays as it was. None when this cannot be shown:
-    the whole catalog must be checked again."""
-    lowered = _lowered(added.stable_ids)
-    columns = {
-        "stable_ids": lowered,
-        "ids": added.ids,
-        "urls": added.urls,
-        "normal_urls": added.normal_urls,
-    }
-    for name, column in columns.items():
-        values = [value for value in column if value]
-        if len(set(values)) < len(values):
-            return None
-        if any(v in held.get(name, ()) or saved.saved_may_hold(name, v) for v in values):
-            return None
-    successors = {stone.get("replaced_by") for stone in vocabulary.tombstones}
-    if not successors.isdisjoint(added.stable_ids):  # a redirect would end here now
-        return None
-    return list(_row_problems(added, vocabulary, lowered))
 
 
 def row_problems(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:

@@ -17,10 +17,9 @@ from typing import Any, Final
 from resource_registry.base.errors import RegistryError, UsageError
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.base.fsutil import atomic_write
-from resource_registry.cache.files import registry_lock
-from resource_registry.cache.results import CachedRun
+from resource_registry.cache.place import registry_lock
 from resource_registry.check import tombstones
-from resource_registry.check.catalog_rules import KeyTable, Probe, row_problems
+from resource_registry.check.catalog_rules import Identities, KeyTable, row_problems
 from resource_registry.check.file_rules import Locator, check_resource, from_problem, shard_path
 from resource_registry.check.vocabulary import Vocabulary, vocabulary_ids
 from resource_registry.edit.fmt import tag_aliases
@@ -95,11 +94,11 @@ def new_resource(
     _check_arguments(title, type_)
     aliases = tag_aliases(root) if tags else {}
     with registry_lock(root):
-        known = lookup.known(root)
+        table = lookup.identities(root)
         retired = lookup.tombstones(root)
-        refuse_recorded(url, known, retired)
+        refuse_recorded(url, table, retired)
         new_id = urls.resource_id(url)
-        taken = _Taken(known.probe, [str(stone.get("stable_id", "")) for stone in retired])
+        taken = _Taken(table, [str(stone.get("stable_id", "")) for stone in retired])
         while True:
             stable_id = mint_stable_id(taken)
             record: dict[str, object] = {
@@ -134,17 +133,15 @@ def new_resource(
             return NewResource(root / relative, tuple(fixes), found)
 
 
-def refuse_recorded(url: str, known: CachedRun, retired: Sequence[Mapping[str, Any]]) -> None:
+def refuse_recorded(url: str, table: Identities, retired: Sequence[Mapping[str, Any]]) -> None:
     """Raise :class:`DuplicateError` if ``url`` (already fixed) is in the registry, or
     belongs to a retired resource."""
-    if _may_be_recorded(url, known.probe):  # else certainly not: no column is loaded
-        table = known.identities
-        if matches := lookup.find(url, table, []):
-            row = table.paths.index(str(matches[0].path))
-            raise DuplicateError(
-                f"{url} is already in the registry as {table.stable_ids[row]} "
-                f"({matches[0].how} match): {matches[0].path}"
-            )
+    if matches := lookup.find(url, table, []):
+        row = table.paths.index(str(matches[0].path))
+        raise DuplicateError(
+            f"{url} is already in the registry as {table.stable_ids[row]} "
+            f"({matches[0].how} match): {matches[0].path}"
+        )
     new_id = urls.resource_id(url)
     if gone := next((stone for stone in retired if stone.get("id") == new_id), None):
         raise DuplicateError(
@@ -225,30 +222,17 @@ def _rule_findings(
 
 
 class _Taken:
-    """Stable IDs in use, compared ignoring case: live ones by the registry's probe (a
-    false "maybe" only costs another draw), retired ones and those tried here by value."""
+    """Stable IDs in use, compared ignoring case: live ones, retired ones and those
+    tried here."""
 
-    def __init__(self, probe: Probe, retired: Sequence[str]) -> None:
-        self._probe = probe
-        self._lowered = {stable_id.lower() for stable_id in retired}
+    def __init__(self, table: Identities, retired: Sequence[str]) -> None:
+        self._lowered = {stable_id.lower() for stable_id in [*table.stable_ids, *retired]}
 
     def __contains__(self, lowered: object) -> bool:
-        if not isinstance(lowered, str):
-            return False
-        return lowered in self._lowered or self._probe.may_hold("stable_ids", lowered)
+        return lowered in self._lowered
 
     def add(self, lowered: str) -> None:
         self._lowered.add(lowered)
-
-
-def _may_be_recorded(url: str, probe: Probe) -> bool:
-    """Whether ``url`` may be in the registry as :func:`lookup.find` looks for it: as a
-    URL or a previous URL, or normalized."""
-    return (
-        probe.may_hold("urls", url)
-        or probe.may_hold("previous_urls", url)
-        or probe.may_hold("normal_urls", urls.normalize(url))
-    )
 
 
 def _check_arguments(title: str, type_: str) -> None:

@@ -38,8 +38,7 @@ from resource_registry.record.reader import Document, read_document
 from resource_registry.record.urls import shape_problem
 from resource_registry.record.writer import extract_comments, order_for, render
 from resource_registry.registry import lookup
-from resource_registry.registry.validate import Options as ValidationOptions
-from resource_registry.registry.validate import file_results
+from resource_registry.registry.validate import identities
 
 _FIX: Final = "run `resreg citations --write`"
 
@@ -254,8 +253,7 @@ def _load(
 
 
 def _targets(root: Path) -> Targets:
-    run = file_results(root, ValidationOptions(), save_cache=False, keys_only=True)
-    return Targets(run.table, lookup.tombstones(root))
+    return Targets(identities(root), lookup.tombstones(root))
 
 
 def _page_findings(discovery: Discovery, scans: Mapping[str, Scan], where: _Where) -> list[Finding]:
@@ -541,7 +539,7 @@ def _write_cited_by(
 ) -> tuple[list[str], list[Finding], set[str]]:
     """Rewrite the `cited_by` of each resource whose list differs; return the paths
     rewritten, the files that could not be, and the pages those still list."""
-    from resource_registry.cache.files import registry_lock  # noqa: PLC0415 - reason: writes only
+    from resource_registry.cache.place import registry_lock  # noqa: PLC0415 - reason: writes only
 
     rewritten: list[str] = []
     failed: list[Finding] = []

@@ -31,27 +31,12 @@ PROBLEM_FORM_FIELD: Final = "resource"
 class Discovered:
     """Files under ``data/resources``: resource files, and anything else found there.
 
-    ``signatures`` (a string that changes whenever a resource file's content may have) is
-    filled on request, for the incremental cache: see :func:`stat_signature` and
-    :mod:`resource_registry.cache.listing`. In a git checkout, ``anchor`` lets a later run
-    ask git only what changed since."""
+    ``signatures`` (each resource file's :func:`stat_signature`) is filled on request,
+    for the cache."""
 
     resources: list[str]
     strays: list[str]
     signatures: dict[str, str] = field(default_factory=dict)
-    anchor: Anchor | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Anchor:
-    """A listing's reference point: the commit tree it was compared with; every path
-    whose content may not be that tree's (staged, modified, untracked, or not checked by
-    git); and the modification time (ns) of every folder, whose change reveals files
-    added since (-1 for a folder modified too recently to be trusted)."""
-
-    tree: str
-    unanchored: frozenset[str]
-    folders: dict[str, int]
 
 
 def find_root(start: Path) -> Path:
@@ -101,8 +86,9 @@ def discover(root: Path, folder: str = RESOURCES_DIR, *, signatures: bool = Fals
 
 
 def stat_signature(info: os.stat_result) -> str:
-    """``s<mtime ns>:<size>:<inode>``: changes when a file is rewritten or replaced."""
-    return f"s{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"
+    """``<mtime ns>:<ctime ns>:<size>:<inode>:<device>``: changes whenever a file is
+    written or replaced (a change time cannot be set back)."""
+    return f"{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_size}:{info.st_ino}:{info.st_dev}"
 
 
 def read_capped(path: str | Path) -> bytes:

@@ -9,13 +9,12 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Final
 
-from resource_registry.cache.results import CachedRun
 from resource_registry.check import tombstones as tombstone_files
-from resource_registry.check.catalog_rules import IDENTITY_COLUMNS, Identities
+from resource_registry.check.catalog_rules import Identities
 from resource_registry.record import layout, urls
 from resource_registry.record.reader import Document, read_document
 from resource_registry.record.redirects import resolve_all
-from resource_registry.registry.validate import Options, file_results
+from resource_registry.registry import validate as validation
 
 _STABLE_ID: Final = re.compile(r"sid_[0-9A-Za-z]{10}")
 _ID: Final = re.compile(r"[0-9a-f]{16}")
@@ -32,18 +31,9 @@ class Match:
 
 def identities(root: Path, *, cache: bool = True) -> Identities:
     """The identity of every resource file (files that do not parse have empty rows),
-    from the cache where valid, else read without checking the file. The cache is left
-    for the next validation to write."""
-    options = Options(cache=cache)
-    run = file_results(root, options, save_cache=False, keys_only=True, preload=IDENTITY_COLUMNS)
-    return run.identities
-
-
-def known(root: Path) -> CachedRun:
-    """What the registry holds, for a command that mostly needs to hear "not there":
-    its :attr:`~CachedRun.probe` answers that without loading the identity columns, and
-    its :attr:`~CachedRun.identities` load them when the probe says "maybe"."""
-    return file_results(root, Options(), save_cache=False, keys_only=True)
+    from the cache where it has them, else read without checking the file. The cache is
+    left for the next validation to write."""
+    return Identities.of(validation.identities(root, use_cache=cache))
 
 
 def tombstones(root: Path) -> list[dict[str, Any]]:

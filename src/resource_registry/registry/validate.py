@@ -7,10 +7,11 @@ data; :mod:`resource_registry.report` renders them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -20,16 +21,9 @@ from resource_registry.base.codes import RULES
 from resource_registry.base.errors import UsageError
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.base.parallel import map_chunks
-from resource_registry.cache import files as cachefile
-from resource_registry.cache import listing as worktree
-from resource_registry.cache.results import CachedRun, cached_catalog, run_with_cache
+from resource_registry.cache import results as cache
 from resource_registry.check import tombstones
-from resource_registry.check.catalog_rules import (
-    Issue,
-    KeyTable,
-    check_catalog,
-    problems_of_additions,
-)
+from resource_registry.check.catalog_rules import Issue, KeyTable, check_catalog
 from resource_registry.check.file_rules import (
     FileResult,
     check_resource,
@@ -76,6 +70,23 @@ class Report:
         return sum(1 for item in self.findings if item.severity is severity)
 
 
+@dataclass(frozen=True, slots=True)
+class FileRun:
+    """The per-file part of a validation: every resource file's result, and the strays."""
+
+    results: list[FileResult]
+    strays: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [item for result in self.results for item in result.findings]
+
+    @property
+    def table(self) -> KeyTable:
+        return KeyTable.from_results(self.results)
+
+
 def validate(root: Path, options: Options | None = None) -> Report:
     """Check the registry at ``root``; the report holds only the selected findings."""
     options = options or Options()
@@ -85,18 +96,47 @@ def validate(root: Path, options: Options | None = None) -> Report:
     if options.base is not None:  # before the work: a bad ref is a usage error
         history_base = HistoryBase(options.base, gitrepo.merge_base(root, options.base))
     run = file_results(root, options)
-    vocabulary_findings, catalog = _catalog_results(root, run, options, history_base)
-    found = list(run.findings)
+    return report_of(root, run, options, wanted, history_base)
+
+
+def report_of(
+    root: Path,
+    run: FileRun,
+    options: Options,
+    wanted: Callable[[str], bool] = lambda _: True,
+    history_base: HistoryBase | None = None,
+    read: Callable[[Sequence[str]], Mapping[str, bytes]] | None = None,
+) -> Report:
+    """The report of per-file results ``run`` of the registry at ``root`` (whose other
+    files are read there; ``read`` gives a resource file's bytes, by default from
+    ``root``): the whole-catalog checks run over every row, every time."""
+    vocabulary = load_vocabulary(root, options.today)
+    table = run.table
+    catalog = check_catalog(table, vocabulary)
+    if history_base is not None:
+        keys = [key for key in table.rows() if key.stable_id or key.id or key.url]
+        catalog += check_history(root, history_base.commit, keys, vocabulary.stones)
+    found = run.findings
     found += (_stray_finding(root, path) for path in run.strays)
-    found += vocabulary_findings
+    found += vocabulary.findings
     selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
     issues = [
         issue for issue in catalog if _is_selected(issue.code, options) and wanted(issue.path)
     ]
-    selected += _locate_issues(root, issues)
+    selected += _locate_issues(read or partial(_read_at, root), issues)
     selected = list(dict.fromkeys(selected))  # a linked `data` stands in the way of every file
-    files = run.files + len(layout.VOCABULARY_FILES) + len(tombstones.discover(root).resources)
+    files = len(run.results) + len(layout.VOCABULARY_FILES)
+    files += len(tombstones.discover(root).resources)
     return Report(sorted(selected), files, run.notes, history_base)
+
+
+def _read_at(root: Path, paths: Sequence[str]) -> dict[str, bytes]:
+    """The bytes of each path that can be read (a deleted file has no lines)."""
+    found = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            found[path] = layout.read_capped(root / path)
+    return found
 
 
 def _stray_finding(root: Path, path: str) -> Finding:
@@ -109,91 +149,51 @@ def _stray_finding(root: Path, path: str) -> Finding:
     )
 
 
-def _catalog_results(
-    root: Path, run: CachedRun, options: Options, history_base: HistoryBase | None
-) -> tuple[list[Finding], list[Issue]]:
-    """The vocabulary files' findings and the whole-catalog (and history) issues; from
-    the cache when neither the identity table nor the vocabulary files changed."""
-    if history_base is None and run.table_digest is not None:
-        return cached_catalog(
-            root,
-            options.today,
-            run.table_digest,
-            _vocabulary_files(root),
-            lambda: _check_catalog(root, run.table, options.today),
-            growth=run.growth,
-            brought=lambda added, held: problems_of_additions(
-                added, load_vocabulary(root, options.today), run.probe, held
-            ),
-        )
-    vocabulary = load_vocabulary(root, options.today)
-    catalog = check_catalog(run.table, vocabulary)
-    if history_base is not None:
-        keys = [key for key in run.table.rows() if key.stable_id or key.id or key.url]
-        catalog += check_history(root, history_base.commit, keys, vocabulary.stones)
-    return vocabulary.findings, catalog
-
-
-def _check_catalog(
-    root: Path, table: KeyTable, today: dt.date
-) -> tuple[list[Finding], list[Issue]]:
-    """The vocabulary files' findings and the whole-catalog issues."""
-    vocabulary = load_vocabulary(root, today)
-    return vocabulary.findings, check_catalog(table, vocabulary)
-
-
-def _vocabulary_files(root: Path) -> bytes:
-    """The content of every vocabulary file (or why it cannot be read): what, with the
-    identity table, decides the whole-catalog checks."""
-    parts = []
-    for path in layout.VOCABULARY_FILES:
-        try:
-            content = b"link" if layout.linked_part(root, path) else layout.read_capped(root / path)
-        except OSError as error:
-            content = f"unreadable: {error.errno}".encode()
-        parts.append(len(content).to_bytes(8, "big") + content)
-    return b"".join(parts) + tombstones.snapshot(root)
-
-
-def file_results(
-    root: Path,
-    options: Options,
-    *,
-    save_cache: bool = True,
-    keys_only: bool = False,
-    preload: Sequence[str] = (),
-) -> CachedRun:
-    """Per-file results for every resource file, from the cache where valid. With
-    ``keys_only`` (for lookups, which must not save the cache), files the cache cannot
-    answer for are only read for their identity (:func:`read_keys`), not checked.
-    ``preload`` names the identity columns the caller will want (see
-    :func:`cache.run_with_cache`)."""
-    check: Callable[[Sequence[str]], list[FileResult]]
-    if keys_only:
-        check = partial(read_keys, root)
-    else:
-        check = partial(check_files, root, today=options.today, jobs=options.jobs)
+def file_results(root: Path, options: Options) -> FileRun:
+    """Per-file results for every resource file, from the cache where valid."""
     if linked := layout.linked_part(root, layout.RESOURCES_DIR):
-        # a linked `data` or `data/resources` is never read, nor listed by git
-        return CachedRun([], 0, [linked], KeyTable.empty([]))
+        # a linked `data` or `data/resources` is never read
+        return FileRun([], [linked])
+    discovered = layout.discover(root, signatures=options.cache)
     if not options.cache:
-        discovered = layout.discover(root)
-        results = check(discovered.resources)
-        findings = [item for result in results for item in result.findings]
-        table = KeyTable.from_results(results)
-        return CachedRun(findings, len(discovered.resources), discovered.strays, table)
-    # git lists the files (or the changes since the cache's anchor) while the cache loads
-    pending = worktree.begin(root, signatures=True, anchor=cachefile.anchor(root))
-    return run_with_cache(root, options.today, pending, check, save=save_cache, preload=preload)
+        return FileRun(
+            check_files(root, discovered.resources, options.today, options.jobs), discovered.strays
+        )
+    notes: list[str] = []
+    check = partial(_hashed_checks, root, options.today, options.jobs)
+    results = cache.results(root, options.today, discovered, check, notes)
+    return FileRun(results, discovered.strays, notes)
+
+
+def identities(root: Path, *, use_cache: bool = True) -> KeyTable:
+    """The identity of every resource file (empty rows for files that do not parse),
+    from the cache where it has them, else read without checking the files."""
+    if layout.linked_part(root, layout.RESOURCES_DIR):  # nothing is read through a link
+        return KeyTable()
+    discovered = layout.discover(root, signatures=use_cache)
+    if not use_cache:
+        return KeyTable.from_results(read_keys(root, discovered.resources))
+    keys = cache.identities(root, discovered, partial(read_keys, root))
+    return KeyTable.from_keys(discovered.resources, keys)
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
     """Read, parse and check one resource file, isolating every failure to this file."""
+    return _checked(root, path, today)[1]
+
+
+def _checked(root: Path | str, path: str, today: dt.date) -> tuple[str, FileResult]:
+    """The object id of the bytes read (empty if none could be) and their result."""
     try:
         data = layout.read_capped(os.path.join(root, path))
     except OSError as error:
         unread = finding(path, "P001", f"cannot read file: {error.strerror}")
-        return FileResult(path, (unread,), salvaged_key(path, b""))
+        return "", FileResult(path, (unread,), salvaged_key(path, b""))
+    return cache.blob_id(data), check_content(path, data, today)
+
+
+def check_content(path: str, data: bytes, today: dt.date) -> FileResult:
+    """Parse and check the bytes of resource file ``path``."""
     parsed = read_document(data)
     if not isinstance(parsed, Document):
         problems = tuple(from_problem(path, problem) for problem in parsed)
@@ -223,24 +223,44 @@ def check_files(
     root: Path, paths: Sequence[str], today: dt.date, jobs: int | None = None
 ) -> list[FileResult]:
     """Per-file results for ``paths``, in order."""
+    return [result for _, result in _hashed_checks(root, today, jobs, paths)]
+
+
+def _hashed_checks(
+    root: Path, today: dt.date, jobs: int | None, paths: Sequence[str]
+) -> list[tuple[str, FileResult]]:
+    """Each file's object id (of the bytes checked) and result, in order."""
     return map_chunks(partial(_check_chunk, str(root), today), paths, jobs)
 
 
-def _check_chunk(root: str, today: dt.date, paths: Sequence[str]) -> list[FileResult]:
-    return [check_file(root, path, today) for path in paths]
+def _check_chunk(root: str, today: dt.date, paths: Sequence[str]) -> list[tuple[str, FileResult]]:
+    return [_checked(root, path, today) for path in paths]
 
 
-def _locate_issues(root: Path, issues: Iterable[Issue]) -> list[Finding]:
+def check_contents(
+    contents: Sequence[tuple[str, bytes]], today: dt.date, jobs: int | None = None
+) -> list[FileResult]:
+    """Per-file results for (path, bytes) pairs, in order."""
+    return map_chunks(partial(_content_chunk, today), contents, jobs)
+
+
+def _content_chunk(today: dt.date, contents: Sequence[tuple[str, bytes]]) -> list[FileResult]:
+    return [check_content(path, data, today) for path, data in contents]
+
+
+def _locate_issues(
+    read: Callable[[Sequence[str]], Mapping[str, bytes]], issues: Iterable[Issue]
+) -> list[Finding]:
     """Give catalog findings their line and column, parsing each involved file once more."""
     by_path: dict[str, list[Issue]] = defaultdict(list)
     for issue in issues:
         by_path[issue.path].append(issue)
     located: list[Finding] = []
+    contents = read(list(by_path))  # all at once: from git, one process
     for path, file_issues in by_path.items():
-        try:
-            parsed: Document | list[Problem] = read_document(layout.read_capped(root / path))
-        except OSError:  # a deleted file (history checks) has no lines to point at
-            parsed = []
+        # a deleted file (history checks) has no lines to point at
+        data = contents.get(path)
+        parsed: Document | list[Problem] = [] if data is None else read_document(data)
         for issue in file_issues:
             line, col = (
                 locate(parsed.root, issue.pointer) if isinstance(parsed, Document) else (0, 0)

@@ -1,0 +1,150 @@
+"""The hook mode (``validate --staged``): judge what the commit being made holds.
+
+The registry as git's index has it (the staged content, not the work tree; untracked
+files left out) is validated as a whole. Resource files are named by the object ids the
+index holds: their results come from the cache, and only content it has no result for
+is read (``git cat-file --batch``). The few other files (vocabularies, tombstones,
+strays) are written to a private folder, where validation reads them.
+The report keeps the findings of the files the commit changes, and those of other files
+that the change causes: any finding of an untouched file that the same validation of
+HEAD does not have (a URL now shared with an added file, say). HEAD is validated only
+when untouched files have findings at all. Everything else is backlog, summed up in one
+note; it does not fail the commit (CI validates the whole registry).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from resource_registry.base import git as gitrepo
+from resource_registry.base.errors import UsageError
+from resource_registry.base.findings import Finding, Severity
+from resource_registry.cache import results as cache
+from resource_registry.check.file_rules import FileResult
+from resource_registry.record import layout
+from resource_registry.registry import validate as validation
+from resource_registry.registry.validate import FileRun, Options, Report
+
+_DATA = "data"
+_LINK = "120000"
+_SUBMODULE = "160000"
+_FILES = ("100644", "100755")
+
+
+def validate_staged(root: Path, options: Options) -> Report:
+    """The report of the commit being made at ``root`` (see the module's docstring)."""
+    if options.paths or options.base is not None:
+        raise UsageError("--staged judges the whole commit: give it no PATHS and no --base")
+    staged = _validated(root, gitrepo.index_entries(root, _DATA), options)
+    changed = gitrepo.staged_changes(root, _DATA)
+    touched = [item for item in staged.findings if item.path in changed]
+    untouched = [item for item in staged.findings if item.path not in changed]
+    caused: list[Finding] = []
+    if untouched:
+        head = gitrepo.head_commit(root)
+        before = set()
+        if head is not None:
+            entries = gitrepo.tree_entries(root, head, _DATA)
+            before = set(_validated(root, entries, options).findings)
+        caused = [item for item in untouched if item not in before]
+    backlog = [item for item in untouched if item not in set(caused)]
+    notes = [*staged.notes, *_left_out(root), *_backlog_note(backlog)]
+    return Report(sorted(touched + caused), staged.files_checked, notes)
+
+
+def _validated(root: Path, entries: Sequence[gitrepo.Entry], options: Options) -> Report:
+    """Validation of the registry made of ``entries``."""
+    resources = {entry.path: entry.blob for entry in entries if _is_resource(entry)}
+    contents = _Contents(root, resources, options)
+    with tempfile.TemporaryDirectory(prefix="resreg-staged-") as folder:
+        copy = Path(folder)
+        others = [entry for entry in entries if entry.path not in resources]
+        _write_entries(root, copy, others)
+        (copy / layout.RESOURCES_DIR).mkdir(parents=True, exist_ok=True)
+        strays = layout.discover(copy).strays
+        if linked := layout.linked_part(copy, layout.RESOURCES_DIR):
+            run = FileRun([], [linked])
+        elif options.cache:
+            notes: list[str] = []
+            results = cache.content_results(root, options.today, resources, contents.check, notes)
+            run = FileRun(results, strays, notes)
+        else:
+            run = FileRun(contents.check(list(resources.items())), strays)
+        return validation.report_of(copy, run, options, read=contents.read)
+
+
+class _Contents:
+    """The staged resource files' bytes, read from git when first needed."""
+
+    def __init__(self, root: Path, blobs: dict[str, str], options: Options) -> None:
+        self._root, self._blobs, self._options = root, blobs, options
+        self._read: dict[str, bytes] = {}
+
+    def check(self, missing: Sequence[tuple[str, str]]) -> list[FileResult]:
+        contents = gitrepo.read_blobs(self._root, [blob for _, blob in missing])
+        self._read.update(contents)
+        capped = [(path, contents[blob][: layout.MAX_FILE_BYTES + 1]) for path, blob in missing]
+        return validation.check_contents(capped, self._options.today, self._options.jobs)
+
+    def read(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """The bytes of each staged resource file among ``paths``."""
+        wanted = [self._blobs[path] for path in paths if path in self._blobs]
+        self._read.update(
+            gitrepo.read_blobs(self._root, [b for b in wanted if b not in self._read])
+        )
+        cap = layout.MAX_FILE_BYTES + 1
+        return {path: self._read[self._blobs[path]][:cap] for path in paths if path in self._blobs}
+
+
+def _is_resource(entry: gitrepo.Entry) -> bool:
+    """Whether the folder walk would take the entry for a resource file."""
+    return (
+        entry.mode in _FILES
+        and entry.path.startswith(layout.RESOURCES_DIR + "/")
+        and entry.path.endswith(".yaml")
+        and not any(part.startswith(".") for part in entry.path.split("/"))
+    )
+
+
+def _write_entries(root: Path, copy: Path, entries: Sequence[gitrepo.Entry]) -> None:
+    """Write each entry under ``copy`` as git's checkout would: files with their staged
+    content, links as links (which validation reports and never follows), submodules
+    as empty folders."""
+    contents = gitrepo.read_blobs(
+        root, [entry.blob for entry in entries if entry.mode != _SUBMODULE]
+    )
+    for entry in entries:
+        target = copy / entry.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if entry.mode == _SUBMODULE:
+            target.mkdir(exist_ok=True)
+        elif entry.mode == _LINK:
+            os.symlink(os.fsdecode(contents[entry.blob]), target)
+        else:
+            target.write_bytes(contents[entry.blob])
+
+
+def _left_out(root: Path) -> list[str]:
+    untracked = gitrepo.untracked_files(root, _DATA)
+    if not untracked:
+        return []
+    files = "file" if len(untracked) == 1 else "files"
+    return [f"{len(untracked)} untracked {files} under {_DATA}/ left out (not staged)"]
+
+
+def _backlog_note(backlog: Sequence[Finding]) -> list[str]:
+    if not backlog:
+        return []
+    counts = Counter(item.severity for item in backlog)
+    parts = [
+        f"{counts[severity]} {severity.value}{'s' if counts[severity] != 1 else ''}"
+        for severity in (Severity.ERROR, Severity.WARNING)
+        if counts[severity]
+    ]
+    return [
+        f"{' and '.join(parts)} in files this commit does not touch (`resreg validate` lists them)"
+    ]
