@@ -354,3 +354,13 @@ def test_a_successor_that_is_no_stable_id_reads_no_file(repo: Path) -> None:
     (retired,) = changes(repo, "main").retired
     assert retired.successor == "sid_ab/../../../../../secret"
     assert retired.successor_title is None
+
+
+def test_a_vocabulary_file_replaced_by_a_link_is_unreadable_not_emptied(repo: Path) -> None:
+    tags = repo / "data/tags.yaml"
+    (repo.parent / "elsewhere.yaml").write_text("- id: planted\n")
+    tags.unlink()
+    tags.symlink_to(repo.parent / "elsewhere.yaml")
+    found = changes(repo, "main")
+    assert found.vocabulary == []
+    assert found.unreadable == ["data/tags.yaml"]
