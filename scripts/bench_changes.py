@@ -26,10 +26,10 @@ from pathlib import Path
 import yaml
 
 from bench import BIN, commit_all, generate, timed
-from resource_registry import tombstones
-from resource_registry.canonical import RESOURCE_ORDER, render
-from resource_registry.records import shard_path
-from resource_registry.urls import resource_id
+from resource_registry.check import tombstones
+from resource_registry.check.file_rules import shard_path
+from resource_registry.record.urls import resource_id
+from resource_registry.record.writer import RESOURCE_ORDER, render
 
 RUNS = 5
 
