@@ -338,3 +338,29 @@ def test_a_resource_moved_to_another_file_is_one_modification(repo: Path) -> Non
         FieldChange("file", path_a, moved),
         FieldChange("title", "Resource sid_AAAAAAAAAA", "Moved"),
     )
+
+
+def test_a_successor_that_is_no_stable_id_reads_no_file(repo: Path) -> None:
+    secret = repo.parent / "secret.yaml"
+    secret.write_text("title: the runner's secret\n")
+    stone = repo / "data/tombstones/zz/sid_ZZZZZZZZZZ.yaml"
+    stone.parent.mkdir(parents=True)
+    stone.write_text(
+        "stable_id: sid_ZZZZZZZZZZ\nid: 0123456789abcdef\nurl: https://example.org/z\n"
+        "title: Z\nretired: '2026-01-01'\nreason: Gone.\n"
+        "replaced_by: sid_ab/../../../../../secret\n"
+    )
+    (repo / "data/resources/ab/sid_ab").mkdir(parents=True)  # so that the path resolves
+    (retired,) = changes(repo, "main").retired
+    assert retired.successor == "sid_ab/../../../../../secret"
+    assert retired.successor_title is None
+
+
+def test_a_vocabulary_file_replaced_by_a_link_is_unreadable_not_emptied(repo: Path) -> None:
+    tags = repo / "data/tags.yaml"
+    (repo.parent / "elsewhere.yaml").write_text("- id: planted\n")
+    tags.unlink()
+    tags.symlink_to(repo.parent / "elsewhere.yaml")
+    found = changes(repo, "main")
+    assert found.vocabulary == []
+    assert found.unreadable == ["data/tags.yaml"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import yaml
 from click.testing import CliRunner, Result
 from markdown_it import MarkdownIt
 
+import recorded
 from conftest import MakeRegistry, resource_text
 from resource_registry.cli import cli
 from resource_registry.contrib import intake
@@ -130,7 +132,7 @@ def test_a_body_with_windows_line_ends_is_read_alike(registry: Path) -> None:
     ("answers", "problem"),
     [
         (body(title="No URL"), "the issue gives no URL: fill in the URL field"),
-        (body(url="https://example.org/x"), "the issue gives no title: fill in the Title field"),
+        (body(url="https://example.org/x"), intake.NO_TITLE),  # the page is unreachable
         (body(url="https://example.org/x", title="T", type="novel"), "the type is not one of"),
         (  # a second URL smuggled into another answer is refused, whichever was meant
             body(
@@ -256,3 +258,32 @@ def test_the_form_labels_are_the_ones_read() -> None:
     request = intake.request_from_body(3, body(url="u", title="t", tags="a, b", cited_by="c d"))
     assert (request.tags, request.cited_by) == (("a", "b"), ("c", "d"))
     assert set(LABELS) == {"url", "title", "type", "tags", "cited_by", "relevance"}
+
+
+@pytest.fixture
+def served() -> Iterator[recorded.Recorded]:
+    yield from recorded.serving()
+
+
+def test_a_title_left_empty_comes_from_the_page(
+    make_registry: MakeRegistry,
+    served: recorded.Recorded,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RESREG_CACHE_DIR", str(tmp_path / "http-cache"))
+    root = make_registry({})
+    recorded.write_config(root, served.base)
+    served.routes["/report"] = recorded.html(
+        "<html><head><title>The page's own `title` and $(x)</title></head>"
+        "<body><p>Some text.</p></body></html>"
+    )
+    result, summary = run(root, event(body(url=f"{served.base}/report")))
+    assert result.exit_code == 0, result.output
+    record = yaml.safe_load((root / result.stdout.strip()).read_text())
+    assert record["title"] == "The page's own `title` and $(x)"
+    assert "Title: The page's own `title` and $(x)" in shown(summary)
+    served.routes["/blank"] = recorded.html("<html><body><p>no title here</p></body></html>")
+    result, summary = run(root, event(body(url=f"{served.base}/blank")))
+    assert result.exit_code == 1
+    assert shown(summary)[-1] == intake.NO_TITLE

@@ -481,6 +481,12 @@ def _issue_event(tmp_path: Path, title: str, url: str) -> Path:
     return event
 
 
+# The step runs the real `resreg` in a process of its own, beyond the tests' guard on name
+# lookups: its URLs are loopback literals, which the metadata sources refuse to fetch
+# (non-public addresses) without resolving or sending anything.
+LOOPBACK = "http://127.0.0.1:9"
+
+
 def _intake(tmp_path: Path, title: str, url: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     root = _intake_checkout(tmp_path)
     runner_temp = tmp_path / "runner-temp"
@@ -498,7 +504,7 @@ def _intake(tmp_path: Path, title: str, url: str) -> tuple[subprocess.CompletedP
 def test_the_intake_hands_over_a_patch_that_the_pull_request_job_applies(tmp_path: Path) -> None:
     canary = tmp_path / "RAN"
     title = f"$(touch {canary}) and `touch {canary}`"
-    done, handed = _intake(tmp_path, title, "https://example.org/from-an-issue")
+    done, handed = _intake(tmp_path, title, f"{LOOPBACK}/from-an-issue")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "github-output").read_text() == "created=true\n"
     assert not canary.exists()
@@ -522,7 +528,7 @@ def test_the_intake_hands_over_a_patch_that_the_pull_request_job_applies(tmp_pat
 
 
 def test_a_refused_issue_hands_over_its_findings_and_no_patch(tmp_path: Path) -> None:
-    done, handed = _intake(tmp_path, "bidi \u202etxt.exe", "https://example.org/tricked")
+    done, handed = _intake(tmp_path, "bidi \u202etxt.exe", f"{LOOPBACK}/tricked")
     assert done.returncode == 0, done.stderr  # refusing is an answer, not a failed job
     assert (tmp_path / "github-output").read_text() == "created=false\n"
     assert (handed / "changes.patch").read_text() == ""

@@ -430,7 +430,7 @@ def new(
         raise UsageError("--summary goes with --from-issue")
     if not url:
         raise UsageError("give a URL, or --from-issue EVENT.json")
-    if offline and title is None:
+    if offline and title is None and from_issue is None:
         raise UsageError("--offline needs --title")
     fetched: dict[str, object] = {}
     notes: tuple[Any, ...] = ()
@@ -439,6 +439,8 @@ def new(
             fetched, notes = _fill_from_sources(
                 registry, url, title, type_, allow_private_addresses
             )
+        if from_issue is not None and title is None:
+            _need_a_fetched_title(ctx, summary, request, fetched)
         with registry_lock(registry):
             from resource_registry.edit.authoring import new_resource
 
@@ -477,11 +479,29 @@ def _issue_request(ctx: click.Context, event: Path, summary: Path | None) -> Any
 
     request = intake.read_event(event.read_bytes())
     if request.problems:
-        _write_summary(summary, intake.refused_markdown(request, request.problems))
-        for problem in request.problems:
-            _echo_data(f"resreg: {problem}", err=True)
-        ctx.exit(ExitCode.FINDINGS)
+        _refuse_issue(ctx, summary, request, request.problems)
     return request
+
+
+def _need_a_fetched_title(
+    ctx: click.Context, summary: Path | None, request: Any, fetched: dict[str, object]
+) -> None:
+    """An issue without a title needs the page's own: else it is refused in plain words
+    (not `new`'s usage error, which speaks of --title)."""
+    from resource_registry.contrib import intake
+
+    if not isinstance(fetched.get("title"), str):
+        _refuse_issue(ctx, summary, request, [intake.NO_TITLE])
+
+
+def _refuse_issue(ctx: click.Context, summary: Path | None, request: Any, problems: Any) -> None:
+    """Say why the issue cannot be added (in the summary too), and exit 1."""
+    from resource_registry.contrib import intake
+
+    _write_summary(summary, intake.refused_markdown(request, problems))
+    for problem in problems:
+        _echo_data(f"resreg: {problem}", err=True)
+    ctx.exit(ExitCode.FINDINGS)
 
 
 def _fill_from_sources(

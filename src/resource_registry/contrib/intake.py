@@ -27,9 +27,13 @@ from resource_registry.contrib import markup
 from resource_registry.contrib.issueform import FIELDS, NO_RESPONSE, labels
 from resource_registry.edit.authoring import NewResource
 from resource_registry.record._derived import RESOURCE_TYPES
+from resource_registry.record.reader import Document, read_document
 
 # Marks the issue comment that the intake workflow edits in place.
 COMMENT_MARKER: Final = "<!-- resreg-intake -->"
+NO_TITLE: Final = (
+    "the issue gives no title, and the page does not give one: fill in the Title field"
+)
 MAX_EVENT_BYTES: Final = 1024 * 1024  # an issue body holds at most 65,536 characters
 _HEADING: Final = re.compile(r"^###[ \t]+(.*?)[ \t]*$")
 _LIST_SEPARATORS: Final = re.compile(r"[,\s]+")
@@ -39,12 +43,13 @@ _UNCHOSEN: Final = frozenset({NO_RESPONSE, "None"})  # "None": an optional dropd
 @dataclass(frozen=True, slots=True)
 class Request:
     """What an issue asks for, as the arguments of ``new``; ``problems`` in plain words
-    when it cannot be asked (no URL, no title, an unknown type, a section twice)."""
+    when it cannot be asked (no URL, an unknown type, a section twice). A title or type
+    left empty is None: the page's own metadata gives it, as for ``new`` without them."""
 
     issue: int
     url: str
-    title: str
-    type_: str
+    title: str | None
+    type_: str | None
     tags: tuple[str, ...]
     cited_by: tuple[str, ...]
     relevance: str | None
@@ -74,13 +79,11 @@ def _is_number(value: object) -> bool:
 def request_from_body(number: int, body: str) -> Request:
     """The answers of the issue form in ``body``."""
     answers, problems = sections(body)
-    url, title = answers.get("url", ""), answers.get("title", "")
-    type_ = answers.get("type", "") or "web"
+    url = answers.get("url", "")
+    title, type_ = answers.get("title") or None, answers.get("type") or None
     if not url:
         problems.append("the issue gives no URL: fill in the URL field")
-    if not title:
-        problems.append("the issue gives no title: fill in the Title field")
-    if type_ not in RESOURCE_TYPES:
+    if type_ is not None and type_ not in RESOURCE_TYPES:
         problems.append(f"the type is not one of {', '.join(RESOURCE_TYPES)}")
     return Request(
         number,
@@ -158,7 +161,7 @@ def outcome_markdown(root: Path, request: Request, made: NewResource) -> str:
         COMMENT_MARKER,
         "**The resource passed every check.**",
         "",
-        f"- Title: {markup.text(request.title, limit=1000)}",
+        f"- Title: {markup.text(_written_title(made.path), limit=1000)}",
         f"- URL: {markup.code(request.url, limit=1000)}",
         f"- File: {markup.code(relative)}",
     ]
@@ -168,3 +171,13 @@ def outcome_markdown(root: Path, request: Request, made: NewResource) -> str:
         lines += [f"- fixed: {markup.text(fix)}" for fix in made.fixes]
         lines += [f"- {markup.text(item.message)}" for item in warnings]
     return "\n".join(lines) + "\n"
+
+
+def _written_title(path: Path) -> object:
+    """The title in the file ``new`` wrote: the issue's, or the page's own."""
+    parsed = read_document(path.read_bytes())
+    return (
+        parsed.data.get("title")
+        if isinstance(parsed, Document) and isinstance(parsed.data, dict)
+        else None
+    )

@@ -67,7 +67,7 @@ FIELDS: Final = (
     FormField(
         "title",
         "Title",
-        "Its title, as the resource gives it. Needed to add it.",
+        "Its title, as the resource gives it; left empty, the page's own metadata gives it.",
         placeholder="The title of the resource",
     ),
     FormField(

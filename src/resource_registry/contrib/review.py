@@ -9,6 +9,7 @@ read, and escaped only by the renderers (:mod:`resource_registry.contrib.summary
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from resource_registry.base import git as gitrepo
 from resource_registry.check import tombstones
 from resource_registry.check.file_rules import shard_path
 from resource_registry.record import layout
+from resource_registry.record.models import STABLE_ID_PATTERN
 from resource_registry.record.reader import Document, read_document
 
 # the vocabulary files and the key that names an entry's label
@@ -26,6 +28,9 @@ VOCABULARIES: Final = {
     layout.PAGES: "title",
     layout.TAGS: "name",
 }
+
+
+_STABLE_ID: Final = re.compile(STABLE_ID_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +214,9 @@ def _tombstones(root: Path, commit: str, found: Changes) -> None:
 
 
 def _live_title(root: Path, stable_id: str | None) -> object:
-    if stable_id is None or not stable_id.startswith("sid_"):
+    """The title of the live resource ``stable_id``; None for anything that is not a
+    stable ID (a tombstone's `replaced_by` is data: it never names another path)."""
+    if stable_id is None or not _STABLE_ID.fullmatch(stable_id):
         return None
     data = _read(root, shard_path(stable_id))
     parsed = read_document(data) if data is not None else None
@@ -221,6 +228,9 @@ def _live_title(root: Path, stable_id: str | None) -> object:
 def _vocabularies(root: Path, commit: str, found: Changes) -> None:
     old = gitrepo.read_files(root, commit, list(VOCABULARIES))
     for path, label_key in VOCABULARIES.items():
+        if layout.linked_part(root, path):  # validation reports the link (P018)
+            found.unreadable.append(path)
+            continue
         before_data, now_data = old.get(path), _read(root, path)
         if before_data == now_data:
             continue
