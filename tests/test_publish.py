@@ -16,11 +16,12 @@ import pytest
 from click.testing import CliRunner, Result
 from psycopg.conninfo import conninfo_to_dict
 
-from conftest import PROJECT_ROOT, resource_text
+from conftest import PROJECT_ROOT, BuiltSite, resource_text
 from resource_registry.cli import cli
 from resource_registry.edit.authoring import retire
 from resource_registry.publish import postgres as publishing
 from resource_registry.release.export import export
+from test_release_trust import HOSTILE_DATASETS, _huge_integer, _resealed
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import pgtemp
@@ -277,3 +278,38 @@ def test_the_int64_boundaries_publish_and_beyond_them_nothing_is_exported(
         assert done.exit_code == 1, done.output
         assert "refusing to export" in done.stderr
         assert "P014" in done.stderr
+
+
+# --- a dataset from elsewhere is checked before anything is sent ---------------------------
+
+
+@pytest.mark.parametrize(
+    "case", ["javascript URL", "escaping stable ID", "NaN in legacy", "one stable ID in two cases"]
+)
+def test_publish_from_a_resealed_hostile_dataset_is_refused(
+    server: str, schema: str, built_site: BuiltSite, tmp_path: Path, case: str
+) -> None:
+    change, code = HOSTILE_DATASETS[case]
+    folder = _resealed(built_site.dataset, tmp_path / "download", change)
+    done = _publish_cli(server, schema, folder)
+    assert done.exit_code == 1, done.output
+    assert f": {code} " in done.stderr or "twice" in done.stderr, done.stderr
+    assert _count(server, f"SELECT count(*) FROM pg_namespace WHERE nspname = '{schema}'") == 0
+
+
+def test_a_republish_checks_what_it_sends(
+    server: str, schema: str, built_site: BuiltSite, tmp_path: Path
+) -> None:
+    assert _publish_cli(server, schema, built_site.dataset).exit_code == 0
+    before = _count(server, f"SELECT sum(xmin::text::bigint) FROM {schema}.resources")
+    for case in ("javascript URL", "NaN in legacy", "a tag Windows reserves, in no vocabulary"):
+        change, code = HOSTILE_DATASETS[case]
+        folder = _resealed(built_site.dataset, tmp_path / case.replace(" ", "-"), change)
+        done = _publish_cli(server, schema, folder)
+        assert done.exit_code == 1, done.output
+        assert f": {code} " in done.stderr
+    assert _count(server, f"SELECT sum(xmin::text::bigint) FROM {schema}.resources") == before
+    huge = _resealed(built_site.dataset, tmp_path / "huge", _huge_integer)
+    done = _publish_cli(server, schema, huge)
+    assert done.exit_code == 1, done.output
+    assert "is not JSON" in done.stderr

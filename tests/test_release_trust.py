@@ -181,28 +181,12 @@ def test_site_from_a_resealed_hostile_dataset_is_refused(
     assert not list(tmp_path.rglob("ESCAPED*"))
 
 
-@pytest.mark.parametrize("case", ["javascript URL", "escaping stable ID", "NaN in legacy"])
-def test_publish_from_a_resealed_hostile_dataset_is_refused(
-    built_site: BuiltSite, tmp_path: Path, case: str
-) -> None:
-    change, code = HOSTILE_DATASETS[case]
-    folder = _resealed(built_site.dataset, tmp_path / "download", change)
-    args = ["publish", "postgres", "--from", str(folder), "--dsn", "host=127.0.0.1 port=9"]
-    done = CliRunner().invoke(cli, args, catch_exceptions=False)
-    assert done.exit_code == 1, done.output
-    assert f": {code} " in done.stderr  # refused before any connection is tried
-    assert "database error" not in done.stderr
-
-
 def test_a_dataset_that_is_not_json_is_refused(built_site: BuiltSite, tmp_path: Path) -> None:
     folder = _resealed(built_site.dataset, tmp_path / "download", _huge_integer)
-    for args in (
-        ["site", "--from", str(folder), "--out", str(tmp_path / "site")],
-        ["publish", "postgres", "--from", str(folder), "--dsn", "host=127.0.0.1 port=9"],
-    ):
-        done = CliRunner().invoke(cli, args, catch_exceptions=False)
-        assert done.exit_code == 1, done.output
-        assert "is not valid JSON" in done.stderr or "is not JSON" in done.stderr
+    args = ["site", "--from", str(folder), "--out", str(tmp_path / "site")]
+    done = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert done.exit_code == 1, done.output
+    assert "is not valid JSON" in done.stderr
     assert not (tmp_path / "site").exists()
 
 

@@ -129,15 +129,16 @@ CREATE INDEX IF NOT EXISTS citations_page ON {s}.citations (page);
 
 @dataclass(frozen=True, slots=True)
 class _Dataset:
-    """A dataset keyed for publishing. Resources are kept as their JSONL lines (each is
-    checked when the dataset is read), and a resource's ``source_hash`` is the sha256 of
-    its line."""
+    """A dataset keyed for publishing. Resources stay as their JSONL lines until a row is
+    checked and sent, and a resource's ``source_hash`` is the sha256 of its line: a
+    republish of 100,000 resources parses and checks only the ones that changed."""
 
     version: str
     manifest_sha256: str
     lines: dict[str, bytes]  # resources: stable_id -> JSON line
     vocabularies: dict[str, dict[str, dict[str, Any]]]  # table -> key -> entry
     hashes: dict[str, dict[str, str]]  # table -> key -> source_hash
+    entries: dict[str, list[Any]]  # each vocabulary file's list, for the record checks
 
     def record(self, table: str, key: str) -> dict[str, Any]:
         if table == "resources":
@@ -146,10 +147,14 @@ class _Dataset:
         return self.vocabularies[table][key]
 
 
+_STABLE_ID_PREFIX: Final = b'{"stable_id": "'
+
+
 def read_dataset(folder: Path) -> _Dataset:
     """A dataset whose files publishing reads match its checksums and manifest, and whose
-    records and entries pass validation (a dataset may come from anyone: checksums prove
-    only that its files match its manifest)."""
+    vocabularies, tombstones and manifest pass validation (a dataset may come from anyone:
+    checksums prove only that its files match its manifest). Its resources are checked as
+    they are about to be sent (:func:`check_resources`)."""
     from resource_registry.release import screening  # noqa: PLC0415 - reason: pydantic-core
 
     read = ["resources.jsonl", *(f"{name}.json" for name in screening.VOCABULARIES)]
@@ -157,25 +162,71 @@ def read_dataset(folder: Path) -> _Dataset:
         raise UsageError(f"{folder} is not an intact dataset: " + "; ".join(problems[:3]))
     try:
         manifest = json.loads((folder / dataset.MANIFEST).read_text(encoding="utf-8"))
-        raw = [line for line in (folder / "resources.jsonl").read_bytes().splitlines() if line]
-        records = [json.loads(line) for line in raw]
         entries = {
             name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
             for name in screening.VOCABULARIES
         }
+        lines = _lines(folder / "resources.jsonl")
     except (ValueError, UnicodeDecodeError) as error:  # not JSON, or an integer too long
         raise dataset.DatasetError(f"{folder} holds a file that is not JSON ({error})") from None
-    screening.require_valid(records, entries, manifest=manifest)
-    lines = {str(record["stable_id"]): line for record, line in zip(records, raw, strict=True)}
+    screening.require_valid([], entries, manifest=manifest)
     hashes = {"resources": {sid: hashlib.sha256(line).hexdigest() for sid, line in lines.items()}}
     vocabularies: dict[str, dict[str, dict[str, Any]]] = {}
     for table in _VOCABULARIES:
         vocabularies[table.name] = {entry[table.key]: entry for entry in entries[table.name]}
         hashes[table.name] = {key: _hash(entry) for key, entry in vocabularies[table.name].items()}
     manifest_hash = hashlib.sha256((folder / dataset.MANIFEST).read_bytes()).hexdigest()
-    return _Dataset(
-        str(manifest.get("dataset_version", "")), manifest_hash, lines, vocabularies, hashes
-    )
+    version = str(manifest.get("dataset_version", ""))
+    return _Dataset(version, manifest_hash, lines, vocabularies, hashes, entries)
+
+
+def _lines(path: Path) -> dict[str, bytes]:
+    """Each resource's JSONL line by its stable ID, read from the line's start where it
+    is written as `export` writes it (the record checks confirm it), else parsed."""
+    lines: dict[str, bytes] = {}
+    for line in path.read_bytes().splitlines():
+        end = line.find(b'"', len(_STABLE_ID_PREFIX))
+        if line.startswith(_STABLE_ID_PREFIX) and end > 0:
+            key = line[len(_STABLE_ID_PREFIX) : end].decode("utf-8", "replace")
+        elif line.strip():
+            record = json.loads(line)
+            key = str(record.get("stable_id")) if isinstance(record, dict) else repr(record)
+        else:
+            continue
+        if key in lines:
+            raise dataset.DatasetError(f"resources.jsonl holds stable ID {key!a} twice")
+        lines[key] = line
+    return lines
+
+
+def check_resources(data: _Dataset, keys: Sequence[str]) -> None:
+    """Every resource about to be sent passes validation (:mod:`release.screening`), and
+    is the record its key says; :class:`UntrustedDataset` otherwise. A resource whose line
+    is in the database already, byte for byte, was checked when it was sent."""
+    from resource_registry.release import screening  # noqa: PLC0415 - reason: pydantic-core
+
+    records = []
+    for key in keys:
+        try:
+            record = json.loads(data.lines[key])
+        except (ValueError, UnicodeDecodeError) as error:
+            raise dataset.DatasetError(f"resources.jsonl: a line is not JSON ({error})") from None
+        if not isinstance(record, dict) or record.get("stable_id") != key:
+            raise dataset.DatasetError(f"resources.jsonl: the line of {key!a} is not its record")
+        records.append(record)
+    screening.require_valid(records, data.entries)
+
+
+def _unpublished(connection: Any, schema: str, data: _Dataset) -> list[str]:
+    """The resources whose line is not in the database as it is in the dataset: all of
+    them when the schema has no resources table yet. Read-only."""
+    s = _ident(schema)
+    exists = connection.execute("SELECT to_regclass(%s)", (f"{s}.resources",)).fetchone()[0]
+    if exists is None:
+        return sorted(data.lines)
+    current = dict(connection.execute(f"SELECT stable_id, source_hash FROM {s}.resources"))
+    wanted = data.hashes["resources"]
+    return sorted(key for key, digest in wanted.items() if current.get(key) != digest)
 
 
 def publish(
@@ -195,13 +246,22 @@ def publish(
     try:
         with psycopg.connect(make_conninfo(**params), autocommit=False) as connection:
             with _advisory_lock(connection, schema, wait):
+                check_resources(data, _unpublished(connection, schema, data))
+                connection.rollback()  # end the read before the schema changes
                 connection.execute(_ddl(schema))
                 connection.commit()
                 plan = _plan(connection, schema, data)
                 if dry_run:
                     connection.rollback()
                     return plan
-                _apply(connection, schema, data, plan)
+                try:
+                    _apply(connection, schema, data, plan)
+                except psycopg.IntegrityError as error:  # such as one `id` held twice
+                    connection.rollback()
+                    raise PublishError(
+                        f"the dataset breaks a database constraint ({_first_line(error)}); "
+                        "nothing was changed"
+                    ) from None
                 connection.commit()
                 problems = verify_database(connection, schema, data)
             if problems:
