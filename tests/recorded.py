@@ -39,6 +39,9 @@ class Recorded:
     routes: dict[str, Route] = field(default_factory=dict)
     log: list[Request] = field(default_factory=list)
     latency: float = 0.0  # seconds before each answer, as a distant server takes
+    active: int = 0  # requests being answered now
+    peak: int = 0  # the most answered at once
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base(self) -> str:
@@ -72,7 +75,19 @@ class _Handler(BaseHTTPRequestHandler):
             {k.lower(): v for k, v in self.headers.items()},
             time.monotonic(),
         )
-        self.recorded.log.append(request)
+        recorded = self.recorded
+        recorded.log.append(request)
+        with recorded.lock:
+            recorded.active += 1
+            recorded.peak = max(recorded.peak, recorded.active)
+        try:
+            self._reply(request)
+        finally:
+            with recorded.lock:
+                recorded.active -= 1
+
+    def _reply(self, request: Request) -> None:
+        parts = urlsplit(self.path)
         if self.recorded.latency:
             time.sleep(self.recorded.latency)
         route = self.recorded.routes.get(parts.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gzip
 import itertools
 import json
 import re
@@ -394,3 +395,32 @@ def test_new_fills_an_arxiv_paper_from_the_api(
     assert "resreg: filled authors from arxiv" in result.stderr
     # the page itself is on arxiv.org, which tests never reach: a finding, not a failure
     assert "M004" in result.stderr
+
+
+def test_pages_of_one_host_are_asked_at_most_two_at_a_time(served: recorded.Recorded) -> None:
+    served.latency = 0.2
+    for index in range(8):
+        served.routes[f"/page{index}"] = recorded.html(f"<title>Page {index}</title>")
+    targets = {f"{served.base}/page{index}": frozenset({"title"}) for index in range(8)}
+    found, _ = _run(targets, _settings(served, page="when-needed"))
+    assert {item.values["title"] for item in found.values()} == {f"Page {i}" for i in range(8)}
+    assert served.peak == 2
+
+
+def test_a_gzip_body_is_decompressed_within_the_cap(served: recorded.Recorded) -> None:
+    body = gzip.compress(b"<html><head><title>Zipped</title></head></html>")
+    served.routes["/zipped"] = (
+        200,
+        {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+        body,
+    )
+    served.routes["/bomb"] = (
+        200,
+        {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+        gzip.compress(b"\0" * (11 * 1024 * 1024)),
+    )
+    targets = {f"{served.base}/zipped": ALL, f"{served.base}/bomb": ALL}
+    found, _ = _run(targets, _settings(served, page="when-needed"))
+    assert found[f"{served.base}/zipped"].values["title"] == "Zipped"
+    [note] = found[f"{served.base}/bomb"].notes
+    assert "could not be decompressed within the cap" in note.message

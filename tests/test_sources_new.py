@@ -21,7 +21,7 @@ from resource_registry.sources.base import Claims
 from resource_registry.sources.clean import MAX_AUTHORS, OTHERS, clean, partial_date, text
 from resource_registry.sources.gather import Described, publication_for, take
 from resource_registry.sources.http import MEDIA_TYPE, Answer
-from resource_registry.sources.pagetags import read_tags
+from resource_registry.sources.pagetags import read_tags, without_site_name
 
 TODAY = dt.date(2026, 1, 15)
 
@@ -474,3 +474,32 @@ def test_sources_is_part_of_the_schema() -> None:
 
 def test_the_media_type_rule_is_the_models() -> None:
     assert MEDIA_TYPE.pattern == MEDIA_TYPE_PATTERN
+
+
+@pytest.mark.parametrize(
+    ("title", "sites", "expected"),
+    [
+        ("Enterprise 2.0 | HR Innovation", ["HR Innovation"], "Enterprise 2.0"),
+        ("Bondy Blog - A Paris-8, un peu", ["bondyblog"], "A Paris-8, un peu"),
+        (
+            "Tote Hummeln unter Linden: Die Erklärung",
+            ["example"],
+            "Tote Hummeln unter Linden: Die Erklärung",
+        ),
+        ("Plain title", ["Plain"], "Plain title"),
+    ],
+)
+def test_the_site_name_leaves_a_title(title: str, sites: list[str], expected: str) -> None:
+    assert without_site_name(title, sites) == expected
+
+
+def test_page_titles_lose_the_site_name_but_highwire_keeps_its_own() -> None:
+    page = (
+        '<html><head><meta property="og:site_name" content="Example Journal">'
+        '<meta property="og:title" content="Measuring Things | Example Journal">'
+        '<meta name="citation_title" content="Measuring Things | Example Journal">'
+        "</head></html>"
+    )
+    claims = {claim.source: claim.values for claim in read_tags(_page(page.encode()))}
+    assert claims["opengraph"]["title"] == "Measuring Things"
+    assert claims["highwire"]["title"] == "Measuring Things | Example Journal"

@@ -13,7 +13,7 @@ from typing import Final
 
 from resource_registry.sources.base import Claims
 from resource_registry.sources.http import Answer
-from resource_registry.sources.pagetags import decode, is_html
+from resource_registry.sources.pagetags import decode, is_html, without_site_name
 
 MAX_EXTRACTION_CHARS: Final = 2_000_000
 _AUTHOR_SPLIT: Final = re.compile(r"\s*(?:;|\||\band\b|&)\s*")
@@ -60,7 +60,8 @@ def _trafilatura(text: str, url: str) -> list[Claims]:
     if isinstance(found.author, str) and found.author.strip():
         values["authors"] = [name for name in _AUTHOR_SPLIT.split(found.author) if name]
     if isinstance(found.title, str) and found.title.strip():
-        values["title"] = found.title
+        sites = [found.sitename] if isinstance(found.sitename, str) else []
+        values["title"] = without_site_name(found.title, [*sites, _host(url)])
     return [Claims("trafilatura", values)] if values else []
 
 
@@ -69,3 +70,10 @@ def _htmldate(text: str, url: str) -> list[Claims]:
 
     found = find_date(text, url=url, original_date=True, extensive_search=True)
     return [Claims("htmldate", {"published_date": found})] if isinstance(found, str) else []
+
+
+def _host(url: str) -> str:
+    from resource_registry.sources.http import host_of  # noqa: PLC0415 - reason: small
+
+    host = host_of(url).removeprefix("www.")
+    return host.rsplit(".", 1)[0] if "." in host else host

@@ -136,18 +136,74 @@ def collect(text: str) -> _Collector:
 
 
 def read_tags(page: Answer) -> list[Claims]:
-    """Every vocabulary's claims about ``page`` (empty ones left out)."""
+    """Every vocabulary's claims about ``page`` (empty ones left out). Titles other
+    than Highwire's lose the site's name (see :func:`without_site_name`)."""
     if not is_html(page):
         return []
     found = collect(decode(page))
-    claims = [
-        highwire(found.meta),
-        json_ld(found.json_ld),
-        dublin_core(found.meta),
-        opengraph(found.meta),
-        html_meta(found),
-    ]
+    sites = site_names(found, page.final_url)
+    claims = [highwire(found.meta)]
+    for claim in (json_ld(found.json_ld), dublin_core(found.meta), opengraph(found.meta)):
+        claims.append(_titled(claim, sites))
+    claims.append(_titled(html_meta(found), sites))
     return [claim for claim in claims if claim.values]
+
+
+# a bar, middle dot, single and double right angle quotes, colon, dashes or `::`, spaced
+_SEPARATORS: Final = re.compile(r"\s+(?:[|\u00b7\u203a\u00bb:\u2013\u2014-]|::)\s+")
+_NOT_ALNUM: Final = re.compile(r"[\W_]+")
+
+
+def site_names(found: _Collector, url: str) -> list[str]:
+    """What the page calls its site (``og:site_name``, ``application-name``), and its
+    host name without ``www.`` and the top-level domain."""
+    from urllib.parse import urlsplit  # noqa: PLC0415 - reason: small
+
+    names = [
+        value
+        for key in ("og:site_name", "application-name", "twitter:site")
+        for value in found.meta.get(key, [])
+    ]
+    try:
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        host = ""
+    names.append(host.rsplit(".", 1)[0] if "." in host else host)
+    return [name for name in names if _key(name)]
+
+
+def _key(text: str) -> str:
+    return _NOT_ALNUM.sub("", text.casefold().lstrip("@"))
+
+
+def without_site_name(title: str, sites: Sequence[str]) -> str:
+    """``title`` without a leading or trailing part that names the site
+    (``Title | Site``, ``Site - Title``); the title itself when no part does."""
+    parts = _SEPARATORS.split(title.strip())
+    if len(parts) < 2:
+        return title
+    keys = [_key(site) for site in sites]
+    for index in (-1, 0):
+        part = _key(parts[index])
+        if part and any(
+            part == key or (len(part) > 3 and (part in key or key in part)) for key in keys
+        ):
+            rest = parts[:-1] if index == -1 else parts[1:]
+            separator = _SEPARATORS.search(title)
+            joiner = separator.group(0) if separator else " - "
+            return joiner.join(rest)
+    return title
+
+
+def _names_site(part: str, key: str) -> bool:
+    return part == key or (len(part) > 3 and len(key) > 3 and (part in key or key in part))
+
+
+def _titled(claim: Claims, sites: Sequence[str]) -> Claims:
+    title = claim.values.get("title")
+    if not isinstance(title, str):
+        return claim
+    return Claims(claim.source, {**claim.values, "title": without_site_name(title, sites)})
 
 
 def _first(meta: dict[str, list[str]], *names: str) -> str | None:
