@@ -32,7 +32,7 @@ from resource_registry.findings import Finding
 from resource_registry.fsutil import atomic_write
 from resource_registry.kb import pagelist
 from resource_registry.kb.pages import Discovery, Page, discover, read, reread
-from resource_registry.kb.scan import COMPONENT, CONVERTIBLE, Flaw, Mention, Scan, scan
+from resource_registry.kb.scan import COMPONENT, CONVERTIBLE, LINK_KINDS, Flaw, Mention, Scan, scan
 from resource_registry.kb.targets import Resolved, Targets
 from resource_registry.loading import Document, read_document
 from resource_registry.safetext import refused_character
@@ -90,12 +90,13 @@ def run(root: Path, folder: Path, shown: str, settings: KnowledgeBase, options: 
     outcome = Outcome(pages=len(discovery.pages))
     outcome.findings += _page_findings(discovery, scans, where)
     targets = _targets(root)
-    edges = _resolve(discovery, scans, targets, where)
+    links = frozenset(settings.links)
+    edges = _resolve(discovery, scans, targets, where, links)
     if options.add and edges.unregistered:
         outcome.added, failures = _add(root, edges.unregistered)
         outcome.findings += failures
         targets = _targets(root)
-        edges = _resolve(discovery, scans, targets, where)
+        edges = _resolve(discovery, scans, targets, where, links)
     outcome.references = sum(len(found.mentions) for found in scans.values())
     outcome.findings += edges.findings
     derived = _derived(discovery, edges, targets.table)
@@ -128,6 +129,11 @@ def _read_pages(
     could list, or whose front matter never ends, is not read."""
     if not folder.is_dir():
         raise UsageError(f"the pages folder {shown} does not exist (see --pages)")
+    if unknown := sorted(set(settings.links) - LINK_KINDS):
+        raise UsageError(
+            f"resreg.toml: [knowledge_base] links: unknown kind `{unknown[0]}` "
+            f"(known: {', '.join(sorted(LINK_KINDS))})"
+        )
     discovery = discover(folder, settings)
     if not discovery.pages:
         raise UsageError(
@@ -282,7 +288,11 @@ def _page_findings(discovery: Discovery, scans: Mapping[str, Scan], where: _Wher
 
 
 def _resolve(
-    discovery: Discovery, scans: Mapping[str, Scan], targets: Targets, where: _Where
+    discovery: Discovery,
+    scans: Mapping[str, Scan],
+    targets: Targets,
+    where: _Where,
+    links: frozenset[str] = LINK_KINDS,
 ) -> _Edges:
     edges = _Edges()
     for page in discovery.pages:
@@ -291,6 +301,8 @@ def _resolve(
             continue
         path = where.page(page.relative)
         for mention in found.mentions:
+            if mention.kind != COMPONENT and mention.kind not in links:
+                continue  # a syntax the configuration does not count
             resolved = _target(path, page, mention, targets, edges)
             if resolved is None:
                 continue
