@@ -41,7 +41,7 @@ RESOURCES = {
         "https://www.example.com/bravo/",
         {"previous_urls": ["https://example.com/old-bravo"]},
     ),
-    "sid_kbCharl003": ("https://arxiv.org/abs/2401.00001", {}),
+    "sid_kbCharl003": ("https://arxiv.org/abs/2401.00001", {"cited_by": ["broken"]}),
     "sid_kbDelta004": ("https://example.net/delta", {}),
     "sid_kbEcho0005": ("https://example.net/echo", {}),
     "sid_kbFoxtr006": ("https://example.org/foxtrot", {"cited_by": ["guide"]}),

@@ -180,7 +180,7 @@ def _check(
 ) -> None:
     """Every difference between the registry and the pages, as findings."""
     existing, _ = pagelist.read_entries(root)
-    present = {page.page_id for page in discovery.pages}
+    present = {page.page_id: where.page(page.relative) for page in discovery.pages}
     outcome.findings += _differences(root, table, derived, edges, present, where)
     plan = pagelist.plan(existing, made, present)
     outcome.findings += _plan_findings(plan, discovery, where)
@@ -438,7 +438,7 @@ def _differences(
     table: KeyTable,
     derived: Mapping[int, set[str]],
     edges: _Edges,
-    present: set[str],
+    present: Mapping[str, str],
     where: _Where,
 ) -> list[Finding]:
     found: list[Finding] = []
@@ -463,7 +463,7 @@ def _differences(
             line = _cited_by_line(root, table.paths[row])
             for page_id in extra:
                 why = (
-                    "which has no reference to it"
+                    f"but that page ({present[page_id]}) has no reference to it"
                     if page_id in present
                     else "but no page has that id"
                 )
