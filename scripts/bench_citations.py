@@ -59,7 +59,8 @@ def main() -> None:
             shared(arguments.corpus, work, arguments.repeat)
         else:
             print("(1) skipped: the shared legacy corpus is not present")
-        generated(arguments.pages, work, arguments.repeat)
+        if arguments.pages:
+            generated(arguments.pages, work, arguments.repeat)
 
 
 def _find_corpus() -> Path | None:
@@ -73,18 +74,18 @@ CPU: dict[int, float] = {}  # id(result) -> CPU seconds of the best run, for `cp
 
 
 def best(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    """The shortest wall time of ``repeat`` runs, and the last result. The CPU time of
+    """The shortest wall time of ``repeat`` runs, and that run's result. The CPU time of
     that run (this process and the children it waited for) is kept for :func:`cpu`: on
     a shared machine the wall time also counts the other processes' turns."""
-    times, result = [], None
+    best_time, best_result = float("inf"), None
     for _ in range(repeat):
         start, cpu_start = time.perf_counter(), _cpu()
         result = work()
         elapsed, used = time.perf_counter() - start, _cpu() - cpu_start
-        if not times or elapsed < min(times):
-            CPU[id(result)] = used
-        times.append(elapsed)
-    return min(times), result
+        if elapsed < best_time:
+            best_time, best_result = elapsed, result
+            CPU[id(result)] = used  # the result lives on with the caller, and so its id
+    return best_time, best_result
 
 
 def _cpu() -> float:

@@ -41,7 +41,7 @@ RESOURCES = {
         "https://www.example.com/bravo/",
         {"previous_urls": ["https://example.com/old-bravo"]},
     ),
-    "sid_kbCharl003": ("https://arxiv.org/abs/2401.00001", {}),
+    "sid_kbCharl003": ("https://arxiv.org/abs/2401.00001", {"cited_by": ["broken"]}),
     "sid_kbDelta004": ("https://example.net/delta", {}),
     "sid_kbEcho0005": ("https://example.net/echo", {}),
     "sid_kbFoxtr006": ("https://example.org/foxtrot", {"cited_by": ["guide"]}),
@@ -307,6 +307,23 @@ def test_the_pages_folder_and_its_ids_come_from_the_configuration(kb_registry: P
     missing = runner.invoke(cli, ["citations", "--root", str(kb_registry)], catch_exceptions=False)
     assert missing.exit_code == 2
     assert "does not exist" in missing.stderr
+
+
+def test_the_configuration_says_which_links_cite(kb_registry: Path) -> None:
+    (kb_registry / "resreg.toml").write_text('[knowledge_base]\nlinks = ["href"]\n')
+    settings = parse((kb_registry / "resreg.toml").read_bytes()).knowledge_base
+    outcome = citations.run(
+        kb_registry, kb_registry / "content/docs", "content/docs", settings, citations.Options()
+    )
+    # guide.md cites Alpha and Bravo only through Markdown links: now it cites Foxtrot only
+    assert {sid for sid, pages in outcome.cited_by.items() if "guide" in pages} == {
+        "sid_kbFoxtr006"
+    }
+    assert "topics" in outcome.cited_by["sid_kbFoxtr006"]  # an <a href>
+    assert not [item for item in outcome.findings if item.code == "K006"]  # inline links
+    bad = parse(b'[knowledge_base]\nlinks = ["wikilink"]\n').knowledge_base
+    with pytest.raises(UsageError, match="unknown kind `wikilink`"):
+        citations.run(kb_registry, kb_registry / "content/docs", "x", bad, citations.Options())
 
 
 def test_page_ids_follow_the_rule() -> None:

@@ -71,6 +71,11 @@ class KnowledgeBase:
     patterns: list[str] = field(default_factory=lambda: ["*.md", "*.mdx"])
     # JSX components whose `id` attribute names a resource (its stable ID or `id`)
     components: list[str] = field(default_factory=lambda: ["R"])
+    # which links to a registered URL cite it: "inline" `[text](url)`, "autolink" `<url>`,
+    # "definition" `[label]: url`, "footnote" `[^n]: url`, "href" (an HTML or JSX tag's)
+    links: list[str] = field(
+        default_factory=lambda: ["inline", "autolink", "definition", "footnote", "href"]
+    )
     # what `--convert` writes for a link to a registered resource: {id}, {stable_id}, {text}
     reference_form: str = '<R id="{id}">{text}</R>'
     # how a page's id comes from its path: "name" (the file name without its extension;

@@ -31,7 +31,7 @@ from resource_registry.base.safetext import refused_character
 from resource_registry.check.catalog_rules import KeyTable
 from resource_registry.kb import pagelist
 from resource_registry.kb.pages import Discovery, Page, discover, read, reread
-from resource_registry.kb.scan import COMPONENT, CONVERTIBLE, Flaw, Mention, Scan, scan
+from resource_registry.kb.scan import COMPONENT, CONVERTIBLE, LINK_KINDS, Flaw, Mention, Scan, scan
 from resource_registry.kb.targets import Resolved, Targets
 from resource_registry.record import layout
 from resource_registry.record.reader import Document, read_document
@@ -90,12 +90,13 @@ def run(root: Path, folder: Path, shown: str, settings: KnowledgeBase, options: 
     outcome = Outcome(pages=len(discovery.pages))
     outcome.findings += _page_findings(discovery, scans, where)
     targets = _targets(root)
-    edges = _resolve(discovery, scans, targets, where)
+    links = frozenset(settings.links)
+    edges = _resolve(discovery, scans, targets, where, links)
     if options.add and edges.unregistered:
         outcome.added, failures = _add(root, edges.unregistered)
         outcome.findings += failures
         targets = _targets(root)
-        edges = _resolve(discovery, scans, targets, where)
+        edges = _resolve(discovery, scans, targets, where, links)
     outcome.references = sum(len(found.mentions) for found in scans.values())
     outcome.findings += edges.findings
     derived = _derived(discovery, edges, targets.table)
@@ -128,6 +129,11 @@ def _read_pages(
     could list, or whose front matter never ends, is not read."""
     if not folder.is_dir():
         raise UsageError(f"the pages folder {shown} does not exist (see --pages)")
+    if unknown := sorted(set(settings.links) - LINK_KINDS):
+        raise UsageError(
+            f"resreg.toml: [knowledge_base] links: unknown kind `{unknown[0]}` "
+            f"(known: {', '.join(sorted(LINK_KINDS))})"
+        )
     discovery = discover(folder, settings)
     if not discovery.pages:
         raise UsageError(
@@ -174,7 +180,7 @@ def _check(
 ) -> None:
     """Every difference between the registry and the pages, as findings."""
     existing, _ = pagelist.read_entries(root)
-    present = {page.page_id for page in discovery.pages}
+    present = {page.page_id: where.page(page.relative) for page in discovery.pages}
     outcome.findings += _differences(root, table, derived, edges, present, where)
     plan = pagelist.plan(existing, made, present)
     outcome.findings += _plan_findings(plan, discovery, where)
@@ -281,7 +287,11 @@ def _page_findings(discovery: Discovery, scans: Mapping[str, Scan], where: _Wher
 
 
 def _resolve(
-    discovery: Discovery, scans: Mapping[str, Scan], targets: Targets, where: _Where
+    discovery: Discovery,
+    scans: Mapping[str, Scan],
+    targets: Targets,
+    where: _Where,
+    links: frozenset[str] = LINK_KINDS,
 ) -> _Edges:
     edges = _Edges()
     for page in discovery.pages:
@@ -290,6 +300,8 @@ def _resolve(
             continue
         path = where.page(page.relative)
         for mention in found.mentions:
+            if mention.kind != COMPONENT and mention.kind not in links:
+                continue  # a syntax the configuration does not count
             resolved = _target(path, page, mention, targets, edges)
             if resolved is None:
                 continue
@@ -425,7 +437,7 @@ def _differences(
     table: KeyTable,
     derived: Mapping[int, set[str]],
     edges: _Edges,
-    present: set[str],
+    present: Mapping[str, str],
     where: _Where,
 ) -> list[Finding]:
     found: list[Finding] = []
@@ -450,7 +462,7 @@ def _differences(
             line = _cited_by_line(root, table.paths[row])
             for page_id in extra:
                 why = (
-                    "which has no reference to it"
+                    f"but that page ({present[page_id]}) has no reference to it"
                     if page_id in present
                     else "but no page has that id"
                 )

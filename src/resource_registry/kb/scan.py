@@ -35,6 +35,7 @@ AUTOLINK: Final = "autolink"
 DEFINITION: Final = "definition"
 FOOTNOTE: Final = "footnote"
 HREF: Final = "href"
+LINK_KINDS: Final = frozenset({INLINE, AUTOLINK, DEFINITION, FOOTNOTE, HREF})
 # where a link can be replaced by a reference component as it stands
 CONVERTIBLE: Final = frozenset({INLINE, AUTOLINK, HREF})
 
