@@ -32,11 +32,33 @@ class Network:
 
 
 @dataclass(frozen=True, slots=True)
+class Endpoints:
+    """``[endpoints]``: the services network code asks; defaults are the public ones."""
+
+    # the Wayback Machine's availability API: the capture closest to a time
+    wayback: str = "https://archive.org/wayback/available"
+    # a Memento TimeGate (RFC 7089), asked as `{memento}/{url}`; empty: none is asked
+    memento: str = ""
+    # the Wayback Machine's Save Page Now, used only by `check-links --archive`
+    savepagenow: str = "https://web.archive.org/save"
+
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if value and not value.startswith(("https://", "http://")):
+                raise UsageError(
+                    f"{CONFIG_FILE}: [endpoints] {item.name} must be an http(s) URL, "
+                    f"not `{_shown(value)}`"
+                )
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     network: Network = field(default_factory=Network)
+    endpoints: Endpoints = field(default_factory=Endpoints)
 
 
-_TABLES: Final[dict[str, type[Any]]] = {"network": Network}
+_TABLES: Final[dict[str, type[Any]]] = {"network": Network, "endpoints": Endpoints}
 
 
 def load(root: Path) -> Config:
