@@ -45,7 +45,7 @@ MAX_ARCHIVE_URL: Final = 4096
 CREDENTIALS_ENV: Final = ("RESREG_ARCHIVE_ACCESS_KEY", "RESREG_ARCHIVE_SECRET_KEY")
 _WAYBACK_TIME: Final = re.compile(r"[0-9]{14}\Z")
 _WAYBACK_PATH: Final = re.compile(r"/web/([0-9]{14})(?:[a-z_]{2,4})?/")
-_LINK: Final = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
+_LINK: Final = re.compile(r'<([^>]*)>\s*((?:;\s*[\w*-]+\s*=\s*(?:"[^"]*"|[^;,\s]+)\s*)*)')
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ HTML_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
 PDF_TYPES: Final = frozenset({"application/pdf", "application/x-pdf"})
 _HEAD: Final = 16 * 1024
 _LANG: Final = re.compile(
-    rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)"
+    rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)(?=[\"'\s/>])"
 )
 _TITLE: Final = re.compile(rb"<title\b[^>]*>(.{0,2000}?)</title", re.IGNORECASE | re.DOTALL)
 _META: Final = re.compile(rb"<meta\b[^>]{0,2000}>", re.IGNORECASE)
@@ -118,6 +118,11 @@ def extract_html(body: bytes) -> Extracted | None:
         document = None
     text = getattr(document, "text", None) if document is not None else None
     title = getattr(document, "title", None) if document is not None else None
+    if not text:  # too short or too odd for the main-text rules: all the page's text
+        try:
+            text = trafilatura.baseline(page)[1]
+        except Exception:  # as above
+            text = ""
     return Extracted(
         text=(text or "")[:MAX_TEXT],
         title=page_title(page) or (title if isinstance(title, str) and title.strip() else None),
