@@ -412,7 +412,10 @@ async def _check(
             attempt += 1
             await asyncio.sleep(_retry_after(answer.retry_after, attempt))
             continue
-        return _outcome(url, answered, status, stamp, answer, settings.body_cap)
+        # reading the body is CPU work: off the event loop, so other requests go on
+        return await asyncio.to_thread(
+            _outcome, url, answered, status, stamp, answer, settings.body_cap
+        )
 
 
 @dataclass(frozen=True, slots=True)

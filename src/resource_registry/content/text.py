@@ -16,7 +16,9 @@ def one_line(text: str, characters: int, utf8_bytes: int) -> str | None:
     format characters (bidirectional, invisible, joiners), private-use, unassigned and
     surrogate code points are dropped; cut at a word to ``characters`` and ``utf8_bytes``,
     with an ellipsis when cut. None when nothing visible is left."""
-    kept = "".join(_kept(char) for char in text)
+    # only the head can be kept: cleaning never lengthens a text, and this bounds the
+    # work on a long one (a head of nothing but refused characters gives no line)
+    kept = "".join(_kept(char) for char in text[: characters * 8])
     line = _SPACES.sub(" ", kept).strip()
     if not line:
         return None
