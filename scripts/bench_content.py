@@ -53,8 +53,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=100_000)
     parser.add_argument("--pages", type=int, default=400)
+    parser.add_argument(
+        "--real-pages",
+        type=Path,
+        help="a folder of real content pages (*.html, not committed): every verdict but "
+        "ok on them is a false alarm",
+    )
     args = parser.parse_args()
     detection()
+    if args.real_pages:
+        false_alarms(args.real_pages)
     throughput(args.pages)
     registry_cost(args.files)
 
@@ -318,6 +326,28 @@ def detection() -> None:
         )
     wrong = {pair: n for pair, n in table.items() if pair[0] != pair[1]}
     print(f"  confusions: {wrong or 'none'}")
+
+
+def false_alarms(folder: Path) -> None:
+    """Real articles, each read as a 200 answer at a deep path of a host whose random
+    paths answer 404: any wall or soft 404 is a false alarm."""
+    found: Counter[str] = Counter()
+    alarms = []
+    words = []
+    for path in sorted(folder.glob("*.html")):
+        url = f"https://{path.stem}.example/articles/page"
+        reading = page.read(path.read_bytes(), "text/html", status=200, url=url, final_url=None)
+        verdict = (reading.wall if reading else None) or "ok"
+        found[verdict] += 1
+        if reading is not None and reading.words is not None:
+            words.append(reading.words)
+        if verdict != "ok":
+            alarms.append((path.name, verdict))
+    total = sum(found.values())
+    print(f"\n(c) real content pages: {total}, verdicts {dict(found)}")
+    print(f"  false alarms: {len(alarms)} ({len(alarms) / total:.1%}) {alarms}")
+    if words:
+        print(f"  words per page: median {statistics.median(words):.0f}")
 
 
 if __name__ == "__main__":

@@ -164,8 +164,12 @@ async def save(transport: Any, services: Services, url: str) -> Capture | Failed
         return Failed(f"Save Page Now answered {reply.status} without a job")
     for _ in range(services.save_polls):
         await asyncio.sleep(services.save_poll_interval)
-        status = await _get(
-            transport, services, f"{services.savepagenow.rstrip('/')}/status/{job}", headers
+        status = await _get(  # not followed: the credentials go to the endpoint only
+            transport,
+            services,
+            f"{services.savepagenow.rstrip('/')}/status/{job}",
+            headers,
+            follow=False,
         )
         if isinstance(status, Failed):
             return status

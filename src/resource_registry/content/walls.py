@@ -28,6 +28,7 @@ WALL_VERDICTS: Final = ("soft-404", "login-wall", "bot-wall")
 # pages longer than these are taken for content whatever their title says
 SHORT_PAGE: Final = 400
 SHORT_CHALLENGE: Final = 150
+CAPTCHA_ONLY: Final = 20
 # a page this similar to the probe's is the host's "not found" page
 LIKE_THE_PROBE: Final = 0.9
 
@@ -107,9 +108,10 @@ def signature(
     shown = f"{title or ''} {text[:2000]}"
     if any(marker in head for marker in _CHALLENGE_MARKERS):
         return "bot-wall"
-    if words < SHORT_CHALLENGE and (
-        any(marker in head for marker in _CAPTCHA_MARKERS) or _CHALLENGE_PHRASES.search(shown)
-    ):
+    if words < SHORT_CHALLENGE and _CHALLENGE_PHRASES.search(shown):
+        return "bot-wall"
+    # a captcha alone proves little: forms of real posts carry invisible ones
+    if words < CAPTCHA_ONLY and any(marker in head for marker in _CAPTCHA_MARKERS):
         return "bot-wall"
     if final_url is not None and _login_address(final_url) and not _login_address(url):
         return "login-wall"
