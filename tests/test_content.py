@@ -5,6 +5,7 @@ answers written from their documentation."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import json
 import threading
@@ -738,3 +739,20 @@ def test_fingerprints_are_stable_and_compact() -> None:
     assert len(one) == 16
     assert fingerprint.simhash("") is None
     assert fingerprint.similarity(one, one) == 1.0
+
+
+def _textbook_simhash(words: list[str]) -> str:
+    """Charikar's simhash as written in the paper: +1/-1 per bit and shingle."""
+    shingles = {" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
+    votes = [0] * 64
+    for shingle in shingles:
+        digest = hashlib.blake2b(shingle.encode(), digest_size=8).digest()
+        number = int.from_bytes(digest, "big")
+        for bit in range(64):
+            votes[bit] += 1 if number >> (63 - bit) & 1 else -1
+    return f"{sum(1 << (63 - bit) for bit in range(64) if votes[bit] > 0):016x}"
+
+
+@given(st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "x1", "é"]), min_size=1))
+def test_the_fast_simhash_is_the_textbook_one(words: list[str]) -> None:
+    assert fingerprint.simhash(" ".join(words)) == _textbook_simhash(words)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from typing import Final
 
 SHINGLE: Final = 3
@@ -21,6 +20,8 @@ MAX_WORDS: Final = 50_000  # enough for any article; bounds the work on a huge t
 DRIFT_BELOW: Final = 0.8
 _WORD: Final = re.compile(r"\w+")
 _BYTES: Final = 8
+# the byte values that have each bit set, most significant first
+_WITH_BIT: Final = tuple(bytes(v for v in range(256) if v >> (7 - bit) & 1) for bit in range(8))
 
 
 def simhash(text: str) -> str | None:
@@ -34,15 +35,16 @@ def simhash(text: str) -> str | None:
         hashlib.blake2b(shingle.encode("utf-8"), digest_size=_BYTES).digest()
         for shingle in shingles
     )
-    # per byte position, how often each byte value occurs: the bit counts follow from it
-    # without a Python loop per bit and shingle
-    half = len(shingles)
+    # per byte position and bit, how many digests have it set: the bytes at that
+    # position with the bit's byte values deleted are the digests without it (C speed,
+    # no Python loop per shingle and bit)
+    total = len(shingles)
     value = 0
     for position in range(_BYTES):
-        counts = Counter(digests[position::_BYTES])
+        column = digests[position::_BYTES]
         for bit in range(8):
-            ones = sum(n for byte, n in counts.items() if byte >> (7 - bit) & 1)
-            if ones * 2 > half:
+            ones = total - len(column.translate(None, _WITH_BIT[bit]))
+            if ones * 2 > total:
                 value |= 1 << (63 - position * 8 - bit)
     return f"{value:016x}"
 

@@ -8,6 +8,7 @@ import unicodedata
 from typing import Final
 
 _SPACES: Final = re.compile(r" {2,}")
+_WHITESPACE: Final = re.compile(r"[\t\n\r\f\v]+")
 _ELLIPSIS: Final = "…"
 
 
@@ -18,7 +19,8 @@ def one_line(text: str, characters: int, utf8_bytes: int) -> str | None:
     with an ellipsis when cut. None when nothing visible is left."""
     # only the head can be kept: cleaning never lengthens a text, and this bounds the
     # work on a long one (a head of nothing but refused characters gives no line)
-    kept = "".join(_kept(char) for char in text[: characters * 8])
+    head = _WHITESPACE.sub(" ", text[: characters * 8])
+    kept = head if head.isprintable() else "".join(_kept(char) for char in head)
     line = _SPACES.sub(" ", kept).strip()
     if not line:
         return None
