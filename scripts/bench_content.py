@@ -114,7 +114,7 @@ def _tree_bytes(folder: Path) -> int:
 
 
 def _git_bytes(root: Path) -> int:
-    subprocess.run(["git", "-C", str(root), "gc", "-q", "--aggressive"], check=True)
+    subprocess.run(["git", "-C", str(root), "gc", "-q"], check=True)
     return sum(p.stat().st_size for p in (root / ".git").rglob("*") if p.is_file())
 
 
