@@ -756,3 +756,24 @@ def _textbook_simhash(words: list[str]) -> str:
 @given(st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "x1", "é"]), min_size=1))
 def test_the_fast_simhash_is_the_textbook_one(words: list[str]) -> None:
     assert fingerprint.simhash(" ".join(words)) == _textbook_simhash(words)
+
+
+def test_save_page_now_credentials_never_follow_a_redirect(
+    make_registry: MakeRegistry, server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.routes["/wayback/available"] = _json_route(NOT_AVAILABLE)
+    server.routes["/live"] = (200, {}, _html("Live", *PROSE[:5]))
+    server.routes["/save"] = _json_route({"url": "x", "job_id": "spn2-0123abcd"})
+    server.routes["/save/status/spn2-0123abcd"] = (302, {"Location": "/elsewhere"}, b"")
+    base = _base(server)
+    root = _registry(make_registry, {"sid_Save000002": f"{base}/live"})
+    _archive_config(root, base)
+    monkeypatch.setattr(
+        links.archive.Services, "__init__", _fast_polls(links.archive.Services.__init__)
+    )
+    secrets = {"RESREG_ARCHIVE_ACCESS_KEY": "a", "RESREG_ARCHIVE_SECRET_KEY": "s3cr3t"}
+    code, out = _run(root, "--archive", env=secrets)
+    assert code == 0, out
+    assert server.requests["/elsewhere"] == 0
+    assert "archive_url" not in _record(root, "sid_Save000002")["fetch"]
+    assert "s3cr3t" not in out
