@@ -382,9 +382,13 @@ def test_a_rerun_skips_fresh_entries_and_shared_urls_are_fetched_once(
         "ok": 0,
         "redirected": 0,
         "dead": 0,
+        "soft-404": 0,
+        "login-wall": 0,
+        "bot-wall": 0,
         "paywalled": 0,
         "blocked": 0,
         "error": 0,
+        "drifted": 0,
     }
 
 
@@ -532,8 +536,9 @@ def test_a_name_is_resolved_once_and_the_request_pinned_to_its_address(
     fake_dns: FakeDns,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # the second answer would move the name elsewhere (DNS rebinding): it is never asked
-    fake_dns.add("pinned.example", ["127.0.0.1"], ["10.9.9.9"])
+    # one lookup per request (the page, then the probe of a random path on its host); the
+    # third answer would move the name elsewhere (DNS rebinding): it is never asked
+    fake_dns.add("pinned.example", ["127.0.0.1"], ["127.0.0.1"], ["10.9.9.9"])
     connected: list[object] = []
     real_connect = socket.socket.connect
 
@@ -548,7 +553,7 @@ def test_a_name_is_resolved_once_and_the_request_pinned_to_its_address(
     code, out = _run(root)
     assert code == 0, out
     assert _fetch(root, by_url["/ok"])["verdict"] == "ok"
-    assert fake_dns.asked.count("pinned.example") == 1
+    assert fake_dns.asked.count("pinned.example") == 2
     assert set(connected) == {"127.0.0.1"}
     assert f"Host: pinned.example:{port}" in server.headers_seen["/ok"]
 

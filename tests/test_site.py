@@ -80,7 +80,7 @@ def test_the_example_resource_page_shows_every_field(built_site: BuiltSite) -> N
         "Lock-in",
         "risk",
         "52/100",  # page title, type, quality
-        "HTTP 200, checked 2026-04-07, 9.0 KB",  # fetch
+        "HTTP 200 (ok), checked 2026-04-07, 9.0 KB",  # fetch
         "Resource ID 3e03a6e800128f8c · Stable ID sid_d9EnmTcnin",
     ):
         assert shown in heading, shown
@@ -622,3 +622,87 @@ def test_a_site_from_uncommitted_changes_says_so(
     assert ("Built from uncommitted changes" in index) is dirty
     assert ("with uncommitted changes" in resource) is dirty
     assert json.loads((site / "site.json").read_text()).get("source_dirty", False) is dirty
+
+
+def test_the_resource_page_shows_the_cached_content_preview(built_site: BuiltSite) -> None:
+    page = _Page(built_site.site / "r" / f"{EXAMPLE}.html")
+    text = page.text
+    assert "Cached Content Preview" in text
+    assert "HTTP 200 · Fetched Apr 7, 2026 · 9.0 KB · 1,240 words · language en" in text
+    assert 'The idea that China gives every citizen a "social credit score"' in text
+    # the source's own title beside the registry's, which is a phrase from the page
+    source_title = "China's social credit score \u2013 untangling myth from reality"
+    assert f"Title at the source: {source_title}" in text
+    assert "No archived copy is known" not in text  # a live page needs no warning
+
+
+def _with_fetch_blocks(data: dataset.Dataset, *blocks: dict[str, object]) -> dataset.Dataset:
+    resources = list(data.resources)
+    for index, block in enumerate(blocks):
+        resources[index] = {**resources[index], "fetch": block}
+    return dataclasses.replace(data, resources=resources)
+
+
+ARCHIVED = "https://web.archive.org/web/20250101000000/https://example.org/"
+
+
+def test_dead_walled_and_drifted_resources_say_so_and_link_the_archive(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    stamp = {"checked_at": "2026-04-07T00:00:00Z"}
+    blocks: list[dict[str, object]] = [
+        {
+            "status": 404,
+            **stamp,
+            "verdict": "dead",
+            "preview": "What it said.",
+            "archive_url": ARCHIVED,
+            "archived_at": "2025-01-01T00:00:00Z",
+        },
+        {"status": 200, **stamp, "verdict": "soft-404"},
+        {
+            "status": 200,
+            **stamp,
+            "verdict": "ok",
+            "similarity": 0.42,
+            "preview": "New text.",
+            "archive_url": ARCHIVED,
+        },
+        {"status": 403, **stamp, "verdict": "bot-wall"},
+    ]
+    data = _with_fetch_blocks(dataset.load_all(built_site.dataset), *blocks)
+    site = website.build_site(data, tmp_path / "s", jobs=1).out
+    pages = [_Page(site / "r" / f"{record['stable_id']}.html") for record in data.resources[:4]]
+    dead, soft, drifted, wall = pages
+    assert "The source is gone. Read the archived copy (captured Jan 1, 2025)." in dead.text
+    assert ARCHIVED in dead.links()
+    assert "The text of the last answer that had one." in dead.text
+    assert "The source answers with a “not found” page. No archived copy is known." in soft.text
+    assert "it is 42% similar to the text seen before. Read the archived copy." in drifted.text
+    assert ARCHIVED in drifted.links()
+    assert "bot challenge" in wall.text
+
+
+def test_hostile_preview_title_and_archive_are_escaped(
+    built_site: BuiltSite, tmp_path: Path
+) -> None:
+    block: dict[str, object] = {
+        "status": 404,
+        "checked_at": "2026-04-07T00:00:00Z",
+        "verdict": "dead",
+        "page_title": "<script>alert(1)</script>",
+        "preview": "</blockquote><img src=x onerror=alert(2)>",
+        "language": 'en" onmouseover="alert(3)',
+        "archive_url": "javascript:alert(4)",
+    }
+    data = _with_fetch_blocks(dataset.load_all(built_site.dataset), block)
+    site = website.build_site(data, tmp_path / "s", jobs=1).out
+    path = site / "r" / f"{data.resources[0]['stable_id']}.html"
+    html = path.read_text()
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert 'onmouseover="alert' not in html
+    assert 'href="javascript:' not in html
+    page = _Page(path)
+    assert "Title at the source: <script>alert(1)</script>" in page.text  # shown as text
+    assert "</blockquote><img src=x onerror=alert(2)>" in page.text

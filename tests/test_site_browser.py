@@ -104,7 +104,11 @@ def test_the_example_page_shows_every_field(page: webdriver.Chrome, origin: str)
         "Surveillance infrastructure is large",
         "Cited by 1 page",
         "Lock-in risk 52/100",
-        "HTTP 200, checked 2026-04-07, 9.0 KB",
+        "HTTP 200 (ok), checked 2026-04-07, 9.0 KB",
+        "Cached Content Preview",
+        "HTTP 200 · Fetched Apr 7, 2026 · 9.0 KB · 1,240 words",
+        "The idea that China gives every citizen",
+        "Title at the source: China's social credit score",
         "Resource ID 3e03a6e800128f8c · Stable ID sid_d9EnmTcnin",
     ):
         assert shown in text, shown

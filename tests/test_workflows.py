@@ -640,3 +640,32 @@ def test_a_forged_intake_patch_is_refused(tmp_path: Path, attack: str) -> None:
     assert done.returncode == 1, done.stdout
     assert "apply-intake-patch: refused" in done.stderr
     assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+
+
+def test_the_pull_request_lists_the_drifted_resources(tmp_path: Path) -> None:
+    """Runs the step that writes the pull request's description on a report with drifted
+    resources, one of whose URLs tries to close the Markdown code block."""
+    workflow = _workflows()["links.yml"]
+    job = workflow["jobs"]["pull-request"]
+    (step,) = [step for step in job["steps"] if "pr-body.md" in step.get("run", "")]
+    report = tmp_path / "link-check" / "link-report.txt"
+    report.parent.mkdir()
+    report.write_text(
+        "checked 3 URLs (0 files checked recently were skipped): 3 ok; 2 drifted\n"
+        "drifted    0.62 https://a.example/report  [data/resources/ab/sid_ABcdefghij.yaml]\n"
+        "drifted    0.41 https://b.example/```evil  [data/resources/cd/sid_CDcdefghij.yaml]\n"
+    )
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    shell = _GITHUB_SHELLS[_shell(workflow, job, step)]
+    env = {"RUNNER_TEMP": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([*shell, str(script)], env=env, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    body = (tmp_path / "pr-body.md").read_text()
+    drifted = body.split("Drifted", 1)[1].split("```")[1]
+    assert "0.62 https://a.example/report" in drifted
+    assert "0.41 https://b.example/evil" in drifted
+    assert body.count("```") == 4  # two blocks, each opened and closed; none from the data
+    report.write_text("checked 1 URLs (0 files checked recently were skipped): 1 ok; 0 drifted\n")
+    subprocess.run([*shell, str(script)], env=env, check=True)
+    assert "Drifted" not in (tmp_path / "pr-body.md").read_text()

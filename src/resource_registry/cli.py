@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from resource_registry.base.errors import FINDINGS_SHOWN, ExitCode, FindingsError, RegistryError
+from resource_registry.base.errors import (
+    FINDINGS_SHOWN,
+    ExitCode,
+    FindingsError,
+    RegistryError,
+    UsageError,
+)
 from resource_registry.record._derived import RESOURCE_TYPES
 
 if TYPE_CHECKING:
@@ -817,6 +823,13 @@ def verify_command(ctx: click.Context, folder: Path) -> None:
     "intranet registries); also set by `allow_private_addresses = true` under [network] "
     "in resreg.toml.",
 )
+@click.option(
+    "--archive",
+    "save_archive",
+    is_flag=True,
+    help="Ask Save Page Now to capture live resources that have no archived copy; the "
+    "credentials come from RESREG_ARCHIVE_ACCESS_KEY and RESREG_ARCHIVE_SECRET_KEY.",
+)
 @click.pass_context
 def check_links_command(
     ctx: click.Context,
@@ -829,24 +842,47 @@ def check_links_command(
     no_hash: bool,
     output_format: str,
     allow_private_addresses: bool,
+    save_archive: bool,
 ) -> None:
-    """Fetch resource URLs and record status, size and content hash in each file's `fetch`.
+    """Fetch resource URLs and record status, size, content hash and what the text says
+    (title, language, words, fingerprint, preview) in each file's `fetch`.
 
-    Connects only to globally routable addresses unless private ones are allowed."""
+    Pages that are gone, walled or drifted are looked up in web archives. Connects only
+    to globally routable addresses unless private ones are allowed."""
     import asyncio
     import datetime as dt
+    import os
     import sys
 
     from resource_registry.base import config
+    from resource_registry.content import archive
     from resource_registry.edit import fmt as formatting
     from resource_registry.linkcheck import checker as links
     from resource_registry.record import layout
     from resource_registry.report import render_links_json, render_links_text
 
     registry = _resolve_root(root)
-    network = config.load(registry).network
+    configured = config.load(registry)
+    network, endpoints = configured.network, configured.endpoints
+    private = allow_private_addresses or network.allow_private_addresses
+    credentials = archive.credentials_from(dict(os.environ)) if save_archive else None
+    if save_archive and credentials is None:
+        raise UsageError(
+            "--archive needs Save Page Now credentials in the environment: "
+            + " and ".join(archive.CREDENTIALS_ENV)
+        )
+    services = archive.Services(
+        wayback=endpoints.wayback,
+        memento=endpoints.memento,
+        savepagenow=endpoints.savepagenow,
+        allow_private=private,
+        timeout=timeout,
+        credentials=credentials,
+    )
     settings = links.Settings(
-        allow_private_addresses=allow_private_addresses or network.allow_private_addresses,
+        allow_private_addresses=private,
+        archives=services,
+        save=save_archive,
         stale_after=dt.timedelta(days=stale_after),
         concurrency=concurrency,
         per_host=per_host,

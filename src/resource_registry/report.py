@@ -194,20 +194,34 @@ def render_import_summary(into: Path, summary: ImportSummary, report: Report) ->
 
 
 def render_links_text(report: LinkReport) -> str:
-    """Counts per verdict, then every dead, redirected or failing link with its files."""
+    """Counts per verdict, then every link that is not plainly ok with its files, the
+    drifted texts, and the archive lookups that failed."""
     counts = report.counts
     lines = [
         f"checked {report.checked:,} URLs ({report.skipped_fresh:,} files checked recently "
-        "were skipped): " + ", ".join(f"{counts[v]:,} {v}" for v in _VERDICTS)
+        "were skipped): "
+        + ", ".join(f"{counts[v]:,} {v}" for v in _VERDICTS)
+        + f"; {len(report.drifted):,} drifted"
     ]
     for url, outcome in sorted(report.notable.items()):
         where = ", ".join(sorted(report.files[url]))
         target = f" -> {outcome.final_url}" if outcome.final_url else ""
         detail = f" ({outcome.detail})" if outcome.detail else ""
+        if url in report.archived:
+            detail += f" (archived: {report.archived[url]})"
         line = f"{outcome.verdict:<10} {outcome.status:>3} {url}{target}{detail}  [{where}]"
+        lines.append(for_terminal(line))
+    for url, drift in sorted(report.drifted.items()):
+        where = ", ".join(sorted(drift.files))
+        copy = f" (archived: {report.archived[url]})" if url in report.archived else ""
+        line = f"drifted    {drift.similarity:.2f} {url}{copy}  [{where}]"
         lines.append(for_terminal(line))
     lines.extend(
         for_terminal(f"unwritten  {path}: {why}") for path, why in sorted(report.unwritten.items())
+    )
+    lines.extend(
+        for_terminal(f"no archive {url}: {why}")
+        for url, why in sorted(report.archive_failures.items())
     )
     return "\n".join(lines) + "\n"
 
@@ -220,6 +234,7 @@ def render_links_json(report: LinkReport) -> str:
             "checked": report.checked,
             "skipped_fresh": report.skipped_fresh,
             **{verdict: report.counts[verdict] for verdict in _VERDICTS},
+            "drifted": len(report.drifted),
         },
         "links": [
             {
@@ -227,8 +242,30 @@ def render_links_json(report: LinkReport) -> str:
                 "files": sorted(report.files[url]),
                 **outcome.fetch_block(),
                 **({"detail": outcome.detail} if outcome.detail else {}),
+                **({"archive_url": report.archived[url]} if url in report.archived else {}),
             }
             for url, outcome in sorted(report.notable.items())
+        ],
+        "drifted": [
+            {
+                "url": url,
+                "files": sorted(drift.files),
+                "similarity": drift.similarity,
+                "fingerprint": drift.fingerprint,
+                **(
+                    {"first_fingerprint": drift.first_fingerprint}
+                    if drift.first_fingerprint
+                    else {}
+                ),
+                **({"archive_url": report.archived[url]} if url in report.archived else {}),
+            }
+            for url, drift in sorted(report.drifted.items())
+        ],
+        "archived": [
+            {"url": url, "archive_url": copy} for url, copy in sorted(report.archived.items())
+        ],
+        "archive_failures": [
+            {"url": url, "reason": why} for url, why in sorted(report.archive_failures.items())
         ],
         "unwritten": [
             {"path": path, "reason": why} for path, why in sorted(report.unwritten.items())
@@ -237,7 +274,17 @@ def render_links_json(report: LinkReport) -> str:
     return json_for_terminal(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
-_VERDICTS: Final = ("ok", "redirected", "dead", "paywalled", "blocked", "error")
+_VERDICTS: Final = (
+    "ok",
+    "redirected",
+    "dead",
+    "soft-404",
+    "login-wall",
+    "bot-wall",
+    "paywalled",
+    "blocked",
+    "error",
+)
 
 
 def render_enrich_text(report: EnrichReport, *, dry_run: bool) -> str:

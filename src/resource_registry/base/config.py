@@ -101,10 +101,18 @@ class Endpoints:
     alignmentforum: str = "https://www.alignmentforum.org/graphql"
     eaforum: str = "https://forum.effectivealtruism.org/graphql"
     semanticscholar: str = "https://api.semanticscholar.org/graph/v1"
+    # the Wayback Machine's availability API: the capture closest to a time
+    wayback: str = "https://archive.org/wayback/available"
+    # a Memento TimeGate (RFC 7089), asked as `{memento}/{url}`; empty: none is asked
+    memento: str = ""
+    # the Wayback Machine's Save Page Now, used only by `check-links --archive`
+    savepagenow: str = "https://web.archive.org/save"
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
+            if item.name == "memento" and not value:
+                continue  # none is configured
             if not value.lower().startswith(("http://", "https://")) or any(
                 char.isspace() for char in value
             ):

@@ -12,15 +12,26 @@ One GET per URL when the body is wanted (the default: its size and sha256 are re
 read up to a cap), streamed so that nothing past the cap is downloaded. With
 ``read_bodies=False`` (``--no-hash``) it is a status check: HEAD, falling back to GET
 only where HEAD is refused (405, 501), and no body is read.
+
+What a body says is read by :mod:`resource_registry.content`: the main text's title,
+language, word count, fingerprint and preview; a text that moved away from the previous
+(or the first) one is *drifted*; an answer that is a "not found" page, a login page or a
+bot challenge gets the verdict ``soft-404``, ``login-wall`` or ``bot-wall`` (from its
+signatures, and from a probe of a random path, once per host and run). Such an answer,
+like a failure, never replaces the text known from the last good answer. Resources that
+are gone, walled or drifted are looked up in web archives (``archive_url``,
+``archived_at``); with ``Settings.save``, live ones without a capture are captured.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import math
 import re
+import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +43,7 @@ from resource_registry.base.errors import NetworkUnavailable
 from resource_registry.base.findings import Severity
 from resource_registry.base.fsutil import atomic_write
 from resource_registry.check.file_rules import check_resource
+from resource_registry.content import archive, fingerprint, page, walls
 from resource_registry.net import guard as netguard
 from resource_registry.net.guard import Refusal
 from resource_registry.record import layout, urls
@@ -64,6 +76,16 @@ _MAX_URL: Final = 2048
 _MAX_MEDIA_TYPE: Final = 200
 _MEDIA_TYPE: Final = re.compile(MEDIA_TYPE_PATTERN)
 _DIGITS: Final = re.compile(r"[0-9]{1,15}\Z")
+_FINGERPRINT: Final = re.compile(r"[0-9a-f]{16}")
+# answers whose body is read only for the signatures of a login page or a challenge
+_WALL_STATUSES: Final = frozenset({401, 403, 429, 503})
+_WALL_CAP: Final = 256 * 1024
+_GOOD: Final = frozenset({"ok", "redirected"})
+# verdicts whose resources are looked up in web archives
+_ARCHIVE_WHEN: Final = frozenset({"dead", *walls.WALL_VERDICTS, "paywalled", "blocked"})
+# what the last good answer said about the text: kept until another good answer
+_CONTENT_FIELDS: Final = (*page.CONTENT_FIELDS, "first_fingerprint")
+_ARCHIVE_FIELDS: Final = ("archive_url", "archived_at")
 
 # What a check learned: an answer from the server (it replaces what was known), or a
 # failure with none (kept beside the last answer); "unreachable" failures could not
@@ -81,6 +103,9 @@ class Settings:
     retries: int = 2
     read_bodies: bool = True
     allow_private_addresses: bool = False
+    probe: bool = True  # fetch a random path once per host to recognise soft 404s
+    archives: archive.Services | None = None  # None: no archive is asked
+    save: bool = False  # ask Save Page Now for live resources that have no capture
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +122,7 @@ class Outcome:
     content_sha256: str | None = None
     detail: str | None = None
     kind: OutcomeKind = "answer"
+    reading: page.Reading | None = None  # what the body says, if it was read
 
     def fetch_block(self) -> dict[str, object]:
         block: dict[str, object] = {"status": self.status, "checked_at": self.checked_at}
@@ -117,6 +143,9 @@ class LinkReport:
     files: dict[str, list[str]] = field(default_factory=dict)  # URL -> paths, for notable
     skipped_fresh: int = 0
     unwritten: dict[str, str] = field(default_factory=dict)  # path -> why it was left alone
+    drifted: dict[str, Drift] = field(default_factory=dict)  # by URL
+    archived: dict[str, str] = field(default_factory=dict)  # URL -> archived copy found
+    archive_failures: dict[str, str] = field(default_factory=dict)  # URL -> why not
 
     @property
     def checked(self) -> int:
@@ -127,6 +156,16 @@ class LinkReport:
         if outcome.verdict != "ok":
             self.notable[outcome.url] = outcome
             self.files[outcome.url] = list(paths)
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A text that moved beyond the threshold since the previous or the first check."""
+
+    similarity: float
+    fingerprint: str
+    first_fingerprint: str | None
+    files: list[str]
 
 
 def due(
@@ -168,6 +207,7 @@ async def check_links(
     report = LinkReport()
     tally = _Tally()
     deferred: list[tuple[Outcome, Sequence[str]]] = []
+    wanted: dict[str, _Wanted] = {}  # URL -> archive lookup to make
     overall = asyncio.Semaphore(settings.concurrency)
     hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host))
     limits = httpx.Limits(
@@ -178,14 +218,34 @@ async def check_links(
     # but ours (httpx's would parse a hostile Location before we could judge it).
     async with httpx.AsyncHTTPTransport(limits=limits) as transport:
 
+        async def probed(url: str) -> walls.Probe | None:
+            """The answer to a random path on ``url``'s host (one request per host and run)."""
+            origin = _origin(url)
+            if origin not in probes:
+                probes[origin] = asyncio.ensure_future(_probe(origin))
+            return await probes[origin]
+
+        async def _probe(origin: str) -> walls.Probe | None:
+            async with overall, hosts[_host_key(origin)]:
+                answer = await _check(transport, f"{origin}/{secrets.token_hex(12)}", settings, now)
+            if answer.kind != "answer":
+                return None
+            found = answer.reading.fingerprint if answer.reading else None
+            return walls.Probe(answer.status, answer.final_url, found)
+
+        probes: dict[str, asyncio.Future[walls.Probe | None]] = {}
+
         async def one(url: str, paths: Sequence[str]) -> None:
             host = _host_key(url)
             async with overall, hosts[host]:
                 outcome = await _check(transport, url, settings, now)
+            if settings.probe and _worth_probing(outcome):
+                outcome = _judged_by_probe(outcome, await probed(url))
             tally.add(outcome)
             report.add(outcome, paths)
             if outcome.kind == "answer":
-                _write_all(root, paths, outcome, now(), report)
+                blocks = _write_all(root, paths, outcome, now(), report)
+                _note_content(url, paths, outcome, blocks, report, wanted, settings)
             else:
                 deferred.append((outcome, paths))
             if progress is not None:
@@ -202,11 +262,80 @@ async def check_links(
                     return  # the others stop after the request they are making
 
         await asyncio.gather(*(worker() for _ in range(settings.concurrency)))
-    if tally.offline():
-        raise NetworkUnavailable(tally.summary())
-    for outcome, paths in deferred:
-        _write_all(root, paths, outcome, now(), report)
+        if tally.offline():
+            raise NetworkUnavailable(tally.summary())
+        for outcome, paths in deferred:
+            blocks = _write_all(root, paths, outcome, now(), report)
+            _note_content(outcome.url, paths, outcome, blocks, report, wanted, settings)
+        if settings.archives is not None and wanted:
+            await _look_up_archives(transport, root, settings.archives, wanted, report, now)
     return report
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _worth_probing(outcome: Outcome) -> bool:
+    """A 2xx answer with a text and no wall of its own: the probe may tell it is a soft 404."""
+    reading = outcome.reading
+    return (
+        outcome.verdict in _GOOD
+        and reading is not None
+        and reading.wall is None
+        and urlsplit(outcome.url).path not in ("", "/")  # a home page cannot be "not found"
+    )
+
+
+def _judged_by_probe(outcome: Outcome, probe: walls.Probe | None) -> Outcome:
+    reading = outcome.reading
+    if probe is None or reading is None:
+        return outcome
+    final = outcome.final_url or outcome.url
+    if walls.like_the_probe(
+        probe, url=outcome.url, final_url=final, fingerprint=reading.fingerprint
+    ):
+        return dataclasses.replace(outcome, verdict="soft-404", detail="answers like a random path")
+    return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    when: str | None  # the capture closest to this time is wanted (None: the latest)
+    paths: Sequence[str]
+    save: bool  # ask Save Page Now when no capture exists
+
+
+def _note_content(
+    url: str,
+    paths: Sequence[str],
+    outcome: Outcome,
+    blocks: Sequence[tuple[dict[str, object], dict[str, object]]],
+    report: LinkReport,
+    wanted: dict[str, _Wanted],
+    settings: Settings,
+) -> None:
+    """Record a drift, and whether an archived copy should be looked up."""
+    if not blocks:
+        return
+    old, block = blocks[0]
+    if outcome.kind == "answer" and isinstance(score := block.get("similarity"), float):
+        current = str(block["fingerprint"])
+        first = block.get("first_fingerprint")
+        report.drifted[url] = Drift(
+            score, current, first if isinstance(first, str) else None, list(paths)
+        )
+    if "archive_url" in block:
+        return
+    gone = block.get("verdict") in _ARCHIVE_WHEN or _failures(block) >= DEAD_AFTER_FAILURES
+    drifted = url in report.drifted
+    live = block.get("verdict") in _GOOD and settings.save
+    if gone or drifted or live:
+        when = old.get("checked_at") if old.get("verdict") in _GOOD else None
+        wanted[url] = _Wanted(
+            when if isinstance(when, str) else None, paths, save=live and not drifted
+        )
 
 
 def _host_key(url: str) -> str:
@@ -291,7 +420,10 @@ async def _check(
             attempt += 1
             await asyncio.sleep(_retry_after(answer.retry_after, attempt))
             continue
-        return _outcome(url, answered, status, stamp, answer, settings.body_cap)
+        # reading the body is CPU work: off the event loop, so other requests go on
+        return await asyncio.to_thread(
+            _outcome, url, answered, status, stamp, answer, settings.body_cap
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,8 +467,12 @@ async def _fetch_once(
             connected = True
             try:
                 status = response.status_code
-                reading = settings.read_bodies and 200 <= status < 300
-                body = await _read_capped(response, settings.body_cap) if reading else None
+                if settings.read_bodies and 200 <= status < 300:
+                    body = await _read_capped(response, settings.body_cap)
+                elif settings.read_bodies and status in _WALL_STATUSES:
+                    body = await _read_capped(response, min(settings.body_cap, _WALL_CAP))
+                else:
+                    body = None
                 answer = response.headers
                 return _Answer(
                     status,
@@ -413,18 +549,29 @@ def _outcome(
 ) -> Outcome:
     read = answer.body
     body = read if isinstance(read, bytes) else None
-    size = len(body) if body is not None else _length(answer.content_length)
+    success = 200 <= status < 300
+    kind: OutcomeKind = "no-answer" if status >= 500 else "answer"
+    content_type = media_type(answer.content_type)
+    verdict = _verdict(status, final is not None)
+    reading = None
+    if body is not None:
+        reading = page.read(body, content_type, status=status, url=url, final_url=final)
+    if reading is not None and reading.wall is not None:
+        verdict, kind = reading.wall, "answer"  # a challenge served as 503 is an answer too
+    if not success:
+        body = None  # read only for its signatures: no size or hash of an error page
     return Outcome(
         url=url,
         status=status,
         checked_at=stamp,
-        verdict=_verdict(status, final is not None),
+        verdict=verdict,
         final_url=final,
-        bytes=size,
-        content_type=media_type(answer.content_type),
+        bytes=len(body) if body is not None else _length(answer.content_length),
+        content_type=content_type,
         content_sha256=hashlib.sha256(body).hexdigest() if body is not None else None,
         detail=f"body larger than {cap:,} bytes" if isinstance(read, _OverCap) else None,
-        kind="no-answer" if status >= 500 else "answer",
+        kind=kind,
+        reading=reading,
     )
 
 
@@ -476,7 +623,7 @@ def merged_fetch(old: object, outcome: Outcome, now: dt.datetime) -> dict[str, o
     with no answer keeps the last answer and counts itself beside it, and declares the
     link dead only when failures persist (:data:`DEAD_AFTER_FAILURES`, :data:`DEAD_AFTER`)."""
     if outcome.kind == "answer":
-        return outcome.fetch_block()
+        return _with_content(outcome.fetch_block(), old, outcome)
     if isinstance(old, dict) and _is_answer_block(old):
         block = {k: v for k, v in old.items() if k in FETCH_FIELDS and k not in _FAILURE_FIELDS}
         failures = min(_failures(old) + 1, _MAX_FAILURES)
@@ -493,35 +640,84 @@ def merged_fetch(old: object, outcome: Outcome, now: dt.datetime) -> dict[str, o
     return block
 
 
+def _with_content(block: dict[str, object], old: object, outcome: Outcome) -> dict[str, object]:
+    """``block`` with the content fields: read from this answer when it is a good one with
+    a text (then compared with the previous and the first text), else kept from the last
+    good answer; the archived copy is always kept."""
+    known = old if isinstance(old, dict) else {}
+    reading = outcome.reading
+    previous = _fingerprint(known.get("fingerprint"))
+    fresh = reading is not None and outcome.verdict in _GOOD
+    if reading is not None and fresh and (reading.fingerprint or previous is None):
+        block.update(reading.fields())
+        current = reading.fingerprint
+        first = _fingerprint(known.get("first_fingerprint")) or previous
+        if current is not None and first is not None:
+            if first != current:
+                block["first_fingerprint"] = first
+            scores = [fingerprint.similarity(seen, current) for seen in (previous, first) if seen]
+            if min(scores) < fingerprint.DRIFT_BELOW:
+                block["similarity"] = min(scores)
+    else:
+        block.update({name: known[name] for name in _CONTENT_FIELDS if name in known})
+    block.update({name: known[name] for name in _ARCHIVE_FIELDS if name in known})
+    return block
+
+
+def _fingerprint(value: object) -> str | None:
+    return value if isinstance(value, str) and _FINGERPRINT.fullmatch(value) else None
+
+
 def _is_answer_block(old: Mapping[object, object]) -> bool:
     status, checked = old.get("status"), old.get("checked_at")
     return type(status) is int and _time(checked) is not None
 
 
-def _failures(old: Mapping[object, object]) -> int:
+def _failures(old: Mapping[Any, object]) -> int:
     count = old.get("failures")
     return count if type(count) is int and 0 < count <= _MAX_FAILURES else 0
 
 
+Blocks = list[tuple[dict[str, object], dict[str, object]]]  # (before, after) per file written
+
+
 def _write_all(
     root: Path, paths: Sequence[str], outcome: Outcome, now: dt.datetime, report: LinkReport
-) -> None:
+) -> Blocks:
+    """Write each file's fetch block; the blocks before and after, of the files written."""
+    written: Blocks = []
+
+    def merge(old: object) -> dict[str, object]:
+        block = merged_fetch(old, outcome, now)
+        written.append((old if isinstance(old, dict) else {}, block))
+        return block
+
     for path in paths:
-        if problem := _write_fetch(root, path, outcome, now):
+        if problem := _write_fetch(root, path, merge, now):
             report.unwritten[path] = problem
+            written.pop()
+    return written
 
 
-def _write_fetch(root: Path, relative: str, outcome: Outcome, now: dt.datetime) -> str | None:
-    """Set the file's fetch block and nothing else; keep its comments; write atomically,
-    and only if the new text passes every check the old one passed. Returns why a file
-    was left alone, or None."""
+def _write_fetch(
+    root: Path,
+    relative: str,
+    merge: Callable[[object], dict[str, object] | None],
+    now: dt.datetime,
+) -> str | None:
+    """Set the file's fetch block (``merge`` of the old one; None leaves the file alone)
+    and nothing else; keep its comments; write atomically, and only if the new text passes
+    every check the old one passed. Returns why a file was left alone, or None."""
     path = root / relative
     text = path.read_text(encoding="utf-8")
     parsed = read_document(text.encode())
     if not isinstance(parsed, Document) or not isinstance(parsed.data, dict):
         return None  # it changed under us; the next run will see it
     before = _errors(relative, parsed, now)
-    parsed.data["fetch"] = merged_fetch(parsed.data.get("fetch"), outcome, now)
+    block = merge(parsed.data.get("fetch"))
+    if block is None:
+        return None
+    parsed.data["fetch"] = block
     shard = f"{RESOURCES_DIR}/{path.parent.name}/{path.name}"
     new = render(parsed.data, order_for(shard), extract_comments(parsed.root, text))
     if new == text:
@@ -545,3 +741,48 @@ def _errors(path: str, document: Document, now: dt.datetime) -> set[str]:
         for finding in result.findings
         if finding.severity is Severity.ERROR
     }
+
+
+# requests in flight at once to the archive services: they are shared by everyone
+ARCHIVE_CONCURRENCY: Final = 2
+
+
+async def _look_up_archives(
+    transport: Any,
+    root: Path,
+    services: archive.Services,
+    wanted: Mapping[str, _Wanted],
+    report: LinkReport,
+    now: Callable[[], dt.datetime],
+) -> None:
+    """Find (or with ``save``, make) an archived copy of each wanted URL and write it into
+    its files' fetch blocks. A failed lookup changes nothing."""
+    gate = asyncio.Semaphore(ARCHIVE_CONCURRENCY)
+
+    async def one(url: str, want: _Wanted) -> None:
+        async with gate:
+            found = await archive.find(transport, services, url, want.when)
+            if found is None and want.save:
+                found = await archive.save(transport, services, url)
+        if isinstance(found, archive.Failed):
+            report.archive_failures[url] = found.reason
+            return
+        if found is None:
+            return
+        report.archived[url] = found.url
+        for path in want.paths:
+            if problem := _write_fetch(root, path, _adding_capture(found), now()):
+                report.unwritten[path] = problem
+
+    await asyncio.gather(*(one(url, want) for url, want in wanted.items()))
+
+
+def _adding_capture(
+    capture: archive.Capture,
+) -> Callable[[object], dict[str, object] | None]:
+    def merge(old: object) -> dict[str, object] | None:
+        if not isinstance(old, dict) or "archive_url" in old:
+            return None  # removed meanwhile, or a copy is already known: leave it
+        return {**old, "archive_url": capture.url, "archived_at": capture.at}
+
+    return merge

@@ -87,7 +87,22 @@ SourceName = Literal[
 ]
 SOURCE_NAMES: Final[tuple[str, ...]] = get_args(SourceName)
 
-FetchVerdict = Literal["ok", "redirected", "dead", "paywalled", "blocked", "error"]
+FetchVerdict = Literal[
+    "ok",
+    "redirected",
+    "dead",
+    "soft-404",
+    "login-wall",
+    "bot-wall",
+    "paywalled",
+    "blocked",
+    "error",
+]
+FINGERPRINT_PATTERN: Final = r"^[0-9a-f]{16}$"
+LANGUAGE_PATTERN: Final = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
+# the longest preview and source title a tool writes (the record stays small)
+PREVIEW_CHARACTERS: Final = 300
+PAGE_TITLE_CHARACTERS: Final = 200
 
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
@@ -160,6 +175,90 @@ class Fetch(TypedDict):
     ]
     verdict: NotRequired[
         Annotated[FetchVerdict, Field(description="The link checker's conclusion.")]
+    ]
+    page_title: NotRequired[
+        Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=PAGE_TITLE_CHARACTERS,
+                description="The source's own title (of the page, or of the PDF's metadata).",
+            ),
+        ]
+    ]
+    language: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=LANGUAGE_PATTERN,
+                max_length=35,
+                description="The language the page declares (a BCP 47 tag, lower-case "
+                "language subtag).",
+            ),
+        ]
+    ]
+    words: NotRequired[
+        Annotated[int, Field(ge=0, le=100_000_000, description="Words in the main text.")]
+    ]
+    fingerprint: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=FINGERPRINT_PATTERN,
+                description="64-bit simhash of the main text's word shingles (16 hex "
+                "digits): near texts have near fingerprints; boilerplate is left out.",
+            ),
+        ]
+    ]
+    first_fingerprint: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=FINGERPRINT_PATTERN,
+                description="The fingerprint of the first text seen, kept so that slow drift "
+                "over many checks is caught too.",
+            ),
+        ]
+    ]
+    similarity: NotRequired[
+        Annotated[
+            float,
+            Field(
+                ge=0,
+                le=1,
+                description="Present when the text drifted at this check: its similarity "
+                "(0 to 1) to the previous text, or to the first text when that is lower.",
+            ),
+        ]
+    ]
+    preview: NotRequired[
+        Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=PREVIEW_CHARACTERS,
+                description="The beginning of the main text, on one line.",
+            ),
+        ]
+    ]
+    archive_url: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=URL_PATTERN,
+                max_length=4096,
+                description="An archived copy (Wayback Machine or a Memento archive).",
+            ),
+        ]
+    ]
+    archived_at: NotRequired[
+        Annotated[
+            str,
+            Field(
+                pattern=TIMESTAMP_PATTERN,
+                description="When that copy was captured (UTC, RFC 3339).",
+            ),
+        ]
     ]
     failures: NotRequired[
         Annotated[

@@ -24,6 +24,7 @@ and every value reaches a page through the templates' autoescaping.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -620,6 +621,8 @@ def _environment() -> jinja2.Environment:
     environment.filters["filesize"] = _file_size
     environment.filters["web_url"] = web_url
     environment.filters["printable"] = printable
+    environment.filters["day"] = day
+    environment.filters["fetch_state"] = fetch_state
     return environment
 
 
@@ -635,6 +638,39 @@ def _common(shared: _Shared, *, base: str) -> dict[str, str | bool]:
         "commit": shared.commit,
         "dirty": shared.dirty,
     }
+
+
+def day(timestamp: object) -> str:
+    """``2026-04-07T00:00:00Z`` as ``Apr 7, 2026``; anything else as it is."""
+    try:
+        moment = dt.datetime.strptime(str(timestamp)[:10], "%Y-%m-%d")
+    except ValueError:
+        return printable(timestamp)
+    return f"{moment:%b} {moment.day}, {moment.year}"
+
+
+_STATES: Final = {
+    "dead": "The source is gone.",
+    "soft-404": "The source answers with a “not found” page.",
+    "login-wall": "The source now asks readers to log in.",
+    "bot-wall": "The source answered with a bot challenge; its text could not be read.",
+}
+
+
+def fetch_state(fetch: Mapping[str, Any]) -> str | None:
+    """What a reader should know before following the link: gone, walled or changed."""
+    verdict = fetch.get("verdict")
+    if verdict in _STATES:
+        return _STATES[str(verdict)]
+    if isinstance(fetch.get("failures"), int) and fetch.get("failing_since"):
+        return f"The source has not answered since {day(fetch['failing_since'])}."
+    similarity = fetch.get("similarity")
+    if isinstance(similarity, int | float) and not isinstance(similarity, bool):
+        return (
+            "The source's text has changed since it was recorded: it is "
+            f"{round(similarity * 100)}% similar to the text seen before."
+        )
+    return None
 
 
 def _file_size(size: int) -> str:
