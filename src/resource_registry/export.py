@@ -85,7 +85,7 @@ def export(
     }
     out = out.resolve()
     with replacing_folder(out, marker=MANIFEST, kind="a dataset") as staging:
-        _write_all(staging, records, vocabularies, meta, previous_records, step, jobs)
+        _write_all(staging, records, vocabularies, meta, previous_records, step)
         step("moving into place")
     files = tuple(sorted(path.name for path in out.iterdir()))
     return ExportResult(out, len(records), files)
@@ -98,7 +98,6 @@ def _write_all(
     meta: Mapping[str, str],
     previous: list[dict[str, Any]] | None,
     step: Progress,
-    jobs: int | None = None,
 ) -> None:
     live = {record["stable_id"] for record in records}
     redirects = resolve_all(vocabularies["tombstones"], live)
@@ -113,7 +112,7 @@ def _write_all(
     _text(folder / "redirects.json", _json(_redirect_table(vocabularies["tombstones"], redirects)))
     _text(folder / "resource.schema.json", _record_schema())
     step("writing citations")
-    citations.write_citations(folder, records, vocabularies["publications"], jobs)
+    citations.write_citations(folder, records, vocabularies["publications"])
     step("writing Parquet")
     formats.write_parquet(records, folder / "resources.parquet")
     step("writing SQLite")
