@@ -25,6 +25,7 @@ from conftest import FIXTURES, PROJECT_ROOT, git, resource_text
 from resource_registry.base.findings import Severity
 from resource_registry.check.file_rules import check_resource, shard_path
 from resource_registry.cite import biblatex, csl, ris
+from resource_registry.cite import release as release_module
 from resource_registry.cite.kinds import kind_of
 from resource_registry.cli import cli
 from resource_registry.record.models import RESOURCE_TYPES
@@ -367,3 +368,26 @@ def test_release_records_with_their_dates_match_the_release_schema(release: Path
     assert [list(validator.iter_errors(record)) for record in records] == [[]] * len(records)
     wrong = dict(records[0], created="yesterday")
     assert list(validator.iter_errors(wrong)) != []
+
+
+def test_the_export_writes_what_each_writer_gives_in_workers_too(
+    release: Path, tmp_path: Path
+) -> None:
+    records = formats.read_json(release / "resources.json")
+    publications = formats.read_json(release / "publications.json")
+    by_id = {p["id"]: p for p in publications}
+    for jobs, copies in ((1, 1), (2, 120)):  # 120 copies: more than one chunk per worker
+        many = [
+            dict(r, stable_id=f"sid_C{n:03d}{i:06d}")
+            for n in range(copies)
+            for i, r in enumerate(records)
+        ]
+        folder = tmp_path / f"jobs-{jobs}"
+        folder.mkdir()
+        release_module.write_citations(folder, many, publications, jobs)
+        for name, writer in release_module.WRITERS.items():
+            assert (folder / name).read_text(encoding="utf-8") == writer(many, by_id), name
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    release_module.write_citations(empty, [], publications, 1)
+    assert json.loads((empty / "resources.csl.json").read_text()) == []

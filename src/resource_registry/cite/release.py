@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
 from resource_registry.cite import biblatex, csl, ris
 from resource_registry.cite.gitdates import Dates
+from resource_registry.parallel import map_chunks
 
 Record = dict[str, Any]
 Writer = Callable[[Sequence[Record], Mapping[str, Mapping[str, Any]]], str]
@@ -39,11 +42,37 @@ def add_dates(records: Sequence[Record], dates: Mapping[str, Dates]) -> None:
 
 
 def write_citations(
-    folder: Path, records: Sequence[Record], publications: Sequence[Mapping[str, Any]]
+    folder: Path,
+    records: Sequence[Record],
+    publications: Sequence[Mapping[str, Any]],
+    jobs: int | None = 1,
 ) -> None:
+    """The three files, the same bytes as :data:`WRITERS` give, rendered in one pass per
+    chunk of records. In this process by default: at 100,000 records, sending the records
+    to worker processes and the text back cost more than the two cores saved."""
     by_id = {str(entry.get("id")): entry for entry in publications}
-    for name, writer in WRITERS.items():
-        (folder / name).write_text(writer(records, by_id), encoding="utf-8")
+    chunks = map_chunks(partial(_render_chunk, by_id), records, jobs)
+    csl_lines = ",\n".join(chunk[0] for chunk in chunks if chunk[0])
+    texts = {
+        csl.FILE_NAME: f"[\n{csl_lines}\n]\n" if csl_lines else "[]\n",
+        biblatex.FILE_NAME: "\n".join(chunk[1] for chunk in chunks if chunk[1]),
+        ris.FILE_NAME: "\n".join(chunk[2] for chunk in chunks if chunk[2]),
+    }
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def _render_chunk(
+    publications: Mapping[str, Mapping[str, Any]], records: Sequence[Record]
+) -> list[tuple[str, str, str]]:
+    """One chunk's CSL-JSON lines, BibLaTeX entries and RIS records, each joined."""
+    return [
+        (
+            ",\n".join(json.dumps(csl.item(r, publications), ensure_ascii=False) for r in records),
+            "\n".join(biblatex.entry(r, publications) for r in records),
+            "\n".join(ris.entry(r, publications) for r in records),
+        )
+    ]
 
 
 def missing_ids(name: str, path: Path, expected: Sequence[str]) -> list[str]:
