@@ -9,9 +9,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+from resource_registry.base.parallel import map_chunks
 from resource_registry.cite import biblatex, csl, ris
 from resource_registry.cite.gitdates import Dates
-from resource_registry.parallel import map_chunks
 
 Record = dict[str, Any]
 Writer = Callable[[Sequence[Record], Mapping[str, Mapping[str, Any]]], str]
