@@ -32,6 +32,8 @@ ROOMS = [
     "contrib",
 ]
 TOP = len(ROOMS)
+# the command line is a face, above every room, though it is a package
+FACES = frozenset({"cli"})
 
 
 def _rank(module: str) -> int:
@@ -63,7 +65,7 @@ def _module_name(path: Path) -> str:
 
 
 def test_every_room_is_ranked_and_says_what_it_holds() -> None:
-    rooms = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    rooms = {path.parent.name for path in PACKAGE.glob("*/__init__.py")} - FACES
     assert rooms - set(ROOMS) == set(), "rank the new room in ROOMS"
     for room in rooms:
         docstring = ast.get_docstring(ast.parse((PACKAGE / room / "__init__.py").read_text()))
