@@ -267,3 +267,16 @@ def test_readme_duckdb_examples_run(
     )  # the README's own example, run as documentation
     assert namespace["by_type"]
     assert namespace["most_cited"]
+
+
+def test_writers_side_by_side_write_the_same_bytes(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large exports write their formats in forked children; the dataset is the same."""
+    from resource_registry.release import export as exporting  # noqa: PLC0415 - reason: patched
+
+    alone = export(registry, tmp_path / "alone", version="1.0.0").out
+    monkeypatch.setattr(exporting, "MIN_ITEMS_FOR_WORKERS", 0)
+    forked = export(registry, tmp_path / "forked", version="1.0.0").out
+    assert (alone / "SHA256SUMS").read_bytes() == (forked / "SHA256SUMS").read_bytes()
+    assert dataset.verify(forked) == []

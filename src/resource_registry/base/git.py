@@ -1,8 +1,10 @@
 """The little of git that history checks and the hook mode need: resolve a ref, list and
 read files at a commit or in the index (the staged content).
 
-Every call goes through :func:`_git`, which turns "git is missing", "not a checkout",
-"no such ref" and "shallow clone" into :class:`UsageError` messages that say what to do.
+Every call goes through one runner: :func:`_git`, which turns "git is missing", "not a
+checkout", "no such ref" and "shallow clone" into :class:`UsageError` messages that say
+what to do, or :func:`output`, for facts that are optional (the commit a dataset is made
+from, the dates of resources, where the cache lives), which answers None instead.
 """
 
 from __future__ import annotations
@@ -194,6 +196,16 @@ def _git(
             raise UsageError(f"{root} is not a git checkout, and --base and --staged need one")
         raise UsageError(f"git {' '.join(_shown(args))} failed: {message}")
     return done
+
+
+def output(root: Path, *args: str) -> bytes | None:
+    """What ``git args`` prints in ``root``, or None when git is missing or fails."""
+    if shutil.which("git") is None:
+        return None
+    done = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, stdin=subprocess.DEVNULL, check=False
+    )
+    return done.stdout if done.returncode == 0 else None
 
 
 def _shown(args: Iterable[str]) -> list[str]:

@@ -1,8 +1,12 @@
-"""Running per-file work in one worker process per core, when that pays."""
+"""Running work in several processes when that pays: per-file work in one worker process
+per core (:func:`map_chunks`), and independent writers side by side (:func:`side_by_side`)."""
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
@@ -32,3 +36,47 @@ def map_chunks(
     # forkserver: workers never inherit the caller's threads or locks.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
         return [result for batch in pool.map(function, chunks) for result in batch]
+
+
+def side_by_side(tasks: Sequence[tuple[str, Callable[[], None]]], *, parallel: bool) -> None:
+    """Run each named task. With ``parallel``, where the system can fork, every task but
+    the first runs in a child forked from this process: it shares the tasks' inputs as
+    they are in memory (nothing is pickled), so large outputs are written on every core.
+    Call it where this process runs no other thread (a fork copies only the calling
+    one). A child that fails is an error naming its task; if this process is
+    interrupted, its children are killed before it unwinds: none outlives it."""
+    if not parallel or not hasattr(os, "fork") or len(tasks) < 2:
+        for _, task in tasks:
+            task()
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children: dict[int, str] = {}
+    try:
+        for name, task in tasks[1:]:
+            pid = os.fork()
+            if pid == 0:  # the child: run the task, then leave without unwinding the caller
+                _run_in_child(task)
+            children[pid] = name
+        tasks[0][1]()
+        failed = [name for pid, name in children.items() if os.waitpid(pid, 0)[1] != 0]
+        children.clear()
+    except BaseException:
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise
+    if failed:
+        raise ChildProcessError(f"writing {', '.join(failed)} failed (see the error above)")
+
+
+def _run_in_child(task: Callable[[], None]) -> None:
+    code = 1
+    try:
+        task()
+        code = 0
+    except BaseException:  # reported here; the parent sees the exit status
+        traceback.print_exc()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)

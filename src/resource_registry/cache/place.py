@@ -16,12 +16,12 @@ import functools
 import hashlib
 import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Final
+
+from resource_registry.base import git
 
 PACKAGE_DIR: Final = Path(__file__).parent.parent  # the whole package, every room
 GIT_CACHE_DIR: Final = "resreg-cache"  # in git's common directory
@@ -42,18 +42,10 @@ def cache_dir(root: Path) -> Path:
 
 
 def _git_cache_dir(root: Path) -> Path | None:
-    git = shutil.which("git")
-    if git is None:
-        return None
     asked = ["--is-inside-work-tree", "--path-format=absolute", "--git-common-dir"]
-    done = subprocess.run(
-        [git, "-C", str(root), "rev-parse", *asked],
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    lines = os.fsdecode(done.stdout).splitlines()
-    if done.returncode or lines[:1] != ["true"] or len(lines) != 2:  # not a checkout
+    answer = git.output(root, "rev-parse", *asked)
+    lines = os.fsdecode(answer or b"").splitlines()
+    if lines[:1] != ["true"] or len(lines) != 2:  # not a checkout
         return None
     return Path(lines[1]) / GIT_CACHE_DIR
 

@@ -16,12 +16,12 @@ added).
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+from resource_registry.base import git
 
 _COMMIT: Final = "\x01"
 _STEM_SUFFIXES: Final = (".yaml", ".yml")
@@ -35,29 +35,24 @@ class Dates:
 
 def resource_dates(root: Path, folder: str = "data/resources") -> dict[str, Dates]:
     """The dates of every resource file that history knows, by stable ID."""
-    if shutil.which("git") is None or _is_shallow(root):
+    if _is_shallow(root):
         return {}
-    done = subprocess.run(
-        [
-            "git",
-            "-c",
-            "core.quotePath=false",
-            "log",
-            "-z",
-            "--full-history",
-            "--name-status",
-            "-M",
-            f"--format={_COMMIT}%ct",
-            "--",
-            folder,
-        ],
-        cwd=root,
-        capture_output=True,
-        check=False,
+    log = git.output(
+        root,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "-z",
+        "--full-history",
+        "--name-status",
+        "-M",
+        f"--format={_COMMIT}%ct",
+        "--",
+        folder,
     )
-    if done.returncode != 0:
+    if log is None:
         return {}
-    return dates_from_log(done.stdout.decode("utf-8", "surrogateescape"))
+    return dates_from_log(log.decode("utf-8", "surrogateescape"))
 
 
 def dates_from_log(log: str) -> dict[str, Dates]:
@@ -118,11 +113,6 @@ def _timestamp(seconds: int) -> str:
 
 
 def _is_shallow(root: Path) -> bool:
-    done = subprocess.run(
-        ["git", "rev-parse", "--is-shallow-repository"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.returncode == 0 and done.stdout.strip() == "true"
+    """A shallow clone (whose history would give wrong dates), or no checkout at all."""
+    answer = git.output(root, "rev-parse", "--is-shallow-repository")
+    return answer is None or answer.strip() == b"true"

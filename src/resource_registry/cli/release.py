@@ -30,12 +30,7 @@ from resource_registry.cli.common import (
 
 _EXPORT_STEPS = (
     "validating",
-    "reading records",
-    "writing JSON",
-    "writing CSV",
-    "writing citations",
-    "writing Parquet",
-    "writing SQLite",
+    "writing JSON, CSV, citations, Parquet and SQLite",
     "writing the manifest",
     "moving into place",
 )

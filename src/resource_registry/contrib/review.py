@@ -20,7 +20,7 @@ from resource_registry.check import tombstones
 from resource_registry.check.file_rules import shard_path
 from resource_registry.record import layout
 from resource_registry.record.models import STABLE_ID_PATTERN
-from resource_registry.record.reader import Document, read_document
+from resource_registry.record.reader import Document, list_entries, read_document
 
 # the vocabulary files and the key that names an entry's label
 VOCABULARIES: Final = {
@@ -281,15 +281,11 @@ def _entries(path: str, data: bytes | None, found: Changes) -> dict[str, dict[st
     """A vocabulary file's entries by id ({} for a file that is absent)."""
     if data is None:
         return {}
-    parsed = read_document(data)
-    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
+    entries = list_entries(data)
+    if entries is None:
         found.unreadable.append(path)
         return None
-    return {
-        entry["id"]: entry
-        for entry in parsed.data
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str)
-    }
+    return {entry["id"]: entry for entry in entries if isinstance(entry.get("id"), str)}
 
 
 def _mapping(path: str, data: bytes | None, found: Changes) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from resource_registry.check.file_rules import cut_by_comments, from_problem
 from resource_registry.edit.fixes import fix_resource
 from resource_registry.record import layout
 from resource_registry.record.layout import RESOURCES_DIR
-from resource_registry.record.reader import Document, Problem, read_document
+from resource_registry.record.reader import Document, Problem, list_entries, read_document
 from resource_registry.record.writer import canonical_text
 
 
@@ -130,14 +130,12 @@ def unified_diff(root: Path, result: Formatted) -> str:
 def tag_aliases(root: Path) -> dict[str, str]:
     """alias -> tag id from ``data/tags.yaml``, skipping entries that are not well formed."""
     try:
-        parsed = read_document(layout.read_capped(root / layout.TAGS))
+        entries = list_entries(layout.read_capped(root / layout.TAGS)) or []
     except FileNotFoundError:
         return {}
-    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
-        return {}
     aliases: dict[str, str] = {}
-    for entry in parsed.data:
-        if isinstance(entry, Mapping) and isinstance(tag := entry.get("id"), str):
+    for entry in entries:
+        if isinstance(tag := entry.get("id"), str):
             for alias in entry.get("aliases") or ():
                 if isinstance(alias, str):
                     aliases[alias] = tag

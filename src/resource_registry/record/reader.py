@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -576,3 +576,13 @@ def _integer(text: str, digits: str, base: int) -> int | OutOfRange:
 
 
 _TO_CHECK: Final = frozenset({OutOfRange, float})
+
+
+def list_entries(data: bytes) -> list[dict[str, Any]] | None:
+    """The mappings of a file that holds a YAML list (a vocabulary file, the old single
+    tombstone file), other items left out; None when it does not parse as a list. The
+    one tolerant reader of such files: validation reports what is wrong with them."""
+    parsed = read_document(data)
+    if not isinstance(parsed, Document) or not isinstance(parsed.data, list):
+        return None
+    return [entry for entry in parsed.data if isinstance(entry, dict)]

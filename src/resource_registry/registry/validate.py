@@ -12,9 +12,10 @@ import datetime as dt
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from resource_registry.base import git as gitrepo
 from resource_registry.base.codes import RULES
@@ -194,14 +195,56 @@ def _checked(root: Path | str, path: str, today: dt.date) -> tuple[str, FileResu
 
 def check_content(path: str, data: bytes, today: dt.date) -> FileResult:
     """Parse and check the bytes of resource file ``path``."""
+    return _checked_record(path, data, today)[0]
+
+
+def _checked_record(
+    path: str, data: bytes, today: dt.date
+) -> tuple[FileResult, dict[str, Any] | None]:
+    """The result of the bytes of ``path``, and the record they hold (None when they do
+    not parse into a mapping)."""
     parsed = read_document(data)
     if not isinstance(parsed, Document):
         problems = tuple(from_problem(path, problem) for problem in parsed)
-        return FileResult(path, problems, salvaged_key(path, data))
+        return FileResult(path, problems, salvaged_key(path, data)), None
     result = check_resource(path, parsed, today)
     if result.key is None:  # not a mapping: its name still holds its stable ID
-        return FileResult(path, result.findings, salvaged_key(path, data))
-    return result
+        return FileResult(path, result.findings, salvaged_key(path, data)), None
+    return result, parsed.data if isinstance(parsed.data, dict) else None
+
+
+def validate_records(
+    root: Path, options: Options | None = None
+) -> tuple[Report, list[dict[str, Any]]]:
+    """Validate without the cache, and keep the records that were checked: each resource
+    file is read and parsed once, so what a release holds is exactly what passed (a
+    file edited after its check cannot slip in) and no file is parsed twice."""
+    options = replace(options or Options(), cache=False)
+    _check_codes(options.select + options.ignore)
+    if linked := layout.linked_part(root, layout.RESOURCES_DIR):
+        return report_of(root, FileRun([], [linked]), options), []
+    discovered = layout.discover(root)
+    checked = map_chunks(
+        partial(_record_chunk, str(root), options.today), discovered.resources, options.jobs
+    )
+    run = FileRun([result for result, _ in checked], discovered.strays)
+    records = [record for _, record in checked if record is not None]
+    return report_of(root, run, options), records
+
+
+def _record_chunk(
+    root: str, today: dt.date, paths: Sequence[str]
+) -> list[tuple[FileResult, dict[str, Any] | None]]:
+    checked: list[tuple[FileResult, dict[str, Any] | None]] = []
+    for path in paths:
+        try:
+            data = layout.read_capped(os.path.join(root, path))
+        except OSError as error:
+            unread = finding(path, "P001", f"cannot read file: {error.strerror}")
+            checked.append((FileResult(path, (unread,), salvaged_key(path, b"")), None))
+            continue
+        checked.append(_checked_record(path, data, today))
+    return checked
 
 
 def read_keys(root: Path, paths: Sequence[str]) -> list[FileResult]:

@@ -11,26 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
-from resource_registry.base.errors import FindingsError, RegistryError, UsageError
+from resource_registry.base import git
+from resource_registry.base.errors import FindingsError, UsageError
 from resource_registry.base.findings import Severity
 from resource_registry.base.fsutil import replacing_folder, sha256_file
-from resource_registry.base.parallel import map_chunks
+from resource_registry.base.parallel import MIN_ITEMS_FOR_WORKERS, side_by_side
 from resource_registry.check import tombstones
 from resource_registry.cite import release as citations
 from resource_registry.cite.gitdates import resource_dates
 from resource_registry.record import layout, schemas
 from resource_registry.record.models import SCHEMA_VERSION, TIMESTAMP_PATTERN
-from resource_registry.record.reader import Document, read_document
+from resource_registry.record.reader import list_entries
 from resource_registry.record.redirects import resolve_all
-from resource_registry.registry.validate import Options, validate
+from resource_registry.registry.validate import Options, validate_records
 from resource_registry.release import formats, origin
 from resource_registry.release.changes import compare, render_markdown
 from resource_registry.release.dataset import MANIFEST, SUMS
@@ -63,7 +62,7 @@ def export(
     step("validating")
     # never from the cache: its entries are keyed by what anyone can forge (a file's size
     # and modification time, checksums), and a release must stand on the data alone
-    report = validate(root, Options(jobs=jobs, cache=False))
+    report, checked = validate_records(root, Options(jobs=jobs))
     errors = [item for item in report.findings if item.severity is Severity.ERROR]
     if errors:
         noun = "error" if len(errors) == 1 else "errors"
@@ -77,8 +76,10 @@ def export(
             "--allow-dirty to export them marked `source_dirty: true`"
         )
     previous_records = _previous_records(previous) if previous else None
-    step("reading records")
-    records = _read_records(root, jobs)
+    records = sorted(
+        (formats.ordered(record) for record in checked),
+        key=lambda record: str(record["stable_id"]),
+    )
     citations.add_dates(records, resource_dates(root, layout.RESOURCES_DIR))
     vocabularies = {
         name: _read_list(root / path)
@@ -107,6 +108,29 @@ def export(
     return ExportResult(out, len(records), files, bool(dirty))
 
 
+def _write_texts(
+    folder: Path,
+    records: list[dict[str, Any]],
+    vocabularies: Mapping[str, list[dict[str, Any]]],
+    redirects: Any,
+) -> None:
+    _text(folder / "resources.json", formats.json_text(records))
+    _text(folder / "resources.jsonl", formats.jsonl_text(records))
+    _text(folder / "resources.csv", formats.csv_text(records))
+    for name, entries in vocabularies.items():
+        _text(folder / f"{name}.json", _json(entries))
+        _text(folder / f"{name}.csv", formats.csv_text(entries, formats.VOCABULARY_COLUMNS[name]))
+    _text(folder / "redirects.json", _json(_redirect_table(vocabularies["tombstones"], redirects)))
+    _text(folder / "resource.schema.json", _record_schema())
+
+
+def _write_citations(
+    folder: Path, records: list[dict[str, Any]], vocabularies: Mapping[str, list[dict[str, Any]]]
+) -> None:
+    citations.write_citations(folder, records, vocabularies["publications"])
+    formats.write_parquet(records, folder / "resources.parquet")
+
+
 def _write_all(
     folder: Path,
     records: list[dict[str, Any]],
@@ -118,23 +142,21 @@ def _write_all(
 ) -> None:
     live = {record["stable_id"] for record in records}
     redirects = resolve_all(vocabularies["tombstones"], live)
-    step("writing JSON")
-    _text(folder / "resources.json", formats.json_text(records))
-    _text(folder / "resources.jsonl", formats.jsonl_text(records))
-    step("writing CSV")
-    _text(folder / "resources.csv", formats.csv_text(records))
-    for name, entries in vocabularies.items():
-        _text(folder / f"{name}.json", _json(entries))
-        _text(folder / f"{name}.csv", formats.csv_text(entries, formats.VOCABULARY_COLUMNS[name]))
-    _text(folder / "redirects.json", _json(_redirect_table(vocabularies["tombstones"], redirects)))
-    _text(folder / "resource.schema.json", _record_schema())
-    step("writing citations")
-    citations.write_citations(folder, records, vocabularies["publications"])
-    step("writing Parquet")
-    formats.write_parquet(records, folder / "resources.parquet")
-    step("writing SQLite")
     flagged = {**meta, "source_dirty": "true"} if dirty else meta
-    formats.write_sqlite(folder / "registry.sqlite", records, vocabularies, flagged)
+    step("writing JSON, CSV, citations, Parquet and SQLite")
+    side_by_side(
+        [
+            ("JSON and CSV", partial(_write_texts, folder, records, vocabularies, redirects)),
+            ("citations and Parquet", partial(_write_citations, folder, records, vocabularies)),
+            (
+                "SQLite",
+                partial(
+                    formats.write_sqlite, folder / "registry.sqlite", records, vocabularies, flagged
+                ),
+            ),
+        ],
+        parallel=len(records) >= MIN_ITEMS_FOR_WORKERS,
+    )
     if previous is not None:
         changes = compare(previous, records, vocabularies["tombstones"])
         changes["to"] = {
@@ -244,27 +266,8 @@ def _file_entries(folder: Path, *, leave_out: tuple[str, ...]) -> list[dict[str,
     ]
 
 
-def _read_records(root: Path, jobs: int | None) -> list[dict[str, Any]]:
-    paths = layout.discover(root).resources
-    records = map_chunks(partial(_read_chunk, str(root)), paths, jobs)
-    return sorted(records, key=lambda record: str(record["stable_id"]))
-
-
-def _read_chunk(root: str, paths: Sequence[str]) -> list[dict[str, Any]]:
-    records = []
-    for path in paths:
-        parsed = read_document(layout.read_capped(os.path.join(root, path)))
-        if not isinstance(parsed, Document) or not isinstance(parsed.data, dict):
-            raise RegistryError(f"{path} changed during the export; run it again")
-        records.append(formats.ordered(parsed.data))
-    return records
-
-
 def _read_list(path: Path) -> list[dict[str, Any]]:
-    parsed = read_document(layout.read_capped(path)) if path.exists() else None
-    return (
-        list(parsed.data) if isinstance(parsed, Document) and isinstance(parsed.data, list) else []
-    )
+    return (list_entries(layout.read_capped(path)) or []) if path.exists() else []
 
 
 def _previous_records(previous: Path) -> list[dict[str, Any]]:
@@ -282,17 +285,12 @@ _SHAPES_OUTPUT: Final = ("data", "resreg.toml")
 def uncommitted(root: Path) -> list[str]:
     """The paths under ``data/`` (and ``resreg.toml``) that differ from HEAD: modified,
     staged, deleted or untracked. Empty outside git, where no commit is claimed."""
-    if shutil.which("git") is None:
-        return []
-    done = subprocess.run(
-        ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *_SHAPES_OUTPUT],
-        cwd=root,
-        capture_output=True,
-        check=False,
+    listed = git.output(
+        root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *_SHAPES_OUTPUT
     )
-    if done.returncode != 0:
+    if listed is None:
         return []
-    entries = done.stdout.decode("utf-8", "replace").split("\0")
+    entries = listed.decode("utf-8", "replace").split("\0")
     paths, skip = [], False
     for entry in entries:
         if skip or not entry:  # the second path of a rename is its origin
@@ -308,18 +306,10 @@ def _source(root: Path) -> tuple[str | None, str | None]:
     if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
         moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
         return None, moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if shutil.which("git") is None:
+    head = git.output(root, "log", "-1", "--format=%H %ct")
+    if head is None or not head.strip():
         return None, None
-    done = subprocess.run(
-        ["git", "log", "-1", "--format=%H %ct"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        return None, None
-    commit, seconds = done.stdout.split()
+    commit, seconds = head.decode().split()
     moment = dt.datetime.fromtimestamp(int(seconds), dt.UTC)
     return commit, moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 

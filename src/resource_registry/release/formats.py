@@ -74,8 +74,12 @@ def ordered(record: Mapping[str, Any]) -> Record:
 
 
 def json_text(records: Sequence[Record]) -> str:
-    rows = [ordered(r) for r in records]
-    return json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+    """A JSON array with one record per line: json's C encoder writes no indented JSON,
+    and the indented form took a fifth of an export's time."""
+    if not records:
+        return "[]\n"
+    lines = ",\n".join(json.dumps(ordered(r), ensure_ascii=False, allow_nan=False) for r in records)
+    return "[\n" + lines + "\n]\n"
 
 
 def jsonl_text(records: Iterable[Record]) -> str:
