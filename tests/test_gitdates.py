@@ -101,7 +101,7 @@ def test_one_git_log_for_the_whole_registry(history: Path, monkeypatch: pytest.M
         calls.append(args)
         return real(args, **kwargs)  # type: ignore[call-overload]  # reason: passes through
 
-    monkeypatch.setattr(gitdates.subprocess, "run", counting)
+    monkeypatch.setattr(subprocess, "run", counting)  # every git call, whichever module runs it
     assert len(resource_dates(history)) == 33
     assert [args[args.index("log") if "log" in args else 1] for args in calls] == [
         "rev-parse",
