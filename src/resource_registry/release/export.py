@@ -114,8 +114,9 @@ def _write_texts(
     vocabularies: Mapping[str, list[dict[str, Any]]],
     redirects: Any,
 ) -> None:
-    _text(folder / "resources.json", formats.json_text(records))
-    _text(folder / "resources.jsonl", formats.jsonl_text(records))
+    array, lines = formats.json_texts(records)
+    _text(folder / "resources.json", array)
+    _text(folder / "resources.jsonl", lines)
     _text(folder / "resources.csv", formats.csv_text(records))
     for name, entries in vocabularies.items():
         _text(folder / f"{name}.json", _json(entries))

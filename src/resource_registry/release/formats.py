@@ -73,19 +73,13 @@ def ordered(record: Mapping[str, Any]) -> Record:
 # makes a value that slipped through an error rather than a bare `NaN` in a dataset.
 
 
-def json_text(records: Sequence[Record]) -> str:
-    """A JSON array with one record per line: json's C encoder writes no indented JSON,
-    and the indented form took a fifth of an export's time."""
-    if not records:
-        return "[]\n"
-    lines = ",\n".join(json.dumps(ordered(r), ensure_ascii=False, allow_nan=False) for r in records)
-    return "[\n" + lines + "\n]\n"
-
-
-def jsonl_text(records: Iterable[Record]) -> str:
-    return "".join(
-        json.dumps(ordered(r), ensure_ascii=False, allow_nan=False) + "\n" for r in records
-    )
+def json_texts(records: Sequence[Record]) -> tuple[str, str]:
+    """``resources.json`` (an array with one record per line) and ``resources.jsonl``,
+    from one encoding of each record by json's C encoder (which writes no indented
+    JSON; the indented form took a fifth of an export's time)."""
+    lines = [json.dumps(ordered(r), ensure_ascii=False, allow_nan=False) for r in records]
+    array = "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    return array, "".join(line + "\n" for line in lines)
 
 
 def read_json(path: Path) -> list[Record]:
