@@ -20,7 +20,8 @@ from typing import Any, Final
 from resource_registry.base import git
 from resource_registry.base.errors import FindingsError, UsageError
 from resource_registry.base.findings import Severity
-from resource_registry.base.fsutil import replacing_folder, sha256_file
+from resource_registry.base.fsutil import replacing_folder
+from resource_registry.base.fsutil import sha256_file as sha256_of
 from resource_registry.base.parallel import MIN_ITEMS_FOR_WORKERS, side_by_side
 from resource_registry.check import tombstones
 from resource_registry.cite import release as citations
@@ -170,15 +171,16 @@ def _write_all(
             render_markdown(changes, previous, records, vocabularies["tombstones"]),
         )
     step("writing the manifest")
+    sha256_file = _once(sha256_of)  # each file is final once written: hash it once
     _text(folder / origin.MARK, origin.mark_text("dataset", meta))
     counts = {"resources": len(records), **{name: len(v) for name, v in vocabularies.items()}}
-    _text(folder / "datapackage.json", _json(_datapackage(folder, meta)))
-    files = _file_entries(folder, leave_out=(MANIFEST, SUMS))
+    _text(folder / "datapackage.json", _json(_datapackage(folder, meta, sha256_file)))
+    files = _file_entries(folder, sha256_file, leave_out=(MANIFEST, SUMS))
     manifest: dict[str, Any] = {**meta, "record_counts": counts, "files": files}
     if dirty:  # a clean dataset has no such key: readers that predate it see no change
         manifest = {**meta, "source_dirty": True, "record_counts": counts, "files": files}
     _text(folder / MANIFEST, _json(manifest))
-    every = _file_entries(folder, leave_out=(SUMS,))
+    every = _file_entries(folder, sha256_file, leave_out=(SUMS,))
     sums = "".join(f"{entry['sha256']}  {entry['path']}\n" for entry in every)
     _text(folder / SUMS, sums)
 
@@ -214,7 +216,20 @@ def _redirect_table(
     return dict(sorted(table.items()))
 
 
-def _datapackage(folder: Path, meta: Mapping[str, str]) -> dict[str, Any]:
+def _once(digest: Callable[[Path], str]) -> Callable[[Path], str]:
+    known: dict[Path, str] = {}
+
+    def cached(path: Path) -> str:
+        if path not in known:
+            known[path] = digest(path)
+        return known[path]
+
+    return cached
+
+
+def _datapackage(
+    folder: Path, meta: Mapping[str, str], sha256_file: Callable[[Path], str]
+) -> dict[str, Any]:
     tables = [("resources", formats.COLUMNS, "stable_id")]
     tables += [
         (name, columns, columns[0].name) for name, columns in formats.VOCABULARY_COLUMNS.items()
@@ -259,7 +274,9 @@ def _datapackage(folder: Path, meta: Mapping[str, str]) -> dict[str, Any]:
     return package
 
 
-def _file_entries(folder: Path, *, leave_out: tuple[str, ...]) -> list[dict[str, Any]]:
+def _file_entries(
+    folder: Path, sha256_file: Callable[[Path], str], *, leave_out: tuple[str, ...]
+) -> list[dict[str, Any]]:
     return [
         {"path": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
         for path in sorted(folder.iterdir())
