@@ -301,11 +301,16 @@ def cache_figures(sizes: list[int], corpus: Path | None) -> None:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     package = PROJECT / "src" / "resource_registry"
-    counts = {path.name: len(path.read_text().splitlines()) for path in package.glob("*.py")}
+    counts = {
+        path.relative_to(package).as_posix(): len(path.read_text().splitlines())
+        for path in package.rglob("*.py")
+    }
+    cache_lines = sum(lines for name, lines in counts.items() if name.startswith("cache/"))
+    largest = max(counts, key=counts.__getitem__)
     print(
-        f"\ncache.py {counts['cache.py']} lines, gitrepo.py {counts['gitrepo.py']} "
-        f"(cache + git: {counts['cache.py'] + counts['gitrepo.py']}); largest module: "
-        f"{max(counts, key=counts.__getitem__)} {max(counts.values())} lines"
+        f"\ncache/ {cache_lines} lines, base/git.py {counts['base/git.py']} "
+        f"(cache + git: {cache_lines + counts['base/git.py']}); largest module: "
+        f"{largest} {counts[largest]} lines"
     )
 
 
