@@ -185,12 +185,19 @@ def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
 
 def _checked(root: Path | str, path: str, today: dt.date) -> tuple[str, FileResult]:
     """The object id of the bytes read (empty if none could be) and their result."""
+    data = _read(root, path)
+    if isinstance(data, FileResult):
+        return "", data
+    return cache.blob_id(data), check_content(path, data, today)
+
+
+def _read(root: Path | str, path: str) -> bytes | FileResult:
+    """The bytes of ``path``, or the result of a file that cannot be read."""
     try:
-        data = layout.read_capped(os.path.join(root, path))
+        return layout.read_capped(os.path.join(root, path))
     except OSError as error:
         unread = finding(path, "P001", f"cannot read file: {error.strerror}")
-        return "", FileResult(path, (unread,), salvaged_key(path, b""))
-    return cache.blob_id(data), check_content(path, data, today)
+        return FileResult(path, (unread,), salvaged_key(path, b""))
 
 
 def check_content(path: str, data: bytes, today: dt.date) -> FileResult:
@@ -237,13 +244,10 @@ def _record_chunk(
 ) -> list[tuple[FileResult, dict[str, Any] | None]]:
     checked: list[tuple[FileResult, dict[str, Any] | None]] = []
     for path in paths:
-        try:
-            data = layout.read_capped(os.path.join(root, path))
-        except OSError as error:
-            unread = finding(path, "P001", f"cannot read file: {error.strerror}")
-            checked.append((FileResult(path, (unread,), salvaged_key(path, b"")), None))
-            continue
-        checked.append(_checked_record(path, data, today))
+        data = _read(root, path)
+        checked.append(
+            (data, None) if isinstance(data, FileResult) else _checked_record(path, data, today)
+        )
     return checked
 
 

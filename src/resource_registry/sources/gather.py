@@ -161,25 +161,6 @@ class _PlainHtml:
         return self.tags.plain.pop(id(page), [])
 
 
-SOURCE_ORDER: Final = (
-    "arxiv",
-    "doi",
-    "lesswrong",
-    "alignmentforum",
-    "eaforum",
-    "semanticscholar",
-    "highwire",
-    "json-ld",
-    "dublin-core",
-    "opengraph",
-    "trafilatura",
-    "htmldate",
-    "html-meta",
-    "pdf",
-    "domains",
-)
-
-
 def _allowed(sources: list[IdentifierSource], settings: Settings) -> list[IdentifierSource]:
     return [s for s in sources if settings.only is None or s.name in settings.only]
 
