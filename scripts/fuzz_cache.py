@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from resource_registry import Options, validate
+from resource_registry.base.errors import UsageError
 from resource_registry.cache import results as cache
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render
@@ -321,11 +322,22 @@ def mismatch(checkout: Checkout) -> str | None:
     if lookup.identities(root) != lookup.identities(root, cache=False):
         return "lookup identities differ"
     if (root / ".git").exists() and checkout.git("rev-parse", "-q", "--verify", "HEAD"):
-        hook = validate_staged(root, Options(today=TODAY, jobs=1))
-        hook_fresh = validate_staged(root, Options(today=TODAY, jobs=1, cache=False))
-        if hook.findings != hook_fresh.findings:
-            return "validate --staged: " + _difference(hook.findings, hook_fresh.findings)
+        hook = _staged(root, cache=True)
+        hook_fresh = _staged(root, cache=False)
+        if isinstance(hook, str) or isinstance(hook_fresh, str):  # a refusal, such as a conflict
+            return None if hook == hook_fresh else f"validate --staged: {hook!r} / {hook_fresh!r}"
+        if hook != hook_fresh:
+            return "validate --staged: " + _difference(hook, hook_fresh)
     return None
+
+
+def _staged(root: Path, *, cache: bool) -> list[object] | str:
+    """The hook's findings, or the message of its refusal (an index with a merge conflict
+    is refused, with or without the cache)."""
+    try:
+        return list(validate_staged(root, Options(today=TODAY, jobs=1, cache=cache)).findings)
+    except UsageError as error:
+        return str(error)
 
 
 def _difference(cached: list[object], fresh: list[object]) -> str:
