@@ -38,6 +38,9 @@ from resource_registry.base.config import KnowledgeBase
 from resource_registry.check.catalog_rules import KeyTable
 from resource_registry.edit.legacy_import import import_legacy
 from resource_registry.kb import citations
+from resource_registry.kb.findings import Where
+from resource_registry.kb.loading import read_pages
+from resource_registry.kb.resolution import resolve
 from resource_registry.kb.targets import Targets
 from resource_registry.record import urls
 from resource_registry.registry.validate import Options, validate
@@ -119,7 +122,7 @@ def shared(corpus: Path, work: Path, repeat: int) -> None:
     validate(root, Options())  # a warm cache, as in a checkout
     settings = KnowledgeBase()
     floor, size = best(repeat, lambda: read_floor(pages))
-    scanned, scans = best(repeat, lambda: citations._read_pages(pages, "pages", settings))
+    scanned, scans = best(repeat, lambda: read_pages(pages, "pages", settings))
     check = citations.Options()
     in_process, outcome = best(repeat, lambda: citations.run(root, pages, "pages", settings, check))
     command = [str(BIN / "resreg"), "citations", "--root", str(root), "--pages", str(pages)]
@@ -220,8 +223,8 @@ def generated(count: int, work: Path, repeat: int) -> None:
     targets = Targets(table, [])
 
     def pipeline() -> int:
-        found, scans = citations._read_pages(folder, "pages", settings)
-        edges = citations._resolve(found, scans, targets, citations._Where("pages"))
+        found, scans = read_pages(folder, "pages", settings)
+        edges = resolve(found, scans, targets, Where("pages"))
         return sum(len(pages) for pages in edges.places.values())
 
     elapsed, cited = best(repeat, pipeline)

@@ -24,8 +24,9 @@ from resource_registry.check.file_rules import shard_path
 from resource_registry.cli import cli
 from resource_registry.edit import authoring
 from resource_registry.kb import citations
+from resource_registry.kb.mentions import COMPONENT, INLINE
 from resource_registry.kb.pages import page_id
-from resource_registry.kb.scan import COMPONENT, INLINE, scan
+from resource_registry.kb.scan import scan
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Final
 from resource_registry.base.config import KnowledgeBase
 from resource_registry.base.errors import RegistryError
 from resource_registry.check.file_rules import core_validator
+from resource_registry.kb.mentions import Flaw
 from resource_registry.kb.pages import Page
-from resource_registry.kb.scan import Flaw
 from resource_registry.record import layout
 from resource_registry.record.reader import Document, read_document
 

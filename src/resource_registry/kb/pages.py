@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from resource_registry.base.config import KnowledgeBase
-from resource_registry.kb.scan import Flaw
+from resource_registry.kb.mentions import Flaw
 from resource_registry.record import layout
 
 

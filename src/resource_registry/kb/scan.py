@@ -23,28 +23,27 @@ can be replaced without touching any other character.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
-from typing import Final, NamedTuple
+from typing import Final
 
-COMPONENT: Final = "component"
-INLINE: Final = "inline"
-AUTOLINK: Final = "autolink"
-DEFINITION: Final = "definition"
-FOOTNOTE: Final = "footnote"
-HREF: Final = "href"
-LINK_KINDS: Final = frozenset({INLINE, AUTOLINK, DEFINITION, FOOTNOTE, HREF})
-# where a link can be replaced by a reference component as it stands
-CONVERTIBLE: Final = frozenset({INLINE, AUTOLINK, HREF})
+from resource_registry.kb.blocks import front_matter, prose
+from resource_registry.kb.mentions import (
+    AUTOLINK,
+    COMPONENT,
+    DEFINITION,
+    FOOTNOTE,
+    HREF,
+    INLINE,
+    Flaw,
+    Lines,
+    Mention,
+    Scan,
+)
 
 _MAX_TAG: Final = 4000  # characters of one component's opening tag
-
-_FRONT_MATTER_END: Final = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
-_FENCE: Final = re.compile(
-    r"^(?P<prefix>[ \t]*(?:>[ \t]?)*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$", re.M
-)
 _BLANK_LINE: Final = re.compile(r"\n[ \t]*(?:\r?\n|\r?\Z)")
 _ESCAPED: Final = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -74,71 +73,15 @@ _HREF: Final = re.compile(
 )
 
 
-class Mention(NamedTuple):
-    """A component or a link in a page. ``target`` is the id a component names or the
-    URL a link points to (escapes resolved); ``start``/``end`` span the whole construct
-    in the page's text; ``text`` is the link's text as written, where a reference
-    component could take its place (None otherwise); ``inside`` is true for a link
-    within a reference component's text, which is cited already."""
-
-    kind: str
-    target: str
-    start: int
-    end: int
-    line: int
-    col: int
-    text: str | None = None
-    inside: bool = False
-
-
-class Flaw(NamedTuple):
-    """Something wrong in the page's text, at a line and column (1-based)."""
-
-    code: str
-    line: int
-    col: int
-    message: str
-    hint: str | None = None
-
-
-@dataclass(slots=True)
-class Scan:
-    """What a page holds: its mentions in order, its flaws, and its front matter
-    (the text between the ``---`` lines, None without any) with the line it starts on."""
-
-    mentions: list[Mention] = field(default_factory=list)
-    flaws: list[Flaw] = field(default_factory=list)
-    front_matter: str | None = None
-    front_matter_line: int = 2
-
-
-class _Lines:
-    """Line and column (1-based) of offsets in a text, asked for in increasing order
-    (mostly): lines are counted from the last offset asked for, in C."""
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._offset = 0
-        self._line = 1
-
-    def at(self, offset: int) -> tuple[int, int]:
-        if offset >= self._offset:
-            self._line += self._text.count("\n", self._offset, offset)
-        else:
-            self._line = self._text.count("\n", 0, offset) + 1
-        self._offset = offset
-        return self._line, offset - self._text.rfind("\n", 0, offset)
-
-
 def scan(text: str, *, mdx: bool, components: Sequence[str] = ("R",)) -> Scan:
     """Every mention in ``text`` (a whole page), with the page's flaws."""
     result = Scan()
-    lines = _Lines(text)
-    body = _front_matter(text, result, lines)
+    lines = Lines(text)
+    body = front_matter(text, result, lines)
     if body is None:
         return result
     context = _Context(text, _pattern(tuple(components)), result, lines)
-    for start, end in _prose(text, body, mdx=mdx):
+    for start, end in prose(text, body, mdx=mdx):
         _scan_span(start, end, context)
     return result
 
@@ -148,7 +91,7 @@ class _Context:
     text: str
     pattern: re.Pattern[str]
     result: Scan
-    lines: _Lines
+    lines: Lines
     inside_until: int = -1  # the end of the reference component whose text is being read
     closers: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
@@ -159,91 +102,6 @@ def _scan_span(start: int, end: int, context: _Context) -> None:
         position = _take(match, end, context)
         if match["text"] is not None:  # a link's text may hold more (a badge): read it too
             _scan_span(match.start("text"), match.end("text"), context)
-
-
-def _front_matter(text: str, result: Scan, lines: _Lines) -> int | None:
-    """Where the body starts (after the front matter, if any); None if the front matter
-    never ends, in which case nothing can be scanned."""
-    offset = 1 if text.startswith("\ufeff") else 0
-    first = text[offset : offset + 4]
-    if not (first == "---\n" or text[offset : offset + 5] == "---\r\n" or first == "---"):
-        return offset
-    if text[offset : offset + 3] != "---" or text[offset + 3 : offset + 4] not in ("\n", "\r", ""):
-        return offset
-    after = text.find("\n", offset) + 1
-    if after == 0:
-        after = len(text)
-    closing = _FRONT_MATTER_END.search(text, after)
-    if closing is None:
-        result.flaws.append(
-            Flaw(
-                "K015",
-                1,
-                1,
-                "the front matter that starts here never ends, so nothing in the page is read",
-                "close it with a line `---`",
-            )
-        )
-        return None
-    result.front_matter = text[after : closing.start()]
-    result.front_matter_line = lines.at(after)[0]
-    return closing.end()
-
-
-def _prose(text: str, start: int, *, mdx: bool) -> Iterator[tuple[int, int]]:
-    """The spans of the text from ``start`` that are not code blocks."""
-    position = start
-    while (fence := _FENCE.search(text, position)) is not None:
-        marker = fence["fence"]
-        if marker[0] == "`" and "`" in fence["info"]:
-            yield from _not_indented_code(text, position, fence.end(), mdx=mdx)
-            position = fence.end()
-            continue
-        yield from _not_indented_code(text, position, fence.start(), mdx=mdx)
-        closer = _closing_fence(marker).search(text, fence.end())
-        if closer is None:
-            return  # an unclosed fence runs to the end of the page
-        position = closer.end()
-    yield from _not_indented_code(text, position, len(text), mdx=mdx)
-
-
-@lru_cache(maxsize=32)
-def _closing_fence(marker: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"^[ \t]*(?:>[ \t]?)*{re.escape(marker[0])}{{{len(marker)},}}[ \t]*\r?$", re.M
-    )
-
-
-_LIST_ITEM: Final = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
-
-
-def _not_indented_code(text: str, start: int, end: int, *, mdx: bool) -> Iterator[tuple[int, int]]:
-    """``.md`` only: the spans between indented code blocks (four spaces or a tab, after a
-    blank line, outside a list: inside one, indented lines continue the item)."""
-    if mdx or ("\n    " not in text[start:end] and "\n\t" not in text[start:end]):
-        if start < end:
-            yield start, end
-        return
-    span_start, offset = start, start
-    in_code, previous_blank, in_list = False, True, False
-    for line in text[start:end].splitlines(keepends=True):
-        stripped = line.strip()
-        indented = line.startswith(("    ", "\t"))
-        if in_code:
-            if indented or not stripped:  # blank lines do not end a code block
-                offset += len(line)
-                continue
-            in_code, span_start = False, offset
-        if stripped and not indented:
-            in_list = bool(_LIST_ITEM.match(line))
-        if indented and stripped and previous_blank and not in_list:
-            if span_start < offset:
-                yield span_start, offset
-            in_code = True
-        previous_blank = not stripped
-        offset += len(line)
-    if not in_code and span_start < end:
-        yield span_start, end
 
 
 @lru_cache(maxsize=8)
