@@ -38,6 +38,7 @@ from bench import WORDS, commit_all, generate, timed
 from resource_registry.check.file_rules import shard_path
 from resource_registry.content import page, walls
 from resource_registry.linkcheck import checker as links
+from resource_registry.linkcheck.settings import Settings
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render
 
@@ -240,16 +241,16 @@ def _check_run(root: Path, urls: list[str], *, read: bool) -> float:
         }
         path.write_text(render(record, RESOURCE_ORDER))
         targets[url] = [shard_path(stable_id)]
-    settings = links.Settings(allow_private_addresses=True, archives=None, probe=read)
-    real = links.page.read
+    settings = Settings(allow_private_addresses=True, archives=None, probe=read)
+    real = page.read
     if not read:
-        links.page.read = lambda *args, **kwargs: None  # type: ignore[assignment]  # reason: the raw fetch, for comparison
+        page.read = lambda *args, **kwargs: None  # type: ignore[assignment]  # reason: the raw fetch, for comparison
     try:
         started = time.perf_counter()
         report = asyncio.run(links.check_links(root, targets, settings))
         seconds = time.perf_counter() - started
     finally:
-        links.page.read = real  # type: ignore[method-assign]  # reason: restored
+        page.read = real  # type: ignore[method-assign]  # reason: restored
     assert report.counts["ok"] == len(urls), report.counts
     return seconds
 

@@ -26,8 +26,9 @@ from resource_registry.base import config, safetext
 from resource_registry.base.errors import UsageError
 from resource_registry.check.file_rules import check_resource
 from resource_registry.cli import cli
-from resource_registry.content import extract, fingerprint, page, text, walls
-from resource_registry.linkcheck import checker as links
+from resource_registry.content import archive, extract, fingerprint, page, text, walls
+from resource_registry.linkcheck.fetch_block import merged_fetch
+from resource_registry.linkcheck.outcomes import Outcome
 from resource_registry.record.reader import Document, read_document
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render
@@ -279,7 +280,7 @@ def test_a_resource_with_its_snapshot_stays_under_4_kb() -> None:
     ).encode()
     reading = page.read(body, "text/html", status=200, url=url, final_url=None)
     assert reading is not None
-    outcome = links.Outcome(
+    outcome = Outcome(
         url=url,
         status=200,
         checked_at="2026-04-07T00:00:00Z",
@@ -298,7 +299,7 @@ def test_a_resource_with_its_snapshot_stays_under_4_kb() -> None:
         "archive_url": f"https://web.archive.org/web/20260107000000/{url}",
         "archived_at": "2026-01-07T00:00:00Z",
     }
-    block = links.merged_fetch(old, outcome, dt.datetime(2026, 4, 7, tzinfo=dt.UTC))
+    block = merged_fetch(old, outcome, dt.datetime(2026, 4, 7, tzinfo=dt.UTC))
     assert {"similarity", "first_fingerprint", "archive_url", "preview"} <= set(block)
     record = {
         "stable_id": "sid_d9EnmTcnin",
@@ -682,7 +683,7 @@ def test_save_page_now_only_with_archive_and_credentials_from_the_environment(
         "RESREG_ARCHIVE_SECRET_KEY": "s3cr3t-VALUE",
     }
     monkey = pytest.MonkeyPatch()
-    monkey.setattr(links.archive.Services, "__init__", _fast_polls(links.archive.Services.__init__))
+    monkey.setattr(archive.Services, "__init__", _fast_polls(archive.Services.__init__))
     try:
         code, out = _run(root, "--archive", env=secrets)
     finally:
@@ -769,9 +770,7 @@ def test_save_page_now_credentials_never_follow_a_redirect(
     base = _base(server)
     root = _registry(make_registry, {"sid_Save000002": f"{base}/live"})
     _archive_config(root, base)
-    monkeypatch.setattr(
-        links.archive.Services, "__init__", _fast_polls(links.archive.Services.__init__)
-    )
+    monkeypatch.setattr(archive.Services, "__init__", _fast_polls(archive.Services.__init__))
     secrets = {"RESREG_ARCHIVE_ACCESS_KEY": "a", "RESREG_ARCHIVE_SECRET_KEY": "s3cr3t"}
     code, out = _run(root, "--archive", env=secrets)
     assert code == 0, out

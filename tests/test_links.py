@@ -24,6 +24,10 @@ from resource_registry import Options, validate
 from resource_registry.check.file_rules import shard_path
 from resource_registry.cli import cli
 from resource_registry.linkcheck import checker as links
+from resource_registry.linkcheck import fetching
+from resource_registry.linkcheck import settings as link_settings
+from resource_registry.linkcheck.fetch_block import merged_fetch
+from resource_registry.linkcheck.outcomes import Outcome, OutcomeKind
 from resource_registry.net import guard as netguard
 from resource_registry.record.reader import Document, read_document
 from test_netguard import FakeDns, install_fake_dns
@@ -304,7 +308,9 @@ def test_every_scripted_answer_gets_its_verdict(
     base = f"http://127.0.0.1:{server.server_address[1]}"
     root, by_url = _registry(make_registry, base, CASES)
     # a 1,000-byte body cap, so that /big is over it
-    monkeypatch.setattr(links, "Settings", functools.partial(links.Settings, body_cap=1000))
+    monkeypatch.setattr(
+        link_settings, "Settings", functools.partial(link_settings.Settings, body_cap=1000)
+    )
     code, out = _run(root, "--timeout", "1")
     assert code == 0, out
     verdicts = {path: _fetch(root, file)["verdict"] for path, file in by_url.items()}
@@ -409,7 +415,7 @@ def test_interrupted_run_keeps_what_was_written(
     async def cancelled() -> None:
         task = asyncio.ensure_future(
             links.check_links(
-                root, targets, links.Settings(timeout=10, allow_private_addresses=True)
+                root, targets, link_settings.Settings(timeout=10, allow_private_addresses=True)
             )
         )
         await asyncio.sleep(1.0)  # /ok is done, /slow is still waiting
@@ -607,7 +613,7 @@ def test_a_result_that_would_fail_validation_is_not_written(
     base = f"http://127.0.0.1:{server.server_address[1]}"
     root, by_url = _registry(make_registry, base, ["/ok"])
     before = (root / by_url["/ok"]).read_bytes()
-    monkeypatch.setattr(links, "media_type", lambda header: "Text/HTML\u202e")  # a bug
+    monkeypatch.setattr(fetching, "media_type", lambda header: "Text/HTML\u202e")  # a bug
     code, out = _run(root)
     assert code == 1
     assert (root / by_url["/ok"]).read_bytes() == before
@@ -671,23 +677,23 @@ def test_a_failure_keeps_the_last_answer_and_counts_beside_it(
     assert validate(root, Options(cache=False, ignore=LOOPBACK_URLS)).findings == []
 
 
-def _outcome(kind: links.OutcomeKind, status: int = 0) -> links.Outcome:
+def _outcome(kind: OutcomeKind, status: int = 0) -> Outcome:
     verdict = "ok" if status == 200 else "error"
-    return links.Outcome("https://example.org/", status, "2026-03-01T00:00:00Z", verdict, kind=kind)
+    return Outcome("https://example.org/", status, "2026-03-01T00:00:00Z", verdict, kind=kind)
 
 
 def test_a_link_is_dead_only_after_failures_seven_days_apart() -> None:
     day = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-    first = links.merged_fetch(GOOD, _outcome("no-answer"), day)
+    first = merged_fetch(GOOD, _outcome("no-answer"), day)
     assert (first["verdict"], first["failures"], first["status"]) == ("ok", 1, 200)
-    same_week = links.merged_fetch(first, _outcome("unreachable"), day + dt.timedelta(days=6))
+    same_week = merged_fetch(first, _outcome("unreachable"), day + dt.timedelta(days=6))
     assert (same_week["verdict"], same_week["failures"]) == ("ok", 2)
     assert same_week["failing_since"] == first["failing_since"]
-    later = links.merged_fetch(same_week, _outcome("no-answer"), day + dt.timedelta(days=7))
+    later = merged_fetch(same_week, _outcome("no-answer"), day + dt.timedelta(days=7))
     assert (later["verdict"], later["failures"], later["bytes"]) == ("dead", 3, 9216)
-    answered = links.merged_fetch(later, _outcome("answer", 200), day + dt.timedelta(days=8))
+    answered = merged_fetch(later, _outcome("answer", 200), day + dt.timedelta(days=8))
     assert (answered["verdict"], "failures" in answered) == ("ok", False)
-    never_answered = links.merged_fetch(None, _outcome("no-answer"), day)
+    never_answered = merged_fetch(None, _outcome("no-answer"), day)
     assert (never_answered["status"], never_answered["failures"]) == (0, 1)
 
 

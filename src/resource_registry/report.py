@@ -21,7 +21,7 @@ from resource_registry.registry.validate import Report
 
 if TYPE_CHECKING:
     from resource_registry.edit.legacy_import import ImportSummary
-    from resource_registry.linkcheck.checker import LinkReport
+    from resource_registry.linkcheck.outcomes import LinkReport
     from resource_registry.sources.checkmeta import MetadataReport
     from resource_registry.sources.enrich import EnrichReport
 

@@ -105,6 +105,7 @@ def check_links_command(
     from resource_registry.content import archive
     from resource_registry.edit import fmt as formatting
     from resource_registry.linkcheck import checker as links
+    from resource_registry.linkcheck.settings import Settings
     from resource_registry.record import layout
     from resource_registry.report import render_links_json, render_links_text
 
@@ -126,7 +127,7 @@ def check_links_command(
         timeout=timeout,
         credentials=credentials,
     )
-    settings = links.Settings(
+    settings = Settings(
         allow_private_addresses=private,
         archives=services,
         save=save_archive,
