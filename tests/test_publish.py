@@ -20,6 +20,7 @@ from conftest import PROJECT_ROOT, BuiltSite, resource_text
 from resource_registry.cli import cli
 from resource_registry.edit.authoring import retire
 from resource_registry.publish import postgres as publishing
+from resource_registry.publish import sync, tables
 from resource_registry.release.export import export
 from test_release_trust import HOSTILE_DATASETS, _huge_integer, _resealed
 
@@ -75,7 +76,7 @@ def _count(dsn: str, sql: str) -> int:
     return int(row[0])
 
 
-def _touched(plan: publishing.Plan) -> int:
+def _touched(plan: sync.Plan) -> int:
     return plan.total()
 
 
@@ -139,14 +140,14 @@ def test_an_interrupted_publish_leaves_the_previous_state(
     victim = sorted((registry / "data/resources").rglob("*.yaml"))[0]
     victim.write_text(victim.read_text().replace("title: ", "title: Changed ", 1))
     v2 = export(registry, tmp_path / "v2").out
-    real = publishing._children
+    real = sync._children
 
     def killed(connection: Any, *args: Any) -> None:
         real(connection, *args)
         with psycopg.connect(server, autocommit=True) as other:  # kill it mid-load
             other.execute("SELECT pg_terminate_backend(%s)", (connection.info.backend_pid,))
 
-    monkeypatch.setattr(publishing, "_children", killed)
+    monkeypatch.setattr(sync, "_children", killed)
     result = _publish_cli(server, schema, v2)
     assert result.exit_code == 1
     assert "nothing was changed" in result.stderr
@@ -209,7 +210,7 @@ def test_a_tampered_dataset_is_refused_before_connecting(registry: Path, tmp_pat
 def test_a_schema_name_postgresql_would_cut_is_refused_before_connecting(
     registry: Path, tmp_path: Path, name: str
 ) -> None:
-    assert len(name.encode()) > publishing.MAX_IDENTIFIER_BYTES
+    assert len(name.encode()) > tables.MAX_IDENTIFIER_BYTES
     out = export(registry, tmp_path / "ds").out
     # port 1 refuses connections: reaching the database would be exit 1, "database error"
     for extra in ((), ("--verify-only",)):

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from conftest import PROJECT_ROOT, BuiltSite
 from resource_registry.cli import cli
-from resource_registry.release import dataset
+from resource_registry.release import dataset, site_listings, site_safety, site_search
 from resource_registry.release import site as website
 
 EXAMPLE = "sid_d9EnmTcnin"
@@ -135,7 +135,7 @@ def test_listings_link_every_resource_of_their_value(built_site: BuiltSite) -> N
 def test_listings_are_paginated(
     built_site: BuiltSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(website, "LISTING_SIZE", 5)
+    monkeypatch.setattr(site_listings, "LISTING_SIZE", 5)
     site = website.build_site(dataset.load_all(built_site.dataset), tmp_path / "s", jobs=1).out
     papers = sorted((site / "types").glob("paper*.html"))
     assert [p.name for p in papers][:3] == ["paper.html", "paper~2.html", "paper~3.html"]
@@ -189,22 +189,22 @@ def test_search_index_finds_every_word_of_every_title(built_site: BuiltSite) -> 
     assert len(docs) == meta["docs"] == len(dataset.load(built_site.dataset))
     records = {r["stable_id"]: r for r in dataset.load(built_site.dataset)}
     for number, doc in enumerate(docs):
-        for word in website.words(records[doc[0]]["title"]):
-            shard = json.loads((index / "terms" / f"{website.shard_of(word)}.json").read_text())
+        for word in site_search.words(records[doc[0]]["title"]):
+            shard = json.loads((index / "terms" / f"{site_search.shard_of(word)}.json").read_text())
             assert number in _numbers(shard[word]), (word, doc[0])
     importance = [records[doc[0]].get("importance", -1) for doc in docs]
     assert importance == sorted(importance, reverse=True)
 
 
 def test_search_words_fold_case_accents_and_stop_words() -> None:
-    assert website.words("The Évaluation of AI-safety, 2024") == [
+    assert site_search.words("The Évaluation of AI-safety, 2024") == [
         "evaluation",
         "ai",
         "safety",
         "2024",
     ]
-    assert website.shard_of("évaluation") == "_" + "év".encode().hex()
-    assert website.shard_of("evaluation") == "ev"
+    assert site_search.shard_of("évaluation") == "_" + "év".encode().hex()
+    assert site_search.shard_of("evaluation") == "ev"
 
 
 def test_the_same_dataset_gives_the_same_site(built_site: BuiltSite, tmp_path: Path) -> None:
@@ -361,12 +361,12 @@ def test_only_web_urls_become_links(built_site: BuiltSite, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("url", HOSTILE_URLS)
 def test_web_url_refuses_what_is_not_a_web_link(url: str) -> None:
-    assert website.web_url(url) is None
+    assert site_safety.web_url(url) is None
 
 
 def test_web_url_keeps_web_links() -> None:
     for url in ("https://example.org/a?b=c&d=%20#e", "HTTP://EXAMPLE.ORG/", "http://[::1]:8/"):
-        assert website.web_url(url) == url
+        assert site_safety.web_url(url) == url
 
 
 def _hostile_name(data: dataset.Dataset, where: str, value: object) -> dataset.Dataset:
@@ -435,7 +435,7 @@ def _docs_matching(site: Path, term: str) -> list[str]:
         for number in range(-(-meta["docs"] // meta["chunk"]))
         for doc in json.loads((index / "docs" / f"{number}.json").read_text())
     ]
-    shard = index / "terms" / f"{website.shard_of(term)}.json"
+    shard = index / "terms" / f"{site_search.shard_of(term)}.json"
     postings = json.loads(shard.read_text()).get(term, []) if shard.is_file() else []
     return [docs[number] for number in _numbers(postings)]
 
@@ -598,7 +598,7 @@ def test_most_important_ranks_only_what_has_an_importance_and_says_how(
             record = {key: value for key, value in record.items() if key != "importance"}
         resources.append(record)
     assert len(pages) >= 2
-    assert len(resources) < website.TOP_RESOURCES  # room for the unranked, were they listed
+    assert len(resources) < site_listings.TOP_RESOURCES  # room for the unranked, were they listed
     site = website.build_site(dataclasses.replace(data, resources=resources), tmp_path / "s")
     listed = _most_important(site.out)
     assert len(listed) == len(resources) - 2

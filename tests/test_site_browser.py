@@ -22,8 +22,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from conftest import PROJECT_ROOT, BuiltSite
-from resource_registry.release import dataset
-from resource_registry.release import site as website
+from resource_registry.release import dataset, site_search
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import chromium
@@ -147,7 +146,7 @@ def test_search_matches_word_prefixes_within_a_filter(
 ) -> None:
     papers = [r for r in dataset.load(built_site.dataset) if r["type"] == "paper"]
     learning = [
-        r for r in papers if any(w.startswith("learn") for w in website.words(_searchable(r)))
+        r for r in papers if any(w.startswith("learn") for w in site_search.words(_searchable(r)))
     ]
     assert 1 < len(learning) < len(papers)
     page.get(f"{origin}index.html")

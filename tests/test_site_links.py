@@ -15,7 +15,7 @@ from conftest import PROJECT_ROOT, BuiltSite
 from resource_registry.base import config
 from resource_registry.base.errors import UsageError
 from resource_registry.cli import cli
-from resource_registry.release import dataset
+from resource_registry.release import dataset, site_pages
 from resource_registry.release import site as website
 
 EXAMPLE = "sid_d9EnmTcnin"
@@ -50,13 +50,13 @@ def test_a_wrong_site_table_is_a_usage_error(text: str, message: str) -> None:
 
 
 def test_the_links_name_the_file_and_prefill_the_problem_form() -> None:
-    links = website.repository_links(REPOSITORY, "main", EXAMPLE)
+    links = site_pages.repository_links(REPOSITORY, "main", EXAMPLE)
     assert links == {
         "edit": f"{REPOSITORY}/edit/main/data/resources/d9/{EXAMPLE}.yaml",
         "report": f"{REPOSITORY}/issues/new?template=resource-problem.yml&resource={EXAMPLE}"
         f"&title=Problem%20with%20a%20resource%3A%20{EXAMPLE}",
     }
-    assert website.repository_links("", "main", EXAMPLE) is None
+    assert site_pages.repository_links("", "main", EXAMPLE) is None
 
 
 def _hrefs(page: Path) -> list[str]:
@@ -71,7 +71,7 @@ def test_resource_pages_link_to_the_repository_when_it_is_configured(
         dataset.load_all(built_site.dataset), tmp_path / "s", jobs=1, site=site
     ).out
     hrefs = _hrefs(out / "r" / f"{EXAMPLE}.html")
-    links = website.repository_links(REPOSITORY, "main", EXAMPLE)
+    links = site_pages.repository_links(REPOSITORY, "main", EXAMPLE)
     assert links is not None
     assert links["edit"] in hrefs
     assert links["report"] in hrefs
