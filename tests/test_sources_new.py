@@ -15,12 +15,13 @@ import recorded
 from conftest import MakeRegistry
 from resource_registry import Options, validate
 from resource_registry.cli import cli
-from resource_registry.record.models import MEDIA_TYPE_PATTERN
+from resource_registry.record.constraints import MEDIA_TYPE_PATTERN
 from resource_registry.record.reader import Document, read_document
 from resource_registry.sources.base import Claims
 from resource_registry.sources.clean import MAX_AUTHORS, OTHERS, clean, partial_date, text
 from resource_registry.sources.gather import Described, publication_for, take
-from resource_registry.sources.http import MEDIA_TYPE, Answer
+from resource_registry.sources.http import Answer
+from resource_registry.sources.httpheaders import MEDIA_TYPE
 from resource_registry.sources.pagetags import read_tags, without_site_name
 
 TODAY = dt.date(2026, 1, 15)

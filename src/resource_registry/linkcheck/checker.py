@@ -48,8 +48,8 @@ from resource_registry.net import guard as netguard
 from resource_registry.net.guard import Refusal
 from resource_registry.record import layout, urls
 from resource_registry.record._derived import FIELD_ORDER
+from resource_registry.record.constraints import MEDIA_TYPE_PATTERN
 from resource_registry.record.layout import RESOURCES_DIR
-from resource_registry.record.models import MEDIA_TYPE_PATTERN
 from resource_registry.record.reader import Document, read_document
 from resource_registry.record.writer import extract_comments, order_for, render
 

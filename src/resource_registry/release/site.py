@@ -49,8 +49,8 @@ from resource_registry.base.parallel import map_chunks
 from resource_registry.base.safetext import windows_reserved
 from resource_registry.cite import biblatex, csl, pagemeta
 from resource_registry.cite.release import MEDIA_TYPES, WRITERS
+from resource_registry.record.constraints import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
 from resource_registry.record.layout import PROBLEM_FORM, PROBLEM_FORM_FIELD
-from resource_registry.record.models import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release import origin
 from resource_registry.release.dataset import Dataset, DatasetError
 
