@@ -28,7 +28,7 @@ from resource_registry.cite import biblatex, csl, ris
 from resource_registry.cite import release as release_module
 from resource_registry.cite.kinds import kind_of
 from resource_registry.cli import cli
-from resource_registry.record.models import RESOURCE_TYPES
+from resource_registry.record.constraints import RESOURCE_TYPES
 from resource_registry.record.reader import Document, read_document
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render

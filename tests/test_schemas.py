@@ -17,13 +17,9 @@ from pydantic import ValidationError
 from conftest import FIXTURES, PROJECT_ROOT
 from resource_registry.check.file_rules import resource_validator
 from resource_registry.record import _derived
-from resource_registry.record.models import (
-    RESOURCE_ADAPTER,
-    RESOURCE_TYPES,
-    core_schemas,
-    field_orders,
-    resource_columns,
-)
+from resource_registry.record.constraints import RESOURCE_TYPES
+from resource_registry.record.derivation import core_schemas, field_orders, resource_columns
+from resource_registry.record.models import RESOURCE_ADAPTER
 from resource_registry.record.reader import Document, read_document
 
 SCHEMA_FILES = sorted((PROJECT_ROOT / "schemas").glob("*.schema.json"))

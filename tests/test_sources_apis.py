@@ -22,7 +22,9 @@ from resource_registry.base.errors import UsageError
 from resource_registry.cli import cli
 from resource_registry.record.reader import Document, read_document
 from resource_registry.sources.gather import Described, Settings, describe, host_policies
-from resource_registry.sources.http import Cache, Client, retry_after_seconds
+from resource_registry.sources.http import Client
+from resource_registry.sources.httpcache import Cache
+from resource_registry.sources.httpheaders import retry_after_seconds
 from resource_registry.sources.identifiers import doi
 
 TODAY = dt.date(2026, 1, 15)

@@ -15,12 +15,11 @@ import recorded
 from conftest import MakeRegistry
 from resource_registry import Options, validate
 from resource_registry.cli import cli
-from resource_registry.record.models import MEDIA_TYPE_PATTERN
 from resource_registry.record.reader import Document, read_document
 from resource_registry.sources.base import Claims
 from resource_registry.sources.clean import MAX_AUTHORS, OTHERS, clean, partial_date, text
 from resource_registry.sources.gather import Described, publication_for, take
-from resource_registry.sources.http import MEDIA_TYPE, Answer
+from resource_registry.sources.http import Answer
 from resource_registry.sources.pagetags import read_tags, without_site_name
 
 TODAY = dt.date(2026, 1, 15)
@@ -470,10 +469,6 @@ def test_publication_by_domain_and_path_prefix(url: str, expected: str | None) -
 def test_sources_is_part_of_the_schema() -> None:
     schema = json.loads((Path(__file__).parent.parent / "schemas/resource.schema.json").read_text())
     assert "sources" in schema["properties"]
-
-
-def test_the_media_type_rule_is_the_models() -> None:
-    assert MEDIA_TYPE.pattern == MEDIA_TYPE_PATTERN
 
 
 @pytest.mark.parametrize(

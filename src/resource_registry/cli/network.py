@@ -226,7 +226,7 @@ def enrich_command(
     was left alone for that reason."""
     import sys
 
-    from resource_registry.record.models import SOURCE_NAMES
+    from resource_registry.record.constraints import SOURCE_NAMES
     from resource_registry.report import render_enrich_json, render_enrich_text
     from resource_registry.sources import enrich, filling
     from resource_registry.sources.gather import FILLABLE
@@ -284,7 +284,7 @@ def check_metadata_command(
 
     Differences are warnings M001-M003 (titles compared fuzzily: case and punctuation
     are not differences); sources that gave no usable answer are M004. Writes nothing."""
-    from resource_registry.record.models import SOURCE_NAMES
+    from resource_registry.record.constraints import SOURCE_NAMES
     from resource_registry.report import render_metadata_json, render_metadata_text
     from resource_registry.sources import checkmeta, enrich, filling
 

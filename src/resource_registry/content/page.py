@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from resource_registry.content import extract, fingerprint, text, walls
-from resource_registry.record.models import PAGE_TITLE_CHARACTERS, PREVIEW_CHARACTERS
+from resource_registry.record.constraints import PAGE_TITLE_CHARACTERS, PREVIEW_CHARACTERS
 
 # bytes of UTF-8 at most, so that a resource with its snapshot stays small in any script
 PREVIEW_BYTES: Final = 600

@@ -19,7 +19,7 @@ from resource_registry.base import git as gitrepo
 from resource_registry.check import tombstones
 from resource_registry.check.file_rules import shard_path
 from resource_registry.record import layout
-from resource_registry.record.models import STABLE_ID_PATTERN
+from resource_registry.record.constraints import STABLE_ID_PATTERN
 from resource_registry.record.reader import Document, list_entries, read_document
 
 # the vocabulary files and the key that names an entry's label

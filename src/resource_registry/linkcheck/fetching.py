@@ -19,7 +19,7 @@ from resource_registry.linkcheck.settings import Settings
 from resource_registry.net import guard as netguard
 from resource_registry.net.guard import Refusal
 from resource_registry.record import urls
-from resource_registry.record.models import MEDIA_TYPE_PATTERN
+from resource_registry.record.constraints import MEDIA_TYPE_PATTERN
 
 if TYPE_CHECKING:
     import httpx

@@ -3,146 +3,45 @@
 The JSON Schemas in ``schemas/`` are generated from these types (``resreg schemas
 --write``) and a test fails when the committed files drift from them. Records are
 ``TypedDict``s: validated by pydantic-core in strict mode, so what passes here passes
-the JSON Schema, and code reads them as plain dicts without copying.
+the JSON Schema, and code reads them as plain dicts without copying. The patterns,
+closed sets of values and size limits they use are in :mod:`.constraints`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal, NotRequired, get_args
+from typing import Annotated, Any, Final, NotRequired
 
 from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import TypedDict
 
+from resource_registry.record.constraints import (
+    FINGERPRINT_PATTERN,
+    LANGUAGE_PATTERN,
+    MEDIA_TYPE_PATTERN,
+    PAGE_TITLE_CHARACTERS,
+    PARTIAL_DATE_PATTERN,
+    PREVIEW_CHARACTERS,
+    TIMESTAMP_PATTERN,
+    URL_PATTERN,
+    FetchVerdict,
+    Label,
+    PublicationType,
+    ResourceType,
+    SourceName,
+)
+from resource_registry.record.field_types import (
+    IsoDate,
+    ResourceId,
+    ShortText,
+    Slug,
+    StableId,
+    Text,
+    Url,
+)
+
 SCHEMA_VERSION: Final = "1.0.0"
 
-STABLE_ID_PATTERN: Final = r"^sid_[0-9A-Za-z]{10}$"
-ID_PATTERN: Final = r"^[0-9a-f]{16}$"
-SLUG_PATTERN: Final = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
-PARTIAL_DATE_PATTERN: Final = r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?$"
-DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-TIMESTAMP_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z$"
-URL_PATTERN: Final = r"^https?://[^\s]+$"
-MEDIA_TYPE_PATTERN: Final = r"^[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+$"
-
-ResourceType = Literal[
-    "paper", "blog", "report", "book", "talk", "podcast", "government", "reference", "web"
-]
-RESOURCE_TYPES: Final[tuple[str, ...]] = get_args(ResourceType)
-
-Label = Literal[
-    "analysis",
-    "announcement",
-    "book-chapter",
-    "commentary",
-    "course",
-    "dataset",
-    "interview",
-    "legislation",
-    "news",
-    "opinion",
-    "organizational-report",
-    "peer-reviewed",
-    "policy",
-    "preprint",
-    "primary-source",
-    "survey",
-    "technical-report",
-    "tutorial",
-]
-
-PublicationType = Literal[
-    "academic",
-    "academic_journal",
-    "academic_search",
-    "blog_platform",
-    "code_repository",
-    "company_blog",
-    "consulting",
-    "encyclopedia",
-    "government",
-    "marketplace",
-    "news",
-    "organization",
-    "preprint_server",
-    "think_tank",
-]
-
-# The metadata sources that may fill a field (see the `sources` package).
-SourceName = Literal[
-    "arxiv",
-    "doi",
-    "lesswrong",
-    "alignmentforum",
-    "eaforum",
-    "semanticscholar",
-    "highwire",
-    "json-ld",
-    "dublin-core",
-    "opengraph",
-    "html-meta",
-    "trafilatura",
-    "htmldate",
-    "pdf",
-    "domains",
-]
-SOURCE_NAMES: Final[tuple[str, ...]] = get_args(SourceName)
-
-FetchVerdict = Literal[
-    "ok",
-    "redirected",
-    "dead",
-    "soft-404",
-    "login-wall",
-    "bot-wall",
-    "paywalled",
-    "blocked",
-    "error",
-]
-FINGERPRINT_PATTERN: Final = r"^[0-9a-f]{16}$"
-LANGUAGE_PATTERN: Final = r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"
-# the longest preview and source title a tool writes (the record stays small)
-PREVIEW_CHARACTERS: Final = 300
-PAGE_TITLE_CHARACTERS: Final = 200
-
 _STRICT = ConfigDict(extra="forbid", strict=True)
-
-StableId = Annotated[
-    str,
-    Field(
-        pattern=STABLE_ID_PATTERN,
-        description="Permanent identifier: `sid_` and 10 characters of [0-9A-Za-z], minted "
-        "once from a CSPRNG. Equals the file name.",
-    ),
-]
-ResourceId = Annotated[
-    str,
-    Field(
-        pattern=ID_PATTERN,
-        description="First 16 hex digits of sha256 of the URL as first recorded.",
-    ),
-]
-Url = Annotated[
-    str,
-    Field(
-        pattern=URL_PATTERN,
-        max_length=2048,
-        description="An absolute http(s) URL without credentials or whitespace.",
-    ),
-]
-Slug = Annotated[
-    str,
-    Field(
-        pattern=SLUG_PATTERN,
-        max_length=100,
-        description="Lowercase identifier: letters, digits and single `-`, `_` or `.` "
-        "between them.",
-    ),
-]
-Text = Annotated[str, Field(min_length=1, max_length=20_000, description="Non-empty text.")]
-ShortText = Annotated[
-    str, Field(min_length=1, max_length=500, description="Non-empty text of one line.")
-]
-IsoDate = Annotated[str, Field(pattern=DATE_PATTERN, description="A date: `YYYY-MM-DD`.")]
 
 
 @with_config(_STRICT)
@@ -454,47 +353,3 @@ ADAPTERS: Final[dict[str, TypeAdapter[Any]]] = {
     "tags": TAGS_ADAPTER,
     "tombstones": TOMBSTONES_ADAPTER,
 }
-
-
-def core_schemas() -> dict[str, dict[str, Any]]:
-    """The pydantic-core schema of each of :data:`ADAPTERS`, as plain data: what
-    ``resource_registry.record._derived`` holds (``scripts/generate-derived`` writes it).
-    Left out: ``cls`` (the TypedDict classes themselves) and ``metadata`` (what the JSON
-    Schema is made from), which pydantic-core does not use to validate; references lose
-    the ``:<object id>`` pydantic appends, which changes from one process to the next."""
-    return {name: _validation_only(adapter.core_schema) for name, adapter in ADAPTERS.items()}
-
-
-def field_orders() -> dict[str, tuple[str, ...]]:
-    """The fields of each record type, in the order they are written (canonical form)."""
-    records = (Resource, Fetch, Sources, Publication, Page, Tag, Tombstone)
-    return {record.__name__: tuple(record.__annotations__) for record in records}
-
-
-def resource_columns() -> tuple[tuple[str, str, bool], ...]:
-    """Each resource field as a column of the tabular formats: its name, its Table Schema
-    type (``string``, ``integer``, ``number``, ``boolean``, ``array`` or ``object``; a
-    nested record is an ``object``) and whether it is required, in canonical order."""
-    schema = ADAPTERS["resource"].json_schema()
-    required = set(schema.get("required", ()))
-    return tuple(
-        (name, str(spec.get("type", "object")), name in required)
-        for name, spec in schema["properties"].items()
-    )
-
-
-def _validation_only(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: _stable_ref(item) if key in ("ref", "schema_ref") else _validation_only(item)
-            for key, item in value.items()
-            if key not in ("cls", "metadata")
-        }
-    if isinstance(value, list):
-        return [_validation_only(item) for item in value]
-    return value
-
-
-def _stable_ref(ref: str) -> str:
-    name, _, object_id = ref.rpartition(":")
-    return name if object_id.isdigit() else ref

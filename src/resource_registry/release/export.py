@@ -27,7 +27,8 @@ from resource_registry.check import tombstones
 from resource_registry.cite import release as citations
 from resource_registry.cite.gitdates import resource_dates
 from resource_registry.record import layout, schemas
-from resource_registry.record.models import SCHEMA_VERSION, TIMESTAMP_PATTERN
+from resource_registry.record.constraints import TIMESTAMP_PATTERN
+from resource_registry.record.models import SCHEMA_VERSION
 from resource_registry.record.reader import list_entries
 from resource_registry.record.redirects import resolve_all
 from resource_registry.registry.validate import Options, validate_records

@@ -24,7 +24,7 @@ from resource_registry.base.findings import Finding, Severity
 from resource_registry.base.safetext import int64, windows_reserved
 from resource_registry.check import file_rules
 from resource_registry.check.vocabulary import reserved_name
-from resource_registry.record.models import ID_PATTERN, STABLE_ID_PATTERN
+from resource_registry.record.constraints import ID_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release.dataset import Dataset, DatasetError, load_all
 from resource_registry.release.formats import GIT_DATE_COLUMNS
 

@@ -10,7 +10,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from resource_registry.base.safetext import windows_reserved
-from resource_registry.record.models import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
+from resource_registry.record.constraints import ID_PATTERN, SLUG_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release.dataset import Dataset, DatasetError
 
 _NAMES: Final = {  # what may become a file name, and what each is called in a refusal

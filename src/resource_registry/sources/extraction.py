@@ -73,7 +73,7 @@ def _htmldate(text: str, url: str) -> list[Claims]:
 
 
 def _host(url: str) -> str:
-    from resource_registry.sources.http import host_of  # noqa: PLC0415 - reason: small
+    from resource_registry.sources.httpheaders import host_of  # noqa: PLC0415 - reason: small
 
     host = host_of(url).removeprefix("www.")
     return host.rsplit(".", 1)[0] if "." in host else host

@@ -16,6 +16,7 @@ from resource_registry.base import config
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.record import layout, urls
 from resource_registry.record.reader import Document, read_document
+from resource_registry.sources.fetchblock import fetch_block
 from resource_registry.sources.gather import (
     ARXIV_INTERVAL,
     FILLABLE,
@@ -24,10 +25,10 @@ from resource_registry.sources.gather import (
     Note,
     Settings,
     describe,
-    fetch_block,
     host_policies,
 )
-from resource_registry.sources.http import Cache, Client, default_cache_dir
+from resource_registry.sources.http import Client
+from resource_registry.sources.httpcache import Cache, default_cache_dir
 from resource_registry.sources.semanticscholar import KEY_ENV
 
 

@@ -20,23 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from resource_registry.base.config import Endpoints
-from resource_registry.record import urls
+from resource_registry.sources import lookups
 from resource_registry.sources.base import Claims, IdentifierSource, PageSource, Trouble
 from resource_registry.sources.clean import clean
-from resource_registry.sources.http import (
-    Answer,
-    Client,
-    Failure,
-    HostPolicy,
-    host_of,
-    media_type,
-)
+from resource_registry.sources.http import Answer, Client, Failure, HostPolicy
+from resource_registry.sources.httpheaders import host_of
 
 FILLABLE: Final = ("title", "type", "publication", "published_date", "authors", "abstract")
 # Tags of one page that should agree; a page's <title> usually carries the site's name.
@@ -205,7 +198,7 @@ async def _ask(
             by_id.setdefault(key, []).append(item)
     if not by_id:
         return
-    answers = await _answers(source, list(by_id), client)
+    answers = await lookups.answers(source, list(by_id), client)
     for key, items in by_id.items():
         answer = answers[key]
         for item in items:
@@ -213,51 +206,6 @@ async def _ask(
                 item.notes.append(Note("M004", f"{answer.source}: {answer.reason}"))
             else:
                 take(item, answer, settings.today)
-
-
-async def _answers(
-    source: IdentifierSource, keys: Sequence[str], client: Client
-) -> dict[str, Claims | Trouble]:
-    """The source's answer for every key: from the cache, else asked in batches. An
-    identifier the source does not know is an empty :class:`Claims` (cached too)."""
-    answers: dict[str, Claims | Trouble] = {}
-    unknown = []
-    for key in keys:
-        if (cached := _cached_claims(client, source.name, key)) is not None:
-            answers[key] = cached
-        else:
-            unknown.append(key)
-    size = source.batch_size
-    batches = [unknown[i : i + size] for i in range(0, len(unknown), size)]
-    results = await asyncio.gather(*(source.lookup(batch, client) for batch in batches))
-    for batch, result in zip(batches, results, strict=True):
-        for key in batch:
-            answer = result.get(key) or Claims(source.name)
-            if isinstance(answer, Claims):
-                _cache_claims(client, source.name, key, answer)
-            answers[key] = answer
-    return answers
-
-
-def _claims_key(source: str, key: str) -> str:
-    return hashlib.sha256(f"claims\0{source}\0{key}".encode()).hexdigest()
-
-
-def _cached_claims(client: Client, source: str, key: str) -> Claims | None:
-    if client.cache is None:
-        return None
-    found = client.cache.get(_claims_key(source, key))
-    if found is None:
-        return None
-    claims = Claims.from_json(found[1])
-    if claims is not None:
-        client.from_cache += 1
-    return claims if claims is not None and claims.source == source else None
-
-
-def _cache_claims(client: Client, source: str, key: str, claims: Claims) -> None:
-    if client.cache is not None:
-        client.cache.put(_claims_key(source, key), {"kind": "claims"}, claims.to_json())
 
 
 async def _read_page(
@@ -393,35 +341,3 @@ def publication_for(url: str, publications: Sequence[tuple[str, Sequence[str]]])
             if best is None or score > best[0]:
                 best = (score, publication)
     return best[1] if best else None
-
-
-def fetch_block(page: Answer | Failure, now: dt.datetime) -> dict[str, object] | None:
-    """The resource's ``fetch`` block for what answered ``new``'s request."""
-    if isinstance(page, Failure):
-        return None
-    block: dict[str, object] = {
-        "status": page.status,
-        "checked_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    moved = page.final_url != page.hops[0] if page.hops else False
-    if moved and len(page.final_url) <= 2048 and urls.shape_problem(page.final_url) is None:
-        block["final_url"] = page.final_url
-    block["bytes"] = len(page.body)
-    if (kind := media_type(page.content_type)) is not None:
-        block["content_type"] = kind
-    block["content_sha256"] = hashlib.sha256(page.body).hexdigest()
-    block["verdict"] = _verdict(page.status, moved)
-    return block
-
-
-def _verdict(status: int, moved: bool) -> str:
-    # the link checker's verdicts (links.py), for one answer
-    if 200 <= status < 300:
-        return "redirected" if moved else "ok"
-    if status in (404, 410):
-        return "dead"
-    if status in (401, 402):
-        return "paywalled"
-    if status in (403, 429, 451):
-        return "blocked"
-    return "error"

@@ -1,8 +1,8 @@
 """HTTP for the metadata sources: every hop checked and pinned by :mod:`netguard`,
 limits per host (requests in flight, and a minimum interval between the end of one
 answer and the start of the next request, as arXiv asks), ``Retry-After`` honoured, one
-deadline and a size cap per request, and a cache outside the work tree so that a rerun
-asks nothing twice.
+deadline and a size cap per request, and a cache outside the work tree (:mod:`.httpcache`)
+so that a rerun asks nothing twice.
 
 Nothing here raises for a bad server: every request ends in an :class:`Answer` or a
 :class:`Failure`, data the caller turns into a finding.
@@ -11,36 +11,30 @@ Nothing here raises for a bad server: every request ends in an :class:`Answer` o
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
-import math
-import os
-import re
 import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urljoin, urlsplit
 
-from resource_registry.base.fsutil import atomic_write
 from resource_registry.net import guard as netguard
 from resource_registry.net.guard import Refusal
+from resource_registry.sources.httpcache import Cache, request_key
+from resource_registry.sources.httpheaders import (
+    decompressed,
+    media_type_and_charset,
+    redirect_target,
+    retry_after_seconds,
+)
 
 if TYPE_CHECKING:
     import httpx
 
 USER_AGENT: Final = "resource-registry-metadata/0.1 (+https://github.com/resource-registry)"
-MAX_REDIRECTS: Final = 5
-MAX_RETRY_AFTER: Final = 120.0
 BODY_CAP: Final = 10 * 1024 * 1024
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _CACHED_STATUSES: Final = frozenset({200, 404, 410})  # definitive answers only
-CACHE_ENV: Final = "RESREG_CACHE_DIR"
-CACHE_MAX_AGE: Final = 30 * 24 * 3600.0
-# models.MEDIA_TYPE_PATTERN (a test keeps them equal), without loading pydantic for it
-MEDIA_TYPE: Final = re.compile(r"^[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,58 +71,6 @@ class HostPolicy:
 
     concurrency: int = 2
     interval: float = 0.0
-
-
-def default_cache_dir() -> Path:
-    """Where the HTTP cache lives: ``$RESREG_CACHE_DIR``, else the user's cache folder;
-    never in the registry (no state in the work tree is trusted)."""
-    if configured := os.environ.get(CACHE_ENV):
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "resource-registry" / "http"
-
-
-class Cache:
-    """Answers on disk, one file per request key: a JSON header line, then the body.
-    A file that does not read back is a miss; entries older than ``max_age`` too."""
-
-    def __init__(self, folder: Path, *, max_age: float = CACHE_MAX_AGE) -> None:
-        self.folder = folder
-        self.max_age = max_age
-
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.cache"
-
-    def get(self, key: str) -> tuple[dict[str, Any], bytes] | None:
-        path = self._path(key)
-        try:
-            if time.time() - path.stat().st_mtime > self.max_age:
-                return None
-            data = path.read_bytes()
-        except OSError:
-            return None
-        header, _, body = data.partition(b"\n")
-        try:
-            meta = json.loads(header)
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return (meta, body) if isinstance(meta, dict) else None
-
-    def put(self, key: str, meta: Mapping[str, Any], body: bytes) -> None:
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, json.dumps(dict(meta)).encode() + b"\n" + body, durable=False)
-        except OSError:
-            return  # a cache that cannot be written only costs a request next time
-
-
-def request_key(method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> str:
-    digest = hashlib.sha256()
-    for part in (method, url, headers.get("Accept", ""), body or b""):
-        digest.update(part if isinstance(part, bytes) else part.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 @dataclass(slots=True)
@@ -264,7 +206,7 @@ class Client:
                 return Failure(url, answer.reason, answer.unreachable)
             status, location, retry_after, kind, charset, content = answer
             if status in _REDIRECTS and location is not None:
-                following = _redirect_target(str(target), location, hops)
+                following = redirect_target(str(target), location, hops)
                 if isinstance(following, Refusal):
                     return Failure(url, following.reason)
                 if status == 303 or (status in (301, 302) and method == "POST"):
@@ -348,10 +290,10 @@ class Client:
                     return Failure(str(target), f"body larger than {self.body_cap:,} bytes")
                 chunks.append(chunk)
             raw = b"".join(chunks)
-            content = _decoded(raw, response.headers.get("content-encoding"), self.body_cap)
+            content = decompressed(raw, response.headers.get("content-encoding"), self.body_cap)
             if content is None:
                 return Failure(str(target), "body could not be decompressed within the cap")
-            kind, charset = _content_type(response.headers.get("content-type"))
+            kind, charset = media_type_and_charset(response.headers.get("content-type"))
             return (
                 response.status_code,
                 response.headers.get("location"),
@@ -362,86 +304,3 @@ class Client:
             )
         finally:
             await response.aclose()
-
-
-def _decoded(raw: bytes, encoding: str | None, cap: int) -> bytes | None:
-    """The body without its transfer compression (gzip, deflate), within ``cap``."""
-    import zlib  # noqa: PLC0415 - reason: rarely needed
-
-    name = (encoding or "").strip().lower()
-    if name in ("", "identity"):
-        return raw
-    if name not in ("gzip", "deflate", "x-gzip"):
-        return raw
-    try:
-        inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
-        out = inflater.decompress(raw, cap + 1)
-    except zlib.error:
-        return None
-    return out if len(out) <= cap else None
-
-
-def media_type(header: str | None) -> str | None:
-    """The media type of a ``Content-Type`` header, lower-cased, or None unless it is a
-    plain ``type/subtype`` of token characters: never header text as such."""
-    if header is None:
-        return None
-    value = header.split(";", 1)[0].strip().lower()
-    return value if len(value) <= 200 and MEDIA_TYPE.fullmatch(value) else None
-
-
-def _content_type(header: str | None) -> tuple[str | None, str | None]:
-    if header is None:
-        return None, None
-    charset = None
-    for parameter in header.split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()[:40] or None
-    return media_type(header), charset
-
-
-def _redirect_target(current: str, location: str, hops: list[str]) -> httpx.URL | Refusal:
-    try:
-        joined = urljoin(current, location)
-    except ValueError:
-        return Refusal("redirect to an invalid URL")
-    target = netguard.parse_target(joined)
-    if isinstance(target, Refusal):
-        return Refusal(f"redirect to an unusable URL: {target.reason}")
-    if str(target) in hops:
-        return Refusal("redirect loop")
-    if len(hops) > MAX_REDIRECTS:
-        return Refusal(f"more than {MAX_REDIRECTS} redirects")
-    return target
-
-
-def retry_after_seconds(header: str | None, attempt: int) -> float:
-    """Seconds a ``Retry-After`` header asks for (a number of seconds or an HTTP date),
-    within :data:`MAX_RETRY_AFTER`; a growing wait when it says nothing usable."""
-    import email.utils  # noqa: PLC0415 - reason: rarely needed
-
-    fallback = 2.0**attempt
-    if header is None:
-        return fallback
-    text = header.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return fallback
-        if when.tzinfo is None:
-            return fallback
-        seconds = when.timestamp() - time.time()
-    if not math.isfinite(seconds):
-        return fallback
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-def host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").rstrip(".").lower()
-    except ValueError:
-        return ""
