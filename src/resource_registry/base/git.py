@@ -10,6 +10,7 @@ from, the dates of resources, where the cache lives), which answers None instead
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from resource_registry.base.errors import UsageError
+
+_STAGED = re.compile(rb"([0-7]+) ([0-9a-f]+) ([0-3])\t([^\0]*)\0")  # `ls-files --stage -z`
 
 
 def resolve(root: Path, ref: str) -> str:
@@ -103,15 +106,13 @@ def index_entries(root: Path, folder: str) -> list[Entry]:
     """The staged files under ``folder`` (``git ls-files --stage``). A file in a merge
     conflict is a usage error: there is no one staged content to judge."""
     out = _git(root, "ls-files", "--stage", "-z", "--", folder).stdout
-    entries = []
-    for raw in out.split(b"\0"):
-        if raw:
-            head, _, path = raw.partition(b"\t")
-            mode, blob, stage = head.decode().split()
-            if stage != "0":
-                raise UsageError(f"`{os.fsdecode(path)}` has a merge conflict; resolve it first")
-            entries.append(Entry(mode, blob, os.fsdecode(path)))
-    return entries
+    staged = _STAGED.findall(out)  # in C: the index of a large registry has 100,000 lines
+    for _, _, stage, path in staged:
+        if stage != b"0":
+            raise UsageError(f"`{os.fsdecode(path)}` has a merge conflict; resolve it first")
+    return [
+        Entry(mode.decode(), blob.decode(), os.fsdecode(path)) for mode, blob, _, path in staged
+    ]
 
 
 def tree_entries(root: Path, commit: str, folder: str) -> list[Entry]:

@@ -1,30 +1,36 @@
-"""The cache: per-file results keyed by content.
+"""The cache: per-file results keyed by content, read back as the catalog's columns.
 
 Its face is :func:`results` (the work tree's files), :func:`content_results` (files
-named by their git object ids, as the index lists them) and :func:`identities` (for
-lookups), with :func:`cacheplace.registry_lock`; nothing else uses its internals.
+named by their git object ids, as the index or a tree lists them) and
+:func:`identities` (for lookups), with :func:`place.registry_lock`; nothing else uses
+its internals.
 
 - **Keyed by content.** A result is saved under the file's path and the git object id
   of the bytes that were checked (:func:`blob_id`), whoever read them: the checker
   hashes what it read, the hook mode takes the ids from git's index. Equal content
   gives an equal key, so one result serves the work tree, the index, every branch and
   every worktree of a repository.
-- **Which content a work-tree file has** is known without reading it only from this
-  cache's own record of its ``lstat`` (modification and change times in nanoseconds,
-  size, inode, device) taken when that content was read. A change time cannot be set
-  back, so a same-size edit with its old modification time put back still shows. Git's
-  racy rule applies: a record is kept only for a file whose times are older than the
-  run's start by more than any timestamp granularity (:data:`RACY_NS`), so an edit in
-  the same tick as the read is never hidden. Anything else is read and hashed. The
+- **Stored as columns.** A result row holds the file's findings (none for most files)
+  and its identity (stable ID, id, URLs, references) as columns, so that a run reads
+  every file's identity in one query and decodes only the findings that exist.
+- **Views.** Which content each path has is recorded per view: the work tree of a
+  checkout (keyed by each file's ``lstat``: modification and change times in
+  nanoseconds, size, inode, device, taken when that content was read), or git's
+  index or HEAD (keyed by the object id itself). A change time cannot be set back, so
+  a same-size edit with its old modification time put back still shows. Git's racy
+  rule applies: a work-tree record is kept only for a file whose times are older than
+  the run's start by more than any timestamp granularity (:data:`RACY_NS`), so an edit
+  in the same tick as the read is never hidden. Anything else is read and hashed. The
   files are listed by the folder walk of ``--no-cache`` (:func:`layout.discover`):
   both see the same files and strays, by construction.
-- **Valid** while the fingerprint (:func:`cacheplace.fingerprint`) is the same and,
-  for the one rule that reads the clock (C002, a date in the future), on the same day:
-  such a result is redone on a later day; any other stands (a date not in the future
-  never will be), and a clock set back drops it. Whole-catalog checks are never cached.
+- **Valid** while the fingerprint (:func:`place.fingerprint`) is the same and, for the
+  one rule that reads the clock (C002, a date in the future), on the same day: such a
+  result is redone on a later day; any other stands (a date not in the future never
+  will be), and a clock set back drops it. Whole-catalog checks are never cached: they
+  run over the columns of every current file, every time.
 - **Where** (:mod:`resource_registry.cache.place`): never in the work tree. One SQLite
   file per fingerprint (WAL: concurrent runs see whole transactions); a damaged one is
-  deleted, never trusted.
+  deleted, never trusted, and each row carries a CRC of its values.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from typing import Any, Final
 
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.cache.place import cache_dir, fingerprint
+from resource_registry.check.catalog_rules import Checked, KeyTable
 from resource_registry.check.file_rules import IN_THE_FUTURE, FileResult, ResourceKey
 from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
@@ -50,16 +57,23 @@ from resource_registry.record.layout import Discovered
 RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granularity
 _KEPT_STORES: Final = 3  # stores of other fingerprints kept (other branches of the code)
 _CORRUPT: Final = "cache was corrupt and has been rebuilt"
+_DAMAGE: Final = ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_IOERR_SHORT_READ")
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS results (path TEXT, blob TEXT, day TEXT, dated INTEGER,
-    findings BLOB, key BLOB, crc INTEGER, PRIMARY KEY (path, blob)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS seen (root TEXT, path TEXT, stat TEXT, blob TEXT,
-    PRIMARY KEY (root, path)) WITHOUT ROWID;
+    findings BLOB, stable_id TEXT, id TEXT, url TEXT, normal_url TEXT, publication TEXT,
+    lists BLOB, crc INTEGER, PRIMARY KEY (path, blob)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS views (view TEXT, path TEXT, signature TEXT, blob TEXT,
+    PRIMARY KEY (view, path)) WITHOUT ROWID;
 """
+# A saved result as the queries give it: the path, then the columns in this order.
+_COLUMNS: Final = "r.day, r.dated, r.findings, r.stable_id, r.id, r.url, r.normal_url, "
+_COLUMNS_END: Final = "r.publication, r.lists, r.crc"
+_Row = tuple[Any, ...]  # (path, day, dated, findings, stable_id, ..., lists, crc)
+_DAY, _DATED, _FINDINGS, _LISTS, _CRC = 1, 2, 3, 9, 10
+_NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())
 
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
-_Saved = tuple[str, str, str | None, int | None, bytes | None, bytes | None]
 
 
 def blob_id(data: bytes) -> str:
@@ -69,67 +83,71 @@ def blob_id(data: bytes) -> str:
 
 def results(
     root: Path, today: dt.date, discovered: Discovered, check: Check, notes: list[str]
-) -> list[FileResult]:
-    """The result of every file of ``discovered`` (listed with signatures), in order:
-    saved where valid, else from ``check``; then the cache is brought up to date (a
-    failure to save is noted; results stand)."""
+) -> Checked:
+    """Every file of ``discovered`` (listed with signatures): saved results where valid,
+    else from ``check``; then the cache is brought up to date (a failure to save is
+    noted; results stand)."""
     started = time.time_ns()
-    store = _Store(root, notes)
-    seen = store.seen(root)
-    found: dict[str, FileResult] = {}
-    stale: list[str] = []
-    for path in discovered.resources:
-        record = seen.get(path)
-        unchanged = record is not None and record[2] == discovered.signatures[path]
-        if unchanged and record and (result := _valid(path, record, today)) is not None:
-            found[path] = result
-        else:
-            stale.append(path)
-    blobs = _hashed(root, stale) if store.has_results() else {}  # copied, touched, redone
-    found.update(store.lookup(blobs, today))
-    fresh = check([path for path in stale if path not in found])
-    for blob, result in fresh:
-        found[result.path] = result
-        blobs[result.path] = blob
-    store.put(today, [(blob, result) for blob, result in fresh if blob])
-    store.record(root, started, discovered, seen, blobs)
-    return [found[path] for path in discovered.resources]
+    view = _root_key(root)
+    with _Store(root, notes) as store:
+        recorded = store.view(view, discovered.signatures, today)
+        stale = [path for path in discovered.resources if path not in recorded.rows]
+        blobs = _hashed(root, stale) if store.has_results() else {}  # copied, touched, redone
+        found = store.lookup(blobs, today)
+        fresh = check([path for path in stale if path not in found])
+        blobs.update((result.path, blob) for blob, result in fresh if blob)
+        store.put(today, [(blob, result) for blob, result in fresh if blob])
+        trusted_before = started - RACY_NS
+        settled = {
+            path: (discovered.signatures[path], blob)
+            for path, blob in blobs.items()
+            if max(map(int, discovered.signatures[path].split(":")[:2])) < trusted_before
+        }
+        racy = [path for path in blobs if path not in settled]
+        store.record(view, settled, [*recorded.gone, *racy])
+    return _checked(discovered.resources, [recorded.rows, found], [r for _, r in fresh])
 
 
 def content_results(
     root: Path,
     today: dt.date,
+    view: str,
     blobs: Mapping[str, str],
     check: Callable[[Sequence[tuple[str, str]]], list[FileResult]],
     notes: list[str],
-) -> list[FileResult]:
-    """The result of each file that ``blobs`` names (path -> object id of its content),
-    in order: saved where valid, else from ``check([(path, blob), ...])``."""
-    store = _Store(root, notes)
-    found = store.lookup(blobs, today)
-    missing = [(path, blob) for path, blob in blobs.items() if path not in found]
-    fresh = check(missing)
-    found.update((result.path, result) for result in fresh)
-    store.put(today, [(blob, result) for (_, blob), result in zip(missing, fresh, strict=True)])
-    return [found[path] for path in blobs]
+) -> Checked:
+    """Every file that ``blobs`` names (path -> object id of its content), as ``view``
+    (``index`` or ``HEAD``) of the checkout at ``root`` lists them: saved results where
+    valid, else from ``check([(path, blob), ...])``."""
+    name = f"{view}:{_root_key(root)}"
+    with _Store(root, notes) as store:
+        recorded = store.view(name, blobs, today)
+        stale = {path: blob for path, blob in blobs.items() if path not in recorded.rows}
+        found = store.lookup(stale, today)
+        missing = [(path, blob) for path, blob in stale.items() if path not in found]
+        fresh = check(missing)
+        store.put(today, [(blob, result) for (_, blob), result in zip(missing, fresh, strict=True)])
+        store.record(name, {path: (blob, blob) for path, blob in stale.items()}, recorded.gone)
+    return _checked(list(blobs), [recorded.rows, found], fresh)
 
 
 def identities(
     root: Path, discovered: Discovered, read_keys: Callable[[Sequence[str]], list[FileResult]]
-) -> list[ResourceKey | None]:
+) -> KeyTable:
     """Every listed file's identity: saved where its content has a result of any day
     (identities do not depend on it), else from ``read_keys``. Saves nothing."""
-    seen = _Store(root, []).seen(root)
-    keys: dict[str, ResourceKey | None] = {}
-    unknown = []
-    for path in discovered.resources:
-        record = seen.get(path)
-        if record is not None and record[2] == discovered.signatures[path] and record[5]:
-            keys[path] = _key(path, record[5])
-        else:
-            unknown.append(path)
-    keys.update((result.path, result.key) for result in read_keys(unknown))
-    return [keys[path] for path in discovered.resources]
+    with _Store(root, []) as store:
+        recorded = store.view(_root_key(root), discovered.signatures, None)
+    unknown = [path for path in discovered.resources if path not in recorded.rows]
+    return _checked(discovered.resources, [recorded.rows], read_keys(unknown)).table
+
+
+class _View:
+    """What a view records, against the current listing: the saved result of each path
+    whose recorded signature is the current one, and the recorded paths now gone."""
+
+    def __init__(self, rows: dict[str, _Row], gone: list[str]) -> None:
+        self.rows, self.gone = rows, gone
 
 
 class _Store:
@@ -143,22 +161,37 @@ class _Store:
         self._db: sqlite3.Connection | None = None
         self._broken = False
 
-    def seen(self, root: Path) -> dict[str, _Saved]:
-        """This checkout's records: path -> (path, blob, stat, dated, findings, key),
-        with the result's day in place of the stat's root; result columns None if none."""
+    def __enter__(self) -> _Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._db is not None:  # the last connection out folds the log into the file
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+    def view(self, view: str, signatures: Mapping[str, str], today: dt.date | None) -> _View:
+        """The saved results of ``view``'s paths whose signature is unchanged, valid
+        ``today`` (any day's, when None)."""
         query = (
-            "SELECT s.path, r.day, s.stat, r.dated, r.findings, r.key, s.blob, r.crc FROM seen s"
-            " LEFT JOIN results r ON r.path = s.path AND r.blob = s.blob WHERE s.root = ?"
+            f"SELECT v.path, {_COLUMNS}{_COLUMNS_END}, v.signature FROM views v JOIN results r"
+            " ON r.path = v.path AND r.blob = v.blob WHERE v.view = ?"
         )
-        rows = self._read(query, (_root_key(root),))
-        found = {row[0]: (row[6], row[1], row[2], row[3], row[4], row[5]) for row in rows}
-        self._verify((path, found[path], crc) for path, *_, crc in rows if crc is not None)
-        return found if not self._broken else {}
+        rows = self._read(query, (view,))
+        listed = self._read("SELECT path FROM views WHERE view = ?", (view,))
+        gone = [path for (path,) in listed if path not in signatures]
+        kept = {
+            row[0]: row[:-1]
+            for row in rows
+            if signatures.get(row[0]) == row[-1] and (today is None or _holds(row, today))
+        }
+        self._verify(kept.values())
+        return _View(kept, gone) if not self._broken else _View({}, [])
 
     def has_results(self) -> bool:
         return bool(self._read("SELECT 1 FROM results LIMIT 1", ()))
 
-    def lookup(self, blobs: Mapping[str, str], today: dt.date) -> dict[str, FileResult]:
+    def lookup(self, blobs: Mapping[str, str], today: dt.date) -> dict[str, _Row]:
         """The valid saved result of each (path, blob)."""
         db = self._open()
         if not blobs or db is None:
@@ -171,54 +204,37 @@ class _Store:
             self._fail(error)
             return {}
         query = (
-            "SELECT w.path, r.blob, r.day, NULL, r.dated, r.findings, r.key, r.crc FROM "
-            "temp.wanted w JOIN results r ON r.path = w.path AND r.blob = w.blob"
+            f"SELECT w.path, {_COLUMNS}{_COLUMNS_END} FROM temp.wanted w"
+            " JOIN results r ON r.path = w.path AND r.blob = w.blob"
         )
-        rows = self._read(query, ())
-        self._verify((path, tuple(row), crc) for path, *row, crc in rows)
-        found = {}
-        for path, *row, _ in rows:
-            if (result := _valid(path, tuple(row), today)) is not None:
-                found[path] = result
+        found = {row[0]: row for row in self._read(query, ()) if _holds(row, today)}
+        self._verify(found.values())
         return found if not self._broken else {}
 
-    def _verify(self, rows: Iterable[tuple[str, _Saved, int]]) -> None:
+    def _verify(self, rows: Iterable[_Row]) -> None:
         """Damage that SQLite cannot see (a flipped bit in a value) fails the row's CRC."""
-        for _, (_, day, _, dated, findings, key), crc in rows:
-            if crc != _crc(day or "", dated or 0, findings or b"", key or b""):
+        for row in rows:
+            if row[_CRC] != _crc(row[1:_CRC]):
                 self._fail(sqlite3.DatabaseError("a row's checksum is wrong"))
                 return
 
     def put(self, today: dt.date, fresh: Iterable[tuple[str, FileResult]]) -> None:
         rows = []
         for blob, result in fresh:
-            row = (result.path, blob, today.isoformat(), *_encoded(result))
-            rows.append((*row, _crc(*row[2:])))
+            values = (today.isoformat(), *_encoded(result))
+            rows.append((result.path, blob, *values, _crc(values)))
         if rows:
-            self._write("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
-    def record(
-        self,
-        root: Path,
-        started_ns: int,
-        discovered: Discovered,
-        seen: Mapping[str, _Saved],
-        blobs: Mapping[str, str],
-    ) -> None:
-        """Record the stat of each file whose content was read, unless too recent to
-        tell a later edit apart; forget files gone or racy."""
-        key, trusted_before = _root_key(root), started_ns - RACY_NS
-        keep, drop = [], [path for path in seen if path not in discovered.signatures]
-        for path, blob in blobs.items():
-            signature = discovered.signatures[path]
-            if max(map(int, signature.split(":")[:2])) < trusted_before:
-                keep.append((key, path, signature, blob))
-            elif path in seen:
-                drop.append(path)
-        if keep:
-            self._write("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?)", keep)
-        if drop:
-            self._write("DELETE FROM seen WHERE root = ? AND path = ?", [(key, p) for p in drop])
+    def record(self, view: str, seen: Mapping[str, tuple[str, str]], forget: list[str]) -> None:
+        """Record the (signature, blob) of each path of ``seen`` in ``view``; forget the
+        paths of ``forget``."""
+        if seen:
+            rows = [(view, path, signature, blob) for path, (signature, blob) in seen.items()]
+            self._write("INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?)", rows)
+        if forget:
+            gone = [(view, path) for path in forget]
+            self._write("DELETE FROM views WHERE view = ? AND path = ?", gone)
 
     def _read(self, query: str, parameters: tuple[str, ...]) -> list[Any]:  # sqlite's rows
         db = self._open()
@@ -266,12 +282,18 @@ class _Store:
         if self._db is not None:
             self._db.close()
         self._db, self._broken = None, True
-        if type(error) is sqlite3.DatabaseError:  # "file is not a database", "malformed"
+        if _is_damage(error):
             self._notes.append(_CORRUPT)
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self._path}{suffix}").unlink(missing_ok=True)
         else:
             self._notes.append(f"cache not saved ({self._path}: {error}); results are unaffected")
+
+
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    """A malformed or truncated file, or a row whose CRC is wrong (our own error)."""
+    name = getattr(error, "sqlite_errorname", None)
+    return name is None or name.startswith(_DAMAGE)
 
 
 def _remove_other_stores(folder: Path, current: Path) -> None:
@@ -286,42 +308,70 @@ def _remove_other_stores(folder: Path, current: Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _crc(day: str, dated: int, findings: bytes, key: bytes) -> int:
+def _crc(values: Sequence[Any]) -> int:
     """Of a row's values (a damaged path or blob, its primary key, matches no file)."""
-    return zlib.crc32(b"%s\0%d\0%s\0%s" % (day.encode(), dated, findings, key))
+    day, dated, findings, *texts, lists = values
+    joined = "\0".join((day, str(dated), *texts)).encode("utf-8", "surrogatepass")
+    return zlib.crc32(findings or b"", zlib.crc32(lists or b"", zlib.crc32(joined)))
 
 
-def _valid(path: str, saved: _Saved, today: dt.date) -> FileResult | None:
-    """The saved result, if it holds ``today`` (see the module's docstring)."""
-    _, day, _, dated, findings, key = saved
-    if day is None or findings is None or key is None:
-        return None
-    if day != today.isoformat() and (dated or day > today.isoformat()):
-        return None
-    return FileResult(path, _findings(path, findings), _key(path, key))
+def _holds(row: _Row, today: dt.date) -> bool:
+    """Whether the saved result holds ``today`` (see the module's docstring)."""
+    day = row[_DAY]
+    return bool(day == today.isoformat() or (not row[_DATED] and day < today.isoformat()))
 
 
-def _encoded(result: FileResult) -> tuple[int, bytes, bytes]:
-    """Whether the result depends on the day, its findings and its key, marshalled."""
+def _encoded(result: FileResult) -> tuple[Any, ...]:
+    """A result's columns: whether it depends on the day, its findings (marshalled,
+    None if it has none), its identity, and its lists (marshalled, None if empty)."""
     findings = [
         (item.line, item.col, item.code, item.severity.value, item.message, item.hint)
         for item in result.findings
     ]
     dated = any(item.code == IN_THE_FUTURE for item in result.findings)
-    key = tuple(result.key[1:]) if result.key is not None else None
-    return int(dated), marshal.dumps(findings), marshal.dumps(key)
-
-
-def _findings(path: str, blob: bytes) -> tuple[Finding, ...]:
-    return tuple(
-        Finding(path, line, col, code, Severity(severity), message, hint)
-        for line, col, code, severity, message, hint in marshal.loads(blob)
+    key = result.key or ResourceKey(result.path, None, None, None, None, (), None, (), ())
+    lists = (key.previous_urls, key.tags, key.cited_by)
+    return (
+        int(dated),
+        marshal.dumps(findings) if findings else None,
+        key.stable_id or "",
+        key.id or "",
+        key.url or "",
+        key.normal_url or "",
+        key.publication or "",
+        marshal.dumps(lists) if any(lists) else None,
     )
 
 
-def _key(path: str, blob: bytes) -> ResourceKey | None:
-    values = marshal.loads(blob)
-    return None if values is None else ResourceKey(path, *values)
+def _checked(
+    paths: Sequence[str], saved: Sequence[Mapping[str, _Row]], fresh: Sequence[FileResult]
+) -> Checked:
+    """The findings and identity table of ``paths`` (in that order) from their saved
+    rows and ``fresh`` results."""
+    by_path = {result.path: (result.path, "", 0, *_encoded(result)[1:], 0) for result in fresh}
+    for mapping in saved:
+        by_path.update(mapping)
+    rows = [by_path[path] for path in paths]
+    found = [item for row in rows if row[_FINDINGS] for item in _findings(row[0], row[_FINDINGS])]
+    table = KeyTable()
+    if rows:
+        paths, _, _, _, stable_ids, ids, urls, normal_urls, publications, lists, _ = zip(
+            *rows, strict=True
+        )
+        decoded = [marshal.loads(value) if value else _NO_LISTS for value in lists]
+        previous, tags, cited_by = zip(*decoded, strict=True)
+        table = KeyTable(
+            list(paths), list(stable_ids), list(ids), list(urls), list(normal_urls),
+            list(publications), list(previous), list(tags), list(cited_by),
+        )  # fmt: skip
+    return Checked(found, table)
+
+
+def _findings(path: str, blob: bytes) -> list[Finding]:
+    return [
+        Finding(path, line, col, code, Severity(severity), message, hint)
+        for line, col, code, severity, message, hint in marshal.loads(blob)
+    ]
 
 
 def _hashed(root: Path, paths: Sequence[str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from functools import cache
 from itertools import chain
 from sys import intern
 
+from resource_registry.base.findings import Finding
 from resource_registry.check.file_rules import FileResult, Pointer, ResourceKey
 from resource_registry.check.vocabulary import Vocabulary
 from resource_registry.record.redirects import resolve_all
@@ -100,6 +101,20 @@ class KeyTable:
 
     def rows(self) -> list[ResourceKey]:
         return [self.row(index) for index in range(len(self.paths))]
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The per-file part of a validation, as the catalog checks and the report use it:
+    every file's findings, and the identity table of every file."""
+
+    findings: list[Finding]
+    table: KeyTable
+
+    @classmethod
+    def of(cls, results: Sequence[FileResult]) -> Checked:
+        found = [item for result in results for item in result.findings]
+        return cls(found, KeyTable.from_results(results))
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ def validate_staged(root: Path, options: Options) -> Report:
     """The report of the commit being made at ``root`` (see the module's docstring)."""
     if options.paths or options.base is not None:
         raise UsageError("--staged judges the whole commit: give it no PATHS and no --base")
-    staged = _validated(root, gitrepo.index_entries(root, _DATA), options)
+    staged = _validated(root, "index", gitrepo.index_entries(root, _DATA), options)
     changed = gitrepo.staged_changes(root, _DATA)
     touched = [item for item in staged.findings if item.path in changed]
     untouched = [item for item in staged.findings if item.path not in changed]
@@ -49,15 +49,16 @@ def validate_staged(root: Path, options: Options) -> Report:
         before = set()
         if head is not None:
             entries = gitrepo.tree_entries(root, head, _DATA)
-            before = set(_validated(root, entries, options).findings)
+            before = set(_validated(root, "HEAD", entries, options).findings)
         caused = [item for item in untouched if item not in before]
     backlog = [item for item in untouched if item not in set(caused)]
     notes = [*staged.notes, *_left_out(root), *_backlog_note(backlog)]
     return Report(sorted(touched + caused), staged.files_checked, notes)
 
 
-def _validated(root: Path, entries: Sequence[gitrepo.Entry], options: Options) -> Report:
-    """Validation of the registry made of ``entries``."""
+def _validated(root: Path, view: str, entries: Sequence[gitrepo.Entry], options: Options) -> Report:
+    """Validation of the registry made of ``entries``, which ``view`` (``index`` or
+    ``HEAD``) of the checkout lists."""
     resources = {entry.path: entry.blob for entry in entries if _is_resource(entry)}
     contents = _Contents(root, resources, options)
     with tempfile.TemporaryDirectory(prefix="resreg-staged-") as folder:
@@ -67,13 +68,15 @@ def _validated(root: Path, entries: Sequence[gitrepo.Entry], options: Options) -
         (copy / layout.RESOURCES_DIR).mkdir(parents=True, exist_ok=True)
         strays = layout.discover(copy).strays
         if linked := layout.linked_part(copy, layout.RESOURCES_DIR):
-            run = FileRun([], [linked])
+            run = FileRun.of([], [linked])
         elif options.cache:
             notes: list[str] = []
-            results = cache.content_results(root, options.today, resources, contents.check, notes)
-            run = FileRun(results, strays, notes)
+            checked = cache.content_results(
+                root, options.today, view, resources, contents.check, notes
+            )
+            run = FileRun(checked, strays, notes)
         else:
-            run = FileRun(contents.check(list(resources.items())), strays)
+            run = FileRun.of(contents.check(list(resources.items())), strays)
         return validation.report_of(copy, run, options, read=contents.read)
 
 
@@ -106,7 +109,7 @@ def _is_resource(entry: gitrepo.Entry) -> bool:
         entry.mode in _FILES
         and entry.path.startswith(layout.RESOURCES_DIR + "/")
         and entry.path.endswith(".yaml")
-        and not any(part.startswith(".") for part in entry.path.split("/"))
+        and "/." not in entry.path  # no hidden part, as the folder walk skips them
     )
 
 

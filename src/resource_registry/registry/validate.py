@@ -24,7 +24,7 @@ from resource_registry.base.findings import Finding, Severity
 from resource_registry.base.parallel import map_chunks
 from resource_registry.cache import results as cache
 from resource_registry.check import tombstones
-from resource_registry.check.catalog_rules import Issue, KeyTable, check_catalog
+from resource_registry.check.catalog_rules import Checked, Issue, KeyTable, check_catalog
 from resource_registry.check.file_rules import (
     FileResult,
     check_resource,
@@ -73,19 +73,16 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class FileRun:
-    """The per-file part of a validation: every resource file's result, and the strays."""
+    """The per-file part of a validation: every resource file's findings and identity,
+    and the strays."""
 
-    results: list[FileResult]
+    checked: Checked
     strays: list[str]
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def findings(self) -> list[Finding]:
-        return [item for result in self.results for item in result.findings]
-
-    @property
-    def table(self) -> KeyTable:
-        return KeyTable.from_results(self.results)
+    @classmethod
+    def of(cls, results: Sequence[FileResult], strays: list[str]) -> FileRun:
+        return cls(Checked.of(results), strays)
 
 
 def validate(root: Path, options: Options | None = None) -> Report:
@@ -112,12 +109,12 @@ def report_of(
     files are read there; ``read`` gives a resource file's bytes, by default from
     ``root``): the whole-catalog checks run over every row, every time."""
     vocabulary = load_vocabulary(root, options.today)
-    table = run.table
+    table = run.checked.table
     catalog = check_catalog(table, vocabulary)
     if history_base is not None:
         keys = [key for key in table.rows() if key.stable_id or key.id or key.url]
         catalog += check_history(root, history_base.commit, keys, vocabulary.stones)
-    found = run.findings
+    found = list(run.checked.findings)
     found += (_stray_finding(root, path) for path in run.strays)
     found += vocabulary.findings
     selected = [item for item in found if _is_selected(item.code, options) and wanted(item.path)]
@@ -126,7 +123,7 @@ def report_of(
     ]
     selected += _locate_issues(read or partial(_read_at, root), issues)
     selected = list(dict.fromkeys(selected))  # a linked `data` stands in the way of every file
-    files = len(run.results) + len(layout.VOCABULARY_FILES)
+    files = len(table.paths) + len(layout.VOCABULARY_FILES)
     files += len(tombstones.discover(root).resources)
     return Report(sorted(selected), files, run.notes, history_base)
 
@@ -154,16 +151,15 @@ def file_results(root: Path, options: Options) -> FileRun:
     """Per-file results for every resource file, from the cache where valid."""
     if linked := layout.linked_part(root, layout.RESOURCES_DIR):
         # a linked `data` or `data/resources` is never read
-        return FileRun([], [linked])
+        return FileRun.of([], [linked])
     discovered = layout.discover(root, signatures=options.cache)
     if not options.cache:
-        return FileRun(
-            check_files(root, discovered.resources, options.today, options.jobs), discovered.strays
-        )
+        results = check_files(root, discovered.resources, options.today, options.jobs)
+        return FileRun.of(results, discovered.strays)
     notes: list[str] = []
     check = partial(_hashed_checks, root, options.today, options.jobs)
-    results = cache.results(root, options.today, discovered, check, notes)
-    return FileRun(results, discovered.strays, notes)
+    checked = cache.results(root, options.today, discovered, check, notes)
+    return FileRun(checked, discovered.strays, notes)
 
 
 def identities(root: Path, *, use_cache: bool = True) -> KeyTable:
@@ -174,8 +170,7 @@ def identities(root: Path, *, use_cache: bool = True) -> KeyTable:
     discovered = layout.discover(root, signatures=use_cache)
     if not use_cache:
         return KeyTable.from_results(read_keys(root, discovered.resources))
-    keys = cache.identities(root, discovered, partial(read_keys, root))
-    return KeyTable.from_keys(discovered.resources, keys)
+    return cache.identities(root, discovered, partial(read_keys, root))
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
@@ -229,12 +224,12 @@ def validate_records(
     options = replace(options or Options(), cache=False)
     _check_codes(options.select + options.ignore)
     if linked := layout.linked_part(root, layout.RESOURCES_DIR):
-        return report_of(root, FileRun([], [linked]), options), []
+        return report_of(root, FileRun.of([], [linked]), options), []
     discovered = layout.discover(root)
     checked = map_chunks(
         partial(_record_chunk, str(root), options.today), discovered.resources, options.jobs
     )
-    run = FileRun([result for result, _ in checked], discovered.strays)
+    run = FileRun.of([result for result, _ in checked], discovered.strays)
     records = [record for _, record in checked if record is not None]
     return report_of(root, run, options), records
 
