@@ -368,3 +368,25 @@ def test_the_hook_reads_saved_results_by_the_index_object_ids(
     hook = validate_staged(root, _options())
     assert checked == []  # every staged blob's content was checked in the work tree
     assert hook.findings == validate_staged(root, _options(cache=False)).findings
+
+
+def test_a_file_name_that_is_not_utf8_is_checked_afresh_not_a_crash(
+    make_registry: MakeRegistry,
+) -> None:
+    """SQLite holds UTF-8 text only: such a file is never saved, and always reported."""
+    from resource_registry.registry.staged import validate_staged  # noqa: PLC0415 - reason: only here
+
+    root = make_registry(dict([resource_text("sid_Utf8Named1", "https://example.org/named")]))
+    name = os.fsdecode(b"data/resources/zz/\xff.yaml")
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_bytes(b"stable_id: sid_NotUtf8AAA\n")
+    git(root, "init", "-q")
+    git(root, "add", "data")
+    runs = [validate(root, _options()) for _ in range(2)]
+    fresh = validate(root, _options(cache=False))
+    assert runs[0].findings == runs[1].findings == fresh.findings
+    assert any(f.path == name for f in fresh.findings)
+    hooks = [validate_staged(root, _options()) for _ in range(2)]
+    assert hooks[0].findings == hooks[1].findings
+    assert hooks[0].findings == validate_staged(root, _options(cache=False)).findings
+    assert any(f.path == name for f in hooks[0].findings)

@@ -14,12 +14,12 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from resource_registry.base.errors import UsageError
 
-_STAGED = re.compile(rb"([0-7]+) ([0-9a-f]+) ([0-3])\t([^\0]*)\0")  # `ls-files --stage -z`
+_STAGED = re.compile("([0-7]+) ([0-9a-f]+) ([0-3])\t([^\0]*)\0")  # `ls-files --stage -z`
 
 
 def resolve(root: Path, ref: str) -> str:
@@ -92,8 +92,7 @@ def read_files(root: Path, commit: str, paths: Sequence[str]) -> dict[str, bytes
     return contents
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """A file in the index or a tree: its mode (``100644``, ``120000``...), object id
     and path relative to the registry root."""
 
@@ -105,14 +104,12 @@ class Entry:
 def index_entries(root: Path, folder: str) -> list[Entry]:
     """The staged files under ``folder`` (``git ls-files --stage``). A file in a merge
     conflict is a usage error: there is no one staged content to judge."""
-    out = _git(root, "ls-files", "--stage", "-z", "--", folder).stdout
+    out = os.fsdecode(_git(root, "ls-files", "--stage", "-z", "--", folder).stdout)
     staged = _STAGED.findall(out)  # in C: the index of a large registry has 100,000 lines
     for _, _, stage, path in staged:
-        if stage != b"0":
-            raise UsageError(f"`{os.fsdecode(path)}` has a merge conflict; resolve it first")
-    return [
-        Entry(mode.decode(), blob.decode(), os.fsdecode(path)) for mode, blob, _, path in staged
-    ]
+        if stage != "0":
+            raise UsageError(f"`{path}` has a merge conflict; resolve it first")
+    return [Entry(mode, blob, path) for mode, blob, _, path in staged]
 
 
 def tree_entries(root: Path, commit: str, folder: str) -> list[Entry]:

@@ -44,6 +44,7 @@ import sqlite3
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -65,12 +66,16 @@ CREATE TABLE IF NOT EXISTS results (path TEXT, blob TEXT, day TEXT, dated INTEGE
 CREATE TABLE IF NOT EXISTS views (view TEXT, path TEXT, signature TEXT, blob TEXT,
     PRIMARY KEY (view, path)) WITHOUT ROWID;
 """
-# A saved result as the queries give it: the path, then the columns in this order.
-_COLUMNS: Final = "r.day, r.dated, r.findings, r.stable_id, r.id, r.url, r.normal_url, "
-_COLUMNS_END: Final = "r.publication, r.lists, r.crc"
-_Row = tuple[Any, ...]  # (path, day, dated, findings, stable_id, ..., lists, crc)
-_DAY, _DATED, _FINDINGS, _LISTS, _CRC = 1, 2, 3, 9, 10
-_NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())
+_NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())  # previous_urls, tags, cited_by
+# A saved result as the queries give it (``?1``: today, or "" for any day): the path,
+# the findings, the identity, the lists, the CRC, whether it holds today, and (from a
+# view) the signature.
+_RESULT: Final = (
+    "r.findings, r.stable_id, r.id, r.url, r.normal_url, r.publication, r.lists, r.crc,"
+    " (r.day IS NOT NULL AND (?1 = '' OR r.day = ?1 OR (r.dated = 0 AND r.day < ?1)))"
+)
+_Row = tuple[Any, ...]
+_FINDINGS, _LISTS, _CRC, _HOLDS, _SIGNATURE = 1, 7, 8, 9, 10
 
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
@@ -174,17 +179,16 @@ class _Store:
         """The saved results of ``view``'s paths whose signature is unchanged, valid
         ``today`` (any day's, when None)."""
         query = (
-            f"SELECT v.path, {_COLUMNS}{_COLUMNS_END}, v.signature FROM views v JOIN results r"
-            " ON r.path = v.path AND r.blob = v.blob WHERE v.view = ?"
+            f"SELECT v.path, {_RESULT}, v.signature FROM views v LEFT JOIN results r"
+            " ON r.path = v.path AND r.blob = v.blob WHERE v.view = ?2"
         )
-        rows = self._read(query, (view,))
-        listed = self._read("SELECT path FROM views WHERE view = ?", (view,))
-        gone = [path for (path,) in listed if path not in signatures]
-        kept = {
-            row[0]: row[:-1]
-            for row in rows
-            if signatures.get(row[0]) == row[-1] and (today is None or _holds(row, today))
-        }
+        kept, gone = {}, []
+        for row in self._read(query, (_day(today), view)):
+            signature = signatures.get(row[0])
+            if signature is None:
+                gone.append(row[0])
+            elif row[_HOLDS] and signature == row[_SIGNATURE]:
+                kept[row[0]] = row
         self._verify(kept.values())
         return _View(kept, gone) if not self._broken else _View({}, [])
 
@@ -199,30 +203,31 @@ class _Store:
         try:  # a join with a temporary table: one query, whatever the number
             db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (path TEXT, blob TEXT)")
             db.execute("DELETE FROM temp.wanted")
-            db.executemany("INSERT INTO temp.wanted VALUES (?, ?)", blobs.items())
+            wanted = [(path, blob) for path, blob in blobs.items() if _storable(path)]
+            db.executemany("INSERT INTO temp.wanted VALUES (?, ?)", wanted)
         except sqlite3.DatabaseError as error:
             self._fail(error)
             return {}
         query = (
-            f"SELECT w.path, {_COLUMNS}{_COLUMNS_END} FROM temp.wanted w"
+            f"SELECT w.path, {_RESULT}, NULL FROM temp.wanted w"
             " JOIN results r ON r.path = w.path AND r.blob = w.blob"
         )
-        found = {row[0]: row for row in self._read(query, ()) if _holds(row, today)}
+        found = {row[0]: row for row in self._read(query, (_day(today),)) if row[_HOLDS]}
         self._verify(found.values())
         return found if not self._broken else {}
 
     def _verify(self, rows: Iterable[_Row]) -> None:
-        """Damage that SQLite cannot see (a flipped bit in a value) fails the row's CRC."""
-        for row in rows:
-            if row[_CRC] != _crc(row[1:_CRC]):
-                self._fail(sqlite3.DatabaseError("a row's checksum is wrong"))
-                return
+        """Damage that SQLite cannot see (a flipped bit in a value that is decoded here)
+        fails the row's CRC."""
+        if any(_crc(row[_FINDINGS], row[_LISTS]) != row[_CRC] for row in rows):
+            self._fail(sqlite3.DatabaseError("a row's checksum is wrong"))
 
     def put(self, today: dt.date, fresh: Iterable[tuple[str, FileResult]]) -> None:
         rows = []
         for blob, result in fresh:
-            values = (today.isoformat(), *_encoded(result))
-            rows.append((result.path, blob, *values, _crc(values)))
+            if _storable(result.path):
+                values = (today.isoformat(), *_encoded(result))
+                rows.append((result.path, blob, *values, _crc(values[2], values[-1])))
         if rows:
             self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
@@ -230,10 +235,14 @@ class _Store:
         """Record the (signature, blob) of each path of ``seen`` in ``view``; forget the
         paths of ``forget``."""
         if seen:
-            rows = [(view, path, signature, blob) for path, (signature, blob) in seen.items()]
+            rows = [
+                (view, path, signature, blob)
+                for path, (signature, blob) in seen.items()
+                if _storable(path)
+            ]
             self._write("INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?)", rows)
         if forget:
-            gone = [(view, path) for path in forget]
+            gone = [(view, path) for path in forget if _storable(path)]
             self._write("DELETE FROM views WHERE view = ? AND path = ?", gone)
 
     def _read(self, query: str, parameters: tuple[str, ...]) -> list[Any]:  # sqlite's rows
@@ -308,22 +317,30 @@ def _remove_other_stores(folder: Path, current: Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _crc(values: Sequence[Any]) -> int:
-    """Of a row's values (a damaged path or blob, its primary key, matches no file)."""
-    day, dated, findings, *texts, lists = values
-    joined = "\0".join((day, str(dated), *texts)).encode("utf-8", "surrogatepass")
-    return zlib.crc32(findings or b"", zlib.crc32(lists or b"", zlib.crc32(joined)))
+def _crc(findings: bytes | None, lists: bytes | None) -> int:
+    """Of a row's marshalled values, which a damaged byte could turn into nonsense (a
+    damaged path or blob, its primary key, matches no file; a damaged text is one
+    wrong value in SQLite's own format)."""
+    return zlib.crc32(lists or b"", zlib.crc32(findings or b""))
 
 
-def _holds(row: _Row, today: dt.date) -> bool:
-    """Whether the saved result holds ``today`` (see the module's docstring)."""
-    day = row[_DAY]
-    return bool(day == today.isoformat() or (not row[_DATED] and day < today.isoformat()))
+def _day(today: dt.date | None) -> str:
+    return today.isoformat() if today is not None else ""
+
+
+def _storable(path: str) -> bool:
+    """Whether SQLite can hold the path (a file name that is not UTF-8 is checked
+    afresh every run)."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _encoded(result: FileResult) -> tuple[Any, ...]:
     """A result's columns: whether it depends on the day, its findings (marshalled,
-    None if it has none), its identity, and its lists (marshalled, None if empty)."""
+    None if it has none), its identity, and its lists (marshalled, None if all are empty)."""
     findings = [
         (item.line, item.col, item.code, item.severity.value, item.message, item.hint)
         for item in result.findings
@@ -348,23 +365,24 @@ def _checked(
 ) -> Checked:
     """The findings and identity table of ``paths`` (in that order) from their saved
     rows and ``fresh`` results."""
-    by_path = {result.path: (result.path, "", 0, *_encoded(result)[1:], 0) for result in fresh}
+    by_path: dict[str, _Row] = {}
+    for result in fresh:
+        _, findings, *identity, lists = _encoded(result)
+        by_path[result.path] = (result.path, findings, *identity, lists)
     for mapping in saved:
         by_path.update(mapping)
     rows = [by_path[path] for path in paths]
     found = [item for row in rows if row[_FINDINGS] for item in _findings(row[0], row[_FINDINGS])]
-    table = KeyTable()
-    if rows:
-        paths, _, _, _, stable_ids, ids, urls, normal_urls, publications, lists, _ = zip(
-            *rows, strict=True
-        )
-        decoded = [marshal.loads(value) if value else _NO_LISTS for value in lists]
-        previous, tags, cited_by = zip(*decoded, strict=True)
-        table = KeyTable(
-            list(paths), list(stable_ids), list(ids), list(urls), list(normal_urls),
-            list(publications), list(previous), list(tags), list(cited_by),
-        )  # fmt: skip
-    return Checked(found, table)
+    if not rows:
+        return Checked(found, KeyTable())
+    columns = [list(map(itemgetter(index), rows)) for index in range(8)]
+    paths, _, stable_ids, ids, urls, normal_urls, publications, lists = columns
+    decoded = [marshal.loads(value) if value else _NO_LISTS for value in lists]
+    previous, tags, cited_by = (list(column) for column in zip(*decoded, strict=True))
+    return Checked(
+        found,
+        KeyTable(paths, stable_ids, ids, urls, normal_urls, publications, previous, tags, cited_by),
+    )
 
 
 def _findings(path: str, blob: bytes) -> list[Finding]:

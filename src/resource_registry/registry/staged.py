@@ -59,7 +59,7 @@ def validate_staged(root: Path, options: Options) -> Report:
 def _validated(root: Path, view: str, entries: Sequence[gitrepo.Entry], options: Options) -> Report:
     """Validation of the registry made of ``entries``, which ``view`` (``index`` or
     ``HEAD``) of the checkout lists."""
-    resources = {entry.path: entry.blob for entry in entries if _is_resource(entry)}
+    resources = _resources(entries)
     contents = _Contents(root, resources, options)
     with tempfile.TemporaryDirectory(prefix="resreg-staged-") as folder:
         copy = Path(folder)
@@ -103,14 +103,17 @@ class _Contents:
         return {path: self._read[self._blobs[path]][:cap] for path in paths if path in self._blobs}
 
 
-def _is_resource(entry: gitrepo.Entry) -> bool:
-    """Whether the folder walk would take the entry for a resource file."""
-    return (
-        entry.mode in _FILES
-        and entry.path.startswith(layout.RESOURCES_DIR + "/")
-        and entry.path.endswith(".yaml")
-        and "/." not in entry.path  # no hidden part, as the folder walk skips them
-    )
+def _resources(entries: Sequence[gitrepo.Entry]) -> dict[str, str]:
+    """The entries the folder walk would take for resource files: path -> object id."""
+    folder = layout.RESOURCES_DIR + "/"
+    return {
+        path: blob
+        for mode, blob, path in entries
+        if mode in _FILES
+        and path.startswith(folder)
+        and path.endswith(".yaml")
+        and "/." not in path  # no hidden part, as the folder walk skips them
+    }
 
 
 def _write_entries(root: Path, copy: Path, entries: Sequence[gitrepo.Entry]) -> None:
