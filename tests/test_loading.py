@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from resource_registry.record.reader import MAX_FILE_BYTES, Document, Problem, locate, read_document
+from resource_registry.base.findings import Finding
+from resource_registry.record.reader import MAX_FILE_BYTES, Document, locate, problem, read_document
 
 
 def _data(text: str) -> object:
@@ -82,7 +83,7 @@ def test_quoted_scalars_are_always_strings() -> None:
 def test_file_over_the_limit_is_not_parsed() -> None:
     parsed = read_document(b"k: " + b"x" * MAX_FILE_BYTES)
     assert parsed == [
-        Problem("P002", f"file is {MAX_FILE_BYTES + 3:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        problem("P002", f"file is {MAX_FILE_BYTES + 3:,} bytes; the limit is {MAX_FILE_BYTES:,}")
     ]
 
 
@@ -109,7 +110,7 @@ def test_locate_finds_keys_values_and_list_items() -> None:
     assert locate(parsed.root, ("b", "missing")) == (3, 3)
 
 
-def _problem(text: str) -> Problem:
+def _problem(text: str) -> Finding:
     parsed = read_document(text.encode())
     assert isinstance(parsed, list), parsed
     assert len(parsed) == 1

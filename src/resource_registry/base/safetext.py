@@ -27,6 +27,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Final
 
+from resource_registry.base.findings import Pointer
+
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 
@@ -50,7 +52,6 @@ def windows_reserved(name: str) -> bool:
 
 
 # (code, pointer, message, hint, on_key), for ``records.Locator``
-Pointer = tuple[str | int, ...]
 ValueProblem = tuple[str, Pointer, str, str | None, bool]
 
 _ALLOWED_CONTROLS: Final = frozenset("\t")

@@ -17,21 +17,16 @@ from functools import cache
 from itertools import chain
 from sys import intern
 
-from resource_registry.base.findings import Finding
-from resource_registry.check.file_rules import FileResult, Pointer, ResourceKey
+from resource_registry.base.findings import Finding, Pointer
+from resource_registry.check.file_rules import FileResult, ResourceKey, finding
 from resource_registry.check.vocabulary import Vocabulary
 from resource_registry.record.redirects import resolve_all
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """A catalog finding before it is located: the file, the node and what is wrong."""
-
-    path: str
-    pointer: Pointer
-    code: str
-    message: str
-    hint: str | None = None
+def issue(path: str, pointer: Pointer, code: str, message: str, hint: str | None = None) -> Finding:
+    """A catalog finding before it is located: the file, the node and what is wrong
+    (the caller gives it its line and column)."""
+    return finding(path, code, message, hint=hint, pointer=pointer)
 
 
 @dataclass(slots=True)
@@ -170,7 +165,7 @@ def identity(key: ResourceKey | None) -> Identity:
     )
 
 
-def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
+def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Finding]:
     lowered = _lowered(table.stable_ids)
     issues = list(_row_problems(table, vocabulary, lowered))
     issues += _collisions(table, lowered, "stable_id", "I003", "stable ID (ignoring case)")
@@ -180,13 +175,13 @@ def check_catalog(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
     return issues
 
 
-def row_problems(table: KeyTable, vocabulary: Vocabulary) -> list[Issue]:
+def row_problems(table: KeyTable, vocabulary: Vocabulary) -> list[Finding]:
     """What each row says on its own against the vocabulary (see :func:`_row_problems`):
     the catalog's rules for records about to be written."""
     return list(_row_problems(table, vocabulary, _lowered(table.stable_ids)))
 
 
-def _row_problems(table: KeyTable, vocabulary: Vocabulary, lowered: list[str]) -> Iterator[Issue]:
+def _row_problems(table: KeyTable, vocabulary: Vocabulary, lowered: list[str]) -> Iterator[Finding]:
     """What each row's identity says on its own against the vocabulary: retired IDs and
     unknown references (``lowered``: the stable IDs in lower case)."""
     yield from _retired_problems(table, vocabulary, lowered)
@@ -195,10 +190,10 @@ def _row_problems(table: KeyTable, vocabulary: Vocabulary, lowered: list[str]) -
 
 def _retired_problems(
     table: KeyTable, vocabulary: Vocabulary, lowered: list[str]
-) -> Iterator[Issue]:
+) -> Iterator[Finding]:
     retired = {str(stone.get("stable_id", "")).lower() for stone in vocabulary.tombstones}
     for row in _rows_with(lowered, retired):
-        yield Issue(
+        yield issue(
             table.paths[row],
             ("stable_id",),
             "I004",
@@ -207,7 +202,7 @@ def _retired_problems(
         )
     retired_ids = {str(stone.get("id", "")) for stone in vocabulary.tombstones}
     for row in _rows_with(table.ids, retired_ids):
-        yield Issue(
+        yield issue(
             table.paths[row],
             ("id",),
             "I010",
@@ -224,16 +219,16 @@ def _lowered(column: list[str]) -> list[str]:
     return joined.lower().split("\0") if column else []
 
 
-def _url_problems(table: KeyTable) -> Iterator[Issue]:
+def _url_problems(table: KeyTable) -> Iterator[Finding]:
     exact = list(_collisions(table, table.urls, "url", "I007", "URL"))
     yield from exact
-    already = {issue.path for issue in exact}
+    already = {found.path for found in exact}
     for rows in _shared(table.normal_urls).values():
         for row in rows:
             path = table.paths[row]
             if path not in already:
                 others = _names(table.paths[other] for other in rows if other != row)
-                yield Issue(
+                yield issue(
                     path,
                     ("url",),
                     "I008",
@@ -244,11 +239,11 @@ def _url_problems(table: KeyTable) -> Iterator[Issue]:
 
 def _collisions(
     table: KeyTable, column: Sequence[str], field_name: str, code: str, what: str
-) -> Iterator[Issue]:
+) -> Iterator[Finding]:
     for rows in _shared(column).values():
         for row in rows:
             others = _names(table.paths[other] for other in rows if other != row)
-            yield Issue(table.paths[row], (field_name,), code, f"same {what} as {others}")
+            yield issue(table.paths[row], (field_name,), code, f"same {what} as {others}")
 
 
 def _shared(column: Sequence[str]) -> dict[str, list[int]]:
@@ -278,12 +273,12 @@ def _names(paths: Iterable[str], limit: int = 3) -> str:
     return shown + (f" and {len(listed) - limit} more" if len(listed) > limit else "")
 
 
-def _reference_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+def _reference_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Finding]:
     unknown = set(table.publications) - vocabulary.publications - {""}
     suggest = _Suggester(frozenset(vocabulary.publications))
     for row in _rows_with(table.publications, unknown):
         publication = table.publications[row]
-        yield Issue(
+        yield issue(
             table.paths[row],
             ("publication",),
             "R001",
@@ -306,7 +301,7 @@ def _list_references(
     code: str,
     what: str,
     aliases: dict[str, str],
-) -> Iterator[Issue]:
+) -> Iterator[Finding]:
     unknown = set(chain.from_iterable(column)) - known
     if not unknown:
         return
@@ -323,12 +318,12 @@ def _list_references(
                     if canonical
                     else suggest.hint(value, file)
                 )
-                yield Issue(
+                yield issue(
                     table.paths[row], (field_name, index), code, f"unknown {what} `{value}`", hint
                 )
 
 
-def _redirect_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issue]:
+def _redirect_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Finding]:
     if not vocabulary.tombstones:
         return
     redirects = resolve_all(vocabulary.tombstones, set(table.stable_ids) - {""})
@@ -336,7 +331,7 @@ def _redirect_problems(table: KeyTable, vocabulary: Vocabulary) -> Iterator[Issu
         redirect = redirects.get(str(stone.entry.get("stable_id")))
         if redirect is not None and redirect.broken:
             what = "a cycle" if redirect.broken == "cycle" else "an unknown or retired resource"
-            yield Issue(
+            yield issue(
                 stone.path,
                 (*stone.pointer, "replaced_by"),
                 "R006",

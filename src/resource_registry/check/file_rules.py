@@ -7,6 +7,7 @@ per-file result keeps only what the whole-catalog checks need, so that a registr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import functools
@@ -19,7 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from resource_registry.base import safetext
 from resource_registry.base.codes import RULES
-from resource_registry.base.findings import Finding
+from resource_registry.base.findings import Finding, Pointer
 from resource_registry.record import _derived, urls
 from resource_registry.record.layout import (
     LEGACY_TOMBSTONES,
@@ -31,17 +32,16 @@ from resource_registry.record.layout import (
 )
 from resource_registry.record.reader import (
     Document,
-    Problem,
     core_scalar,
     locate,
     node_at,
+    problem,
     salvage_identity,
 )
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
 
-Pointer = tuple[str | int, ...]
 
 ONE_LINE_FIELDS: Final = ("title", "relevance")
 MULTI_LINE_FIELDS: Final = ("summary", "review", "abstract")
@@ -105,19 +105,27 @@ class FileResult:
 
 
 def finding(
-    path: str, code: str, message: str, line: int = 0, col: int = 0, hint: str | None = None
+    path: str,
+    code: str,
+    message: str,
+    line: int = 0,
+    col: int = 0,
+    hint: str | None = None,
+    *,
+    pointer: Pointer = (),
 ) -> Finding:
-    return Finding(path, line, col, code, RULES[code].severity, message, hint)
+    return Finding(path, line, col, code, RULES[code].severity, message, hint, pointer)
 
 
-def from_problem(path: str, problem: Problem) -> Finding:
-    return finding(path, problem.code, problem.message, problem.line, problem.col, problem.hint)
+def placed(path: str, found: Finding) -> Finding:
+    """A finding of the YAML reader's, placed in file ``path``."""
+    return dataclasses.replace(found, path=path)
 
 
 def check_resource(path: str, document: Document, today: dt.date) -> FileResult:
     """Run every per-file check on a parsed resource file whose path is ``path``."""
-    found = [from_problem(path, warning) for warning in document.warnings]
-    found += (from_problem(path, problem) for problem in cut_by_comments(document))
+    found = [placed(path, warning) for warning in document.warnings]
+    found += (placed(path, problem) for problem in cut_by_comments(document))
     data = document.data
     located = Locator(path, document.root)
     if not isinstance(data, dict):
@@ -138,7 +146,7 @@ _PROSE_FIELDS: Final = frozenset(ONE_LINE_FIELDS + MULTI_LINE_FIELDS)
 _PROSE_LISTS: Final = frozenset(ONE_LINE_LISTS + MULTI_LINE_LISTS)
 
 
-def cut_by_comments(document: Document) -> Iterator[Problem]:
+def cut_by_comments(document: Document) -> Iterator[Finding]:
     """P017: a text field (or an item of a text list) written as a plain value and
     followed, after a single space, by a comment on its line (`summary: A # b` is "A").
     In prose a lone ` #` is more often text than a note. A note written as one is set
@@ -163,7 +171,7 @@ def cut_by_comments(document: Document) -> Iterator[Problem]:
                 continue
             rest = document.rest_of_line(node)
             if rest[:2] in (" #", "\t#"):
-                yield Problem(
+                yield problem(
                     "P017",
                     f"`{where}` ends where ` #` starts a comment: the rest of the line is "
                     "not part of the value",

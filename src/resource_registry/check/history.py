@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from resource_registry.base import git as gitrepo
+from resource_registry.base.findings import Finding
 from resource_registry.check import tombstones as tombstone_files
-from resource_registry.check.catalog_rules import Issue
+from resource_registry.check.catalog_rules import issue
 from resource_registry.check.file_rules import ResourceKey
 from resource_registry.check.tombstones import Stone
 from resource_registry.record import layout
@@ -40,7 +41,7 @@ class _Old:
 
 def check_history(
     root: Path, base: str, keys: Sequence[ResourceKey], stones: Sequence[Stone]
-) -> list[Issue]:
+) -> list[Finding]:
     """Issues of the working tree against commit ``base`` (validation passes the merge base).
 
     ``stones``: the tombstones of the working tree, where they are.
@@ -57,7 +58,7 @@ def check_history(
     )
     old_tombstones = [stone.entry for stone in old_stones]
     old = {path: _old(path, data) for path, data in old_files.items()}
-    issues: list[Issue] = []
+    issues: list[Finding] = []
     issues += _changed_identity(old, current)
     issues += _removed(old, removed, current, [stone.entry for stone in stones])
     issues += _tombstones_kept(old_stones, stones)
@@ -81,7 +82,7 @@ def _base_tombstones(
 
 def _changed_identity(
     old: Mapping[str, _Old], current: Mapping[str, ResourceKey]
-) -> Iterator[Issue]:
+) -> Iterator[Finding]:
     for path, before in old.items():
         now = current.get(path)
         if now is None:
@@ -89,7 +90,7 @@ def _changed_identity(
         for field in ("stable_id", "id"):
             was, is_ = getattr(before, field), getattr(now, field)
             if was and is_ and was != is_:
-                yield Issue(
+                yield issue(
                     path,
                     (field,),
                     "H001",
@@ -97,7 +98,7 @@ def _changed_identity(
                     f"identifiers are permanent: restore `{was}`",
                 )
         if before.url and now.url and before.url != now.url and before.url not in now.previous_urls:
-            yield Issue(
+            yield issue(
                 path,
                 ("url",),
                 "H006",
@@ -111,14 +112,14 @@ def _removed(
     removed: set[str],
     current: Mapping[str, ResourceKey],
     tombstones: Sequence[Mapping[str, Any]],
-) -> Iterator[Issue]:
+) -> Iterator[Finding]:
     retired = {str(stone.get("stable_id")) for stone in tombstones}
     live = {key.stable_id: key.path for key in current.values() if key.stable_id}
     for path in sorted(removed):
         before = old.get(path)
         stable_id = before.stable_id if before else None
         if stable_id and stable_id in live:
-            yield Issue(
+            yield issue(
                 live[stable_id],
                 ("stable_id",),
                 "H005",
@@ -126,7 +127,7 @@ def _removed(
                 "a resource's file is fixed by its stable ID; move it back",
             )
         elif not stable_id or stable_id not in retired:
-            yield Issue(
+            yield issue(
                 path,
                 (),
                 "H002",
@@ -135,13 +136,13 @@ def _removed(
             )
 
 
-def _tombstones_kept(old: Sequence[Stone], now: Sequence[Stone]) -> Iterator[Issue]:
+def _tombstones_kept(old: Sequence[Stone], now: Sequence[Stone]) -> Iterator[Finding]:
     current = {str(stone.entry.get("stable_id")): stone for stone in now}
     for before in old:
         stable_id = str(before.entry.get("stable_id"))
         stone = current.get(stable_id)
         if stone is None:
-            yield Issue(
+            yield issue(
                 before.path,
                 (),
                 "H003",
@@ -154,7 +155,7 @@ def _tombstones_kept(old: Sequence[Stone], now: Sequence[Stone]) -> Iterator[Iss
                 for key in {*before.entry, *stone.entry}
                 if before.entry.get(key) != stone.entry.get(key)
             )
-            yield Issue(
+            yield issue(
                 stone.path,
                 stone.pointer,
                 "H003",
@@ -163,19 +164,21 @@ def _tombstones_kept(old: Sequence[Stone], now: Sequence[Stone]) -> Iterator[Iss
             )
 
 
-def _retired_back(old: Sequence[Mapping[str, Any]], keys: Sequence[ResourceKey]) -> Iterator[Issue]:
+def _retired_back(
+    old: Sequence[Mapping[str, Any]], keys: Sequence[ResourceKey]
+) -> Iterator[Finding]:
     stable_ids = {str(stone.get("stable_id")).lower() for stone in old}
     ids = {str(stone.get("id")) for stone in old}
     for key in keys:
         if key.stable_id and key.stable_id.lower() in stable_ids:
-            yield Issue(
+            yield issue(
                 key.path,
                 ("stable_id",),
                 "H004",
                 f"{key.stable_id} was retired at the base and is live again",
             )
         if key.id and key.id in ids:
-            yield Issue(
+            yield issue(
                 key.path, ("id",), "H004", f"id {key.id} was retired at the base and is live again"
             )
 

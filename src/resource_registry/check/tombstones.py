@@ -22,15 +22,14 @@ from typing import TYPE_CHECKING, Any, Final
 from yaml.nodes import Node
 
 from resource_registry.base.errors import UsageError
-from resource_registry.base.findings import Finding
+from resource_registry.base.findings import Finding, Pointer
 from resource_registry.base.fsutil import atomic_write
 from resource_registry.check.file_rules import (
     Locator,
-    Pointer,
     core_validator,
     date_problems,
     finding,
-    from_problem,
+    placed,
     schema_findings,
     value_findings,
 )
@@ -174,9 +173,9 @@ def _load_file(root: Path, path: str, today: dt.date, findings: list[Finding]) -
         findings.append(finding(path, "P001", f"cannot read file: {error.strerror}"))
         return []
     if not isinstance(parsed, Document):
-        findings.extend(from_problem(path, problem) for problem in parsed)
+        findings.extend(placed(path, problem) for problem in parsed)
         return []
-    findings.extend(from_problem(path, warning) for warning in parsed.warnings)
+    findings.extend(placed(path, warning) for warning in parsed.warnings)
     located = Locator(path, parsed.root)
     if not isinstance(parsed.data, dict):
         findings.append(located.at("P010", (), "a tombstone file must be a YAML mapping"))
@@ -200,9 +199,9 @@ def _load_legacy(root: Path, today: dt.date, findings: list[Finding]) -> list[St
         findings.append(finding(LEGACY_FILE, "P001", f"cannot read file: {error.strerror}"))
         return []
     if not isinstance(parsed, Document):
-        findings.extend(from_problem(LEGACY_FILE, problem) for problem in parsed)
+        findings.extend(placed(LEGACY_FILE, problem) for problem in parsed)
         return []
-    findings.extend(from_problem(LEGACY_FILE, warning) for warning in parsed.warnings)
+    findings.extend(placed(LEGACY_FILE, warning) for warning in parsed.warnings)
     located = Locator(LEGACY_FILE, parsed.root)
     findings.append(
         located.at(

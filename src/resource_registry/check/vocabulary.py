@@ -18,13 +18,13 @@ from resource_registry.check.file_rules import (
     Locator,
     core_validator,
     finding,
-    from_problem,
+    placed,
     schema_findings,
     value_findings,
 )
 from resource_registry.check.tombstones import Stone
 from resource_registry.record import layout
-from resource_registry.record.reader import Document, Problem, read_document
+from resource_registry.record.reader import Document, read_document
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError
@@ -99,9 +99,9 @@ def _load_list(
         return []
     parsed = read_document(layout.read_capped(file))
     if not isinstance(parsed, Document):
-        findings.extend(from_problem(path, problem) for problem in parsed)
+        findings.extend(placed(path, problem) for problem in parsed)
         return []
-    findings.extend(from_problem(path, warning) for warning in parsed.warnings)
+    findings.extend(placed(path, warning) for warning in parsed.warnings)
     located = Locator(path, parsed.root)
     if not isinstance(parsed.data, list):
         findings.append(located.at("P010", (), f"`{path}` must be a YAML list of entries"))
@@ -174,7 +174,7 @@ def vocabulary_ids(root: Path) -> dict[str, set[str]]:
         ("pages", layout.PAGES),
         ("tags", layout.TAGS),
     ):
-        parsed: Document | list[Problem] = []
+        parsed: Document | list[Finding] = []
         if not layout.linked_part(root, path):
             with contextlib.suppress(FileNotFoundError):
                 parsed = read_document(layout.read_capped(root / path))

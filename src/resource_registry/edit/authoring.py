@@ -20,7 +20,7 @@ from resource_registry.base.fsutil import atomic_write
 from resource_registry.cache.place import registry_lock
 from resource_registry.check import tombstones
 from resource_registry.check.catalog_rules import Identities, KeyTable, row_problems
-from resource_registry.check.file_rules import Locator, check_resource, from_problem, shard_path
+from resource_registry.check.file_rules import Locator, check_resource, placed, shard_path
 from resource_registry.check.vocabulary import Vocabulary, vocabulary_ids
 from resource_registry.edit.fmt import tag_aliases
 from resource_registry.record import urls
@@ -201,7 +201,7 @@ def _rule_findings(
     rules, then the catalog's rules for this one record against the vocabulary files."""
     parsed = read_document(text.encode())
     if not isinstance(parsed, Document):  # pragma: no cover - reason: render writes YAML
-        return tuple(from_problem(path, problem) for problem in parsed)
+        return tuple(placed(path, problem) for problem in parsed)
     result = check_resource(path, parsed, today or dt.datetime.now(dt.UTC).date())
     found = list(result.findings)
     if result.key is not None:

@@ -18,11 +18,11 @@ from resource_registry.base.findings import Finding
 from resource_registry.base.fsutil import atomic_write
 from resource_registry.base.parallel import map_chunks
 from resource_registry.check import tombstones
-from resource_registry.check.file_rules import cut_by_comments, from_problem
+from resource_registry.check.file_rules import cut_by_comments, placed
 from resource_registry.edit.fixes import fix_resource
 from resource_registry.record import layout
 from resource_registry.record.layout import RESOURCES_DIR
-from resource_registry.record.reader import Document, Problem, list_entries, read_document
+from resource_registry.record.reader import Document, list_entries, problem, read_document
 from resource_registry.record.writer import canonical_text
 
 
@@ -146,9 +146,9 @@ def format_text(path: str, data: bytes, aliases: Mapping[str, str], *, fix: bool
     """Format one file's bytes (``path`` decides its key order and which fixes apply)."""
     parsed = read_document(data)
     if not isinstance(parsed, Document):
-        return Formatted(path, None, problems=tuple(from_problem(path, p) for p in parsed))
+        return Formatted(path, None, problems=tuple(placed(path, p) for p in parsed))
     if cut := list(cut_by_comments(parsed)):  # rewriting would hide where the cut is
-        return Formatted(path, None, problems=tuple(from_problem(path, p) for p in cut))
+        return Formatted(path, None, problems=tuple(placed(path, p) for p in cut))
     # the one warning the rewrite itself fixes; the others are validation's to report
     fixes = [warning.message for warning in parsed.warnings if warning.code == "P004"]
     if fix and path.startswith(RESOURCES_DIR + "/") and isinstance(parsed.data, dict):
@@ -158,8 +158,8 @@ def format_text(path: str, data: bytes, aliases: Mapping[str, str], *, fix: bool
     if text.encode() == data:
         return Formatted(path, None, tuple(fixes))
     if not _reads_back(text, parsed.data):  # never write a file that says something else
-        problem = Problem("P020", "rewriting this file would change what it says", hint=_P020)
-        return Formatted(path, None, problems=(from_problem(path, problem),))
+        found = problem("P020", "rewriting this file would change what it says", hint=_P020)
+        return Formatted(path, None, problems=(placed(path, found),))
     return Formatted(path, text, tuple(fixes))
 
 
@@ -182,12 +182,12 @@ def _format_chunk(
         try:
             data = layout.read_capped(os.path.join(root, path))
         except OSError as error:
-            problem = from_problem(path, _unreadable(error))
+            problem = placed(path, _unreadable(error))
             results.append(Formatted(path, None, problems=(problem,)))
             continue
         results.append(format_text(path, data, aliases, fix=fix))
     return results
 
 
-def _unreadable(error: OSError) -> Problem:
-    return Problem("P001", f"cannot read file: {error.strerror}")
+def _unreadable(error: OSError) -> Finding:
+    return problem("P001", f"cannot read file: {error.strerror}")

@@ -23,6 +23,8 @@ from typing import Any, Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from resource_registry.base.codes import RULES
+from resource_registry.base.findings import Finding
 from resource_registry.base.safetext import int64
 from resource_registry.record.layout import MAX_FILE_BYTES
 
@@ -104,22 +106,19 @@ class OutOfRange:
 _AnyMark = yaml.Mark | yaml._yaml.Mark
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A parse problem, already located (1-based; 0 when it concerns the whole file)."""
-
-    code: str
-    message: str
-    line: int = 0
-    col: int = 0
-    hint: str | None = None
+def problem(
+    code: str, message: str, line: int = 0, col: int = 0, hint: str | None = None
+) -> Finding:
+    """A parse problem, located in the text (1-based; 0 when it concerns the whole file),
+    in no file yet: the caller places it (``dataclasses.replace(found, path=...)``)."""
+    return Finding("", line, col, code, RULES[code].severity, message, hint)
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
     data: object
     root: Node
-    warnings: tuple[Problem, ...] = ()
+    warnings: tuple[Finding, ...] = ()
     text: str = ""  # the decoded source, for checks that look at a node's line
 
     def rest_of_line(self, node: Node) -> str:
@@ -151,19 +150,19 @@ class _Composer(_Parser, _Resolver):
     pass
 
 
-def read_document(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Document | list[Problem]:
+def read_document(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Document | list[Finding]:
     """Parse one file's bytes into a :class:`Document`, or say why it cannot be used."""
     if len(data) > max_bytes:
-        return [Problem("P002", f"file is {len(data):,} bytes; the limit is {max_bytes:,}")]
-    warnings: tuple[Problem, ...] = ()
+        return [problem("P002", f"file is {len(data):,} bytes; the limit is {max_bytes:,}")]
+    warnings: tuple[Finding, ...] = ()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-        warnings = (Problem("P004", "file starts with a UTF-8 byte order mark", 1, 1),)
+        warnings = (problem("P004", "file starts with a UTF-8 byte order mark", 1, 1),)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line, col = _position_of_byte(data, error.start)
-        return [Problem("P003", f"invalid UTF-8 byte 0x{data[error.start]:02x}", line, col)]
+        return [problem("P003", f"invalid UTF-8 byte 0x{data[error.start]:02x}", line, col)]
     if problems := _pre_compose_problems(data, text):
         return problems
     try:
@@ -173,7 +172,7 @@ def read_document(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Document |
     except yaml.reader.ReaderError as error:
         return [_reader_problem(data, error)]
     if root is None:
-        return [Problem("P012", "file has no YAML content")]
+        return [problem("P012", "file has no YAML content")]
     builder = _Builder(text)
     value = builder.build(root, 0)
     if builder.problems:
@@ -230,7 +229,7 @@ def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     return line, len(data[line_start:offset].decode("utf-8", "replace")) + 1
 
 
-def _pre_compose_problems(data: bytes, text: str) -> list[Problem]:
+def _pre_compose_problems(data: bytes, text: str) -> list[Finding]:
     """Checks that need the event stream, run only when a cheap scan says they might fire.
 
     libyaml forgets anchors once a document is composed, and its composer recurses in C,
@@ -248,21 +247,21 @@ def _pre_compose_problems(data: bytes, text: str) -> list[Problem]:
         return [_reader_problem(data, error)]
 
 
-def _event_problems(data: bytes) -> Iterator[Problem]:
+def _event_problems(data: bytes) -> Iterator[Finding]:
     depth = 0
     for event in yaml.parse(data, Loader=_EVENT_LOADER):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
                 line, col = _mark(event)
-                yield Problem("P011", f"nesting is deeper than {MAX_DEPTH} levels", line, col)
+                yield problem("P011", f"nesting is deeper than {MAX_DEPTH} levels", line, col)
                 return
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
             line, col = _mark(event)
             kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
-            yield Problem(
+            yield problem(
                 "P006",
                 f"{kind} `{event.anchor}` is not allowed",
                 line,
@@ -275,22 +274,22 @@ def _mark(item: yaml.Event | Node) -> tuple[int, int]:
     return _one_based(item.start_mark)
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, text: str) -> Problem:
+def _syntax_problem(error: yaml.MarkedYAMLError, text: str) -> Finding:
     mark = error.problem_mark or error.context_mark
     if mark is not None and mark.index >= len(text) and error.context_mark is not None:
         mark = error.context_mark  # "found end of stream": where the construct began helps more
     message = " ".join(part for part in (error.context, error.problem) if part)
     if "exceeded maximum nesting depth" in message:  # libyaml's own limit, above ours
-        return Problem("P011", f"nesting is deeper than {MAX_DEPTH} levels", *_one_based(mark))
+        return problem("P011", f"nesting is deeper than {MAX_DEPTH} levels", *_one_based(mark))
     if "expected a single document" in message:
-        return Problem(
+        return problem(
             "P009",
             "file holds more than one YAML document",
             *_one_based(mark),
             "remove the `---` line and everything after the first document",
         )
     hint = _syntax_hint(error, mark, text.split("\n")) if mark is not None else None
-    return Problem("P001", message or "invalid YAML", *_one_based(mark), hint)
+    return problem("P001", message or "invalid YAML", *_one_based(mark), hint)
 
 
 _MAX_SUGGESTED: Final = 120
@@ -367,10 +366,10 @@ def _one_based_column(mark: _AnyMark | None) -> int:
     return mark.column + 1 if mark is not None else 1
 
 
-def _reader_problem(data: bytes, error: yaml.reader.ReaderError) -> Problem:
+def _reader_problem(data: bytes, error: yaml.reader.ReaderError) -> Finding:
     """libyaml rejects control characters before tokenizing; ``position`` is a byte offset."""
     line, col = _position_of_byte(data, min(error.position, len(data)))
-    return Problem(
+    return problem(
         "P001",
         f"control character {error.character!r} is not allowed",
         line,
@@ -391,8 +390,8 @@ class _Builder:
     """
 
     def __init__(self, text: str) -> None:
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
+        self.problems: list[Finding] = []
+        self.warnings: list[Finding] = []
         self._seen: set[int] = set()
         self._text = text
         self._lines: list[str] | None = None
@@ -466,7 +465,7 @@ class _Builder:
             stripped = line.lstrip(" ")
             if stripped.startswith("- ") or _KEY_LIKE.match(stripped):
                 self.warnings.append(
-                    Problem(
+                    problem(
                         "P016",
                         f"line {number + 1} looks like a new "
                         f"{'list item' if stripped.startswith('- ') else 'key'} but continues "
@@ -507,7 +506,7 @@ class _Builder:
         )
 
     def _report(self, node: Node, code: str, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem(code, message, *_mark(node), hint))
+        self.problems.append(problem(code, message, *_mark(node), hint))
 
 
 def core_scalar(value: str) -> object:

@@ -33,10 +33,9 @@ from typing import Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from resource_registry.base.findings import Pointer
 from resource_registry.record._derived import FIELD_ORDER
 from resource_registry.record.reader import Document, core_scalar
-
-Pointer = tuple[str | int, ...]
 
 WIDTH: Final = 100
 FLOW_LISTS: Final = frozenset({"tags", "cited_by", "labels", "authors", "aliases", "domains"})

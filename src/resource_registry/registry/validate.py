@@ -24,19 +24,19 @@ from resource_registry.base.findings import Finding, Severity
 from resource_registry.base.parallel import map_chunks
 from resource_registry.cache import results as cache
 from resource_registry.check import tombstones
-from resource_registry.check.catalog_rules import Checked, Issue, KeyTable, check_catalog
+from resource_registry.check.catalog_rules import Checked, KeyTable, check_catalog
 from resource_registry.check.file_rules import (
     FileResult,
     check_resource,
     finding,
-    from_problem,
     key_of,
+    placed,
     salvaged_key,
 )
 from resource_registry.check.history import check_history
 from resource_registry.check.vocabulary import load_vocabulary
 from resource_registry.record import layout
-from resource_registry.record.reader import Document, Problem, locate, read_document
+from resource_registry.record.reader import Document, locate, read_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +207,7 @@ def _checked_record(
     not parse into a mapping)."""
     parsed = read_document(data)
     if not isinstance(parsed, Document):
-        problems = tuple(from_problem(path, problem) for problem in parsed)
+        problems = tuple(placed(path, problem) for problem in parsed)
         return FileResult(path, problems, salvaged_key(path, data)), None
     result = check_resource(path, parsed, today)
     if result.key is None:  # not a mapping: its name still holds its stable ID
@@ -291,23 +291,24 @@ def _content_chunk(today: dt.date, contents: Sequence[tuple[str, bytes]]) -> lis
 
 
 def _locate_issues(
-    read: Callable[[Sequence[str]], Mapping[str, bytes]], issues: Iterable[Issue]
+    read: Callable[[Sequence[str]], Mapping[str, bytes]], issues: Iterable[Finding]
 ) -> list[Finding]:
-    """Give catalog findings their line and column, parsing each involved file once more."""
-    by_path: dict[str, list[Issue]] = defaultdict(list)
-    for issue in issues:
-        by_path[issue.path].append(issue)
+    """Give catalog findings their line and column from their pointers, parsing each
+    involved file once more."""
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for found in issues:
+        by_path[found.path].append(found)
     located: list[Finding] = []
     contents = read(list(by_path))  # all at once: from git, one process
     for path, file_issues in by_path.items():
         # a deleted file (history checks) has no lines to point at
         data = contents.get(path)
-        parsed: Document | list[Problem] = [] if data is None else read_document(data)
-        for issue in file_issues:
+        parsed: Document | list[Finding] = [] if data is None else read_document(data)
+        for found in file_issues:
             line, col = (
-                locate(parsed.root, issue.pointer) if isinstance(parsed, Document) else (0, 0)
+                locate(parsed.root, found.pointer) if isinstance(parsed, Document) else (0, 0)
             )
-            located.append(finding(path, issue.code, issue.message, line, col, issue.hint))
+            located.append(replace(found, line=line, col=col))
     return located
 
 

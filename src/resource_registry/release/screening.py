@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from resource_registry.base import safetext
 from resource_registry.base.codes import RULES
 from resource_registry.base.errors import FindingsError
-from resource_registry.base.findings import Finding, Severity
+from resource_registry.base.findings import Finding, Pointer, Severity
 from resource_registry.base.safetext import int64, windows_reserved
 from resource_registry.check import file_rules
 from resource_registry.check.vocabulary import reserved_name
@@ -39,7 +39,6 @@ GIT_DATES: Final = tuple(column.name for column in GIT_DATE_COLUMNS)
 _GIT_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 Record = dict[str, Any]
-Pointer = tuple[str | int, ...]
 Problem = tuple[str, Pointer, str, str | None]  # code, where, message, hint
 
 
