@@ -16,7 +16,6 @@ from click.testing import CliRunner
 from conftest import FIXTURES, TODAY, MakeRegistry, git, resource_text
 from resource_registry import Options, validate
 from resource_registry.cache import place as cacheplace
-from resource_registry.cache import results as cache
 from resource_registry.check.file_rules import FileResult
 from resource_registry.cli import cli
 from resource_registry.registry import lookup
@@ -62,7 +61,7 @@ def _options(*, cache: bool = True) -> Options:
 
 def _store(root: Path) -> Path:
     """The cache's one store file."""
-    (store,) = cache.cache_dir(root).glob("results-*.sqlite")
+    (store,) = cacheplace.cache_dir(root).glob("results-*.sqlite")
     return store
 
 
@@ -78,7 +77,7 @@ def test_results_with_and_without_cache_are_identical(root: Path) -> None:
 def test_no_cache_neither_reads_nor_writes(make_registry: MakeRegistry) -> None:
     root = _registry(make_registry)
     validate(root, _options(cache=False))
-    assert not cache.cache_dir(root).exists()
+    assert not cacheplace.cache_dir(root).exists()
 
 
 def test_an_edited_file_is_checked_again(root: Path) -> None:
@@ -193,7 +192,7 @@ def test_a_cache_from_a_later_day_is_not_used(make_registry: MakeRegistry) -> No
 
 def test_an_unwritable_cache_is_noted_not_fatal(make_registry: MakeRegistry) -> None:
     root = _registry(make_registry)
-    folder = cache.cache_dir(root)
+    folder = cacheplace.cache_dir(root)
     folder.parent.mkdir(parents=True)
     folder.write_text("a file where the cache folder should be")
     report = validate(root, _options())
@@ -204,7 +203,7 @@ def test_an_unwritable_cache_is_noted_not_fatal(make_registry: MakeRegistry) -> 
 def test_the_cache_lives_outside_the_work_tree(root: Path) -> None:
     """In git's own directory in a checkout, in the user's cache directory elsewhere."""
     validate(root, _options())
-    folder = cache.cache_dir(root)
+    folder = cacheplace.cache_dir(root)
     assert _store(root).parent == folder
     if (root / ".git").exists():
         assert folder == root.resolve() / ".git" / "resreg-cache"
@@ -227,9 +226,9 @@ def _counting(function: Callable[..., Any], calls: list[Any]) -> Callable[..., A
 
 def test_the_registry_lock_may_be_taken_again_by_its_holder(tmp_path: Path) -> None:
     with cacheplace.registry_lock(tmp_path), cacheplace.registry_lock(tmp_path):
-        assert (cache.cache_dir(tmp_path) / "registry.lock").exists()
+        assert (cacheplace.cache_dir(tmp_path) / "registry.lock").exists()
     probe = "import fcntl, sys; fcntl.flock(open(sys.argv[1]), fcntl.LOCK_EX | fcntl.LOCK_NB)"
-    lock_file = str(cache.cache_dir(tmp_path) / "registry.lock")
+    lock_file = str(cacheplace.cache_dir(tmp_path) / "registry.lock")
     with cacheplace.registry_lock(tmp_path):  # held: another process cannot take it
         busy = subprocess.run([sys.executable, "-c", probe, lock_file], check=False)
     assert busy.returncode != 0
@@ -252,7 +251,7 @@ def _forged_cache(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     with monkeypatch.context() as patch:
         patch.setattr(validation, "check_content", blind)
         assert validate(root, _options()).findings == []
-    return cache.cache_dir(root)
+    return cacheplace.cache_dir(root)
 
 
 def _hostile_registry(make_registry: MakeRegistry) -> Path:

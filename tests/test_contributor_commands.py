@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import TODAY, MakeRegistry, git
 from resource_registry import Options, validate
-from resource_registry.cache import results as cache
+from resource_registry.cache import place as cacheplace
 from resource_registry.cli import cli
 
 MESSY = """\
@@ -224,7 +224,7 @@ def test_concurrent_new_runs_never_collide(make_registry: MakeRegistry, checkout
         for path in (root / "data").rglob("*"):  # older than the racy window
             os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10**10))
         validate(root, Options(today=TODAY))
-        assert list(cache.cache_dir(root).glob("results-*.sqlite"))
+        assert list(cacheplace.cache_dir(root).glob("results-*.sqlite"))
     command = [
         sys.executable,
         "-m",

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from conftest import PROJECT_ROOT, MakeRegistry, git, resource_text
-from resource_registry.cache import results as cache
+from resource_registry.cache import place as cacheplace
 from resource_registry.check.file_rules import shard_path
 
 _PROBE = """
@@ -61,7 +61,7 @@ def test_validation_loads_neither_pydantic_nor_the_models(
     loaded = _modules_after("validate", "--root", str(root))
     assert "resource_registry.cache.results" in loaded
     assert not loaded & {"pydantic", "resource_registry.record.models"}
-    assert list(cache.cache_dir(root).glob("results-*.sqlite"))
+    assert list(cacheplace.cache_dir(root).glob("results-*.sqlite"))
     _modules_after("new", "https://e.org/added", "--title", "Added", "--root", str(root))
     loaded = _modules_after("validate", "--root", str(root))
     assert not loaded & {"pydantic", "resource_registry.record.models"}

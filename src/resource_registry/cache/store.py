@@ -1,0 +1,251 @@
+"""The cache's SQLite file: result rows keyed by (path, blob), and views (which blob
+each path of a work tree, an index or a HEAD has). One file per fingerprint; a damaged
+one is deleted, never trusted; each call is one transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import marshal
+import sqlite3
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from resource_registry.cache.place import cache_dir, fingerprint
+from resource_registry.check.file_rules import IN_THE_FUTURE, FileResult, ResourceKey
+
+_KEPT_STORES: Final = 3  # stores of other fingerprints kept (other branches of the code)
+_CORRUPT: Final = "cache was corrupt and has been rebuilt"
+_DAMAGE: Final = ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_IOERR_SHORT_READ")
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS results (path TEXT, blob TEXT, day TEXT, dated INTEGER,
+    findings BLOB, stable_id TEXT, id TEXT, url TEXT, normal_url TEXT, publication TEXT,
+    lists BLOB, crc INTEGER, PRIMARY KEY (path, blob)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS views (view TEXT, path TEXT, signature TEXT, blob TEXT,
+    PRIMARY KEY (view, path)) WITHOUT ROWID;
+"""
+NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())  # previous_urls, tags, cited_by
+# A saved result as the queries give it (``?1``: today, or "" for any day): the path,
+# the findings, the identity, the lists, the CRC, whether it holds today, and (from a
+# view) the signature.
+_RESULT: Final = (
+    "r.findings, r.stable_id, r.id, r.url, r.normal_url, r.publication, r.lists, r.crc,"
+    " (r.day IS NOT NULL AND (?1 = '' OR r.day = ?1 OR (r.dated = 0 AND r.day < ?1)))"
+)
+Row = tuple[Any, ...]
+FINDINGS, LISTS, CRC, HOLDS, SIGNATURE = 1, 7, 8, 9, 10
+
+
+class View:
+    """What a view records, against the current listing: the saved result of each path
+    whose recorded signature is the current one, and the recorded paths now gone."""
+
+    def __init__(self, rows: dict[str, Row], gone: list[str]) -> None:
+        self.rows, self.gone = rows, gone
+
+
+class Store:
+    """The SQLite file of this fingerprint; opened on first use, each call one
+    transaction. A damaged file is deleted (and noted); a failure to write is noted."""
+
+    def __init__(self, root: Path, notes: list[str]) -> None:
+        self._folder = cache_dir(root)
+        self._path = self._folder / f"results-{fingerprint()[:16]}.sqlite"
+        self._notes = notes
+        self._db: sqlite3.Connection | None = None
+        self._broken = False
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._db is not None:  # the last connection out folds the log into the file
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+    def view(self, view: str, signatures: Mapping[str, str], today: dt.date | None) -> View:
+        """The saved results of ``view``'s paths whose signature is unchanged, valid
+        ``today`` (any day's, when None)."""
+        query = (
+            f"SELECT v.path, {_RESULT}, v.signature FROM views v LEFT JOIN results r"
+            " ON r.path = v.path AND r.blob = v.blob WHERE v.view = ?2"
+        )
+        kept, gone = {}, []
+        for row in self._read(query, (_day(today), view)):
+            signature = signatures.get(row[0])
+            if signature is None:
+                gone.append(row[0])
+            elif row[HOLDS] and signature == row[SIGNATURE]:
+                kept[row[0]] = row
+        self._verify(kept.values())
+        return View(kept, gone) if not self._broken else View({}, [])
+
+    def has_results(self) -> bool:
+        return bool(self._read("SELECT 1 FROM results LIMIT 1", ()))
+
+    def lookup(self, blobs: Mapping[str, str], today: dt.date) -> dict[str, Row]:
+        """The valid saved result of each (path, blob)."""
+        db = self._open()
+        if not blobs or db is None:
+            return {}
+        try:  # a join with a temporary table: one query, whatever the number
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (path TEXT, blob TEXT)")
+            db.execute("DELETE FROM temp.wanted")
+            wanted = [(path, blob) for path, blob in blobs.items() if storable(path)]
+            db.executemany("INSERT INTO temp.wanted VALUES (?, ?)", wanted)
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+            return {}
+        query = (
+            f"SELECT w.path, {_RESULT}, NULL FROM temp.wanted w"
+            " JOIN results r ON r.path = w.path AND r.blob = w.blob"
+        )
+        found = {row[0]: row for row in self._read(query, (_day(today),)) if row[HOLDS]}
+        self._verify(found.values())
+        return found if not self._broken else {}
+
+    def _verify(self, rows: Iterable[Row]) -> None:
+        """Damage that SQLite cannot see (a flipped bit in a value that is decoded here)
+        fails the row's CRC."""
+        if any(_crc(row[FINDINGS], row[LISTS]) != row[CRC] for row in rows):
+            self._fail(sqlite3.DatabaseError("a row's checksum is wrong"))
+
+    def put(self, today: dt.date, fresh: Iterable[tuple[str, FileResult]]) -> None:
+        rows = []
+        for blob, result in fresh:
+            if storable(result.path):
+                values = (today.isoformat(), *encoded(result))
+                rows.append((result.path, blob, *values, _crc(values[2], values[-1])))
+        if rows:
+            self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def record(self, view: str, seen: Mapping[str, tuple[str, str]], forget: list[str]) -> None:
+        """Record the (signature, blob) of each path of ``seen`` in ``view``; forget the
+        paths of ``forget``."""
+        if seen:
+            rows = [
+                (view, path, signature, blob)
+                for path, (signature, blob) in seen.items()
+                if storable(path)
+            ]
+            self._write("INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?)", rows)
+        if forget:
+            gone = [(view, path) for path in forget if storable(path)]
+            self._write("DELETE FROM views WHERE view = ? AND path = ?", gone)
+
+    def _read(self, query: str, parameters: tuple[str, ...]) -> list[Any]:  # sqlite's rows
+        db = self._open()
+        if db is None:
+            return []
+        try:
+            return db.execute(query, parameters).fetchall()
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+            return []
+
+    def _write(self, statement: str, rows: Sequence[tuple[object, ...]]) -> None:
+        db = self._open()
+        if db is None:
+            return
+        try:
+            with db:
+                db.executemany(statement, rows)
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+
+    def _open(self) -> sqlite3.Connection | None:
+        if self._db is None and not self._broken:
+            try:
+                self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                db = sqlite3.connect(self._path, timeout=30)
+                db.execute("PRAGMA journal_mode=WAL")
+                # no fsync: a power cut may lose writes, which is harmless (every row is a
+                # fact about its key); damage is noticed (SQLite's errors, the CRCs)
+                db.execute("PRAGMA synchronous=OFF")
+                db.execute("PRAGMA temp_store=MEMORY")  # the lookups' join table
+                db.executescript(_SCHEMA)
+                self._db = db
+                _remove_other_stores(self._folder, self._path)
+            except OSError as error:
+                self._broken = True
+                self._notes.append(f"cache not saved ({self._folder}: {error.strerror})")
+            except sqlite3.DatabaseError as error:
+                self._fail(error)
+        return self._db
+
+    def _fail(self, error: sqlite3.DatabaseError) -> None:
+        """A damaged file is removed (the next run rebuilds it); anything else (locked,
+        read-only, disk full) only keeps this run from saving."""
+        if self._db is not None:
+            self._db.close()
+        self._db, self._broken = None, True
+        if _is_damage(error):
+            self._notes.append(_CORRUPT)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self._path}{suffix}").unlink(missing_ok=True)
+        else:
+            self._notes.append(f"cache not saved ({self._path}: {error}); results are unaffected")
+
+
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    """A malformed or truncated file, or a row whose CRC is wrong (our own error)."""
+    name = getattr(error, "sqlite_errorname", None)
+    return name is None or name.startswith(_DAMAGE)
+
+
+def _remove_other_stores(folder: Path, current: Path) -> None:
+    """Keep the few latest stores of other fingerprints (another branch of the code)."""
+    others = sorted(
+        (path for path in folder.glob("results-*.sqlite") if path != current),
+        key=lambda path: path.stat().st_mtime_ns,
+        reverse=True,
+    )
+    for path in others[_KEPT_STORES:]:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _crc(findings: bytes | None, lists: bytes | None) -> int:
+    """Of a row's marshalled values, which a damaged byte could turn into nonsense (a
+    damaged path or blob, its primary key, matches no file; a damaged text is one
+    wrong value in SQLite's own format)."""
+    return zlib.crc32(lists or b"", zlib.crc32(findings or b""))
+
+
+def _day(today: dt.date | None) -> str:
+    return today.isoformat() if today is not None else ""
+
+
+def storable(path: str) -> bool:
+    """Whether SQLite can hold the path (a file name that is not UTF-8 is checked
+    afresh every run)."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def encoded(result: FileResult) -> tuple[Any, ...]:
+    """A result's columns: whether it depends on the day, its findings (marshalled,
+    None if it has none), its identity, and its lists (marshalled, None if all are empty)."""
+    findings = [
+        (item.line, item.col, item.code, item.severity.value, item.message, item.hint)
+        for item in result.findings
+    ]
+    dated = any(item.code == IN_THE_FUTURE for item in result.findings)
+    key = result.key or ResourceKey(result.path, None, None, None, None, (), None, (), ())
+    lists = (key.previous_urls, key.tags, key.cited_by)
+    return (
+        int(dated),
+        marshal.dumps(findings) if findings else None,
+        key.stable_id or "",
+        key.id or "",
+        key.url or "",
+        key.normal_url or "",
+        key.publication or "",
+        marshal.dumps(lists) if any(lists) else None,
+    )
