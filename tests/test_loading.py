@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from resource_registry.base.findings import Finding
-from resource_registry.record.reader import MAX_FILE_BYTES, Document, locate, problem, read_document
+from resource_registry.record.parse_problems import problem
+from resource_registry.record.positions import locate
+from resource_registry.record.reader import MAX_FILE_BYTES, Document, read_document
 
 
 def _data(text: str) -> object:

@@ -13,7 +13,7 @@ from resource_registry import Options, validate
 from resource_registry.check.tombstones import tombstone_path
 from resource_registry.cli import cli
 from resource_registry.edit.authoring import DuplicateError, new_resource
-from resource_registry.record.reader import salvage_identity
+from resource_registry.record.salvage import salvage_identity
 from resource_registry.record.urls import resource_id
 
 BROKEN_ID = "sid_Brok3n0001"

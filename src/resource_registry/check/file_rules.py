@@ -30,14 +30,11 @@ from resource_registry.record.layout import (
     TAGS,
     TOMBSTONES_DIR,
 )
-from resource_registry.record.reader import (
-    Document,
-    core_scalar,
-    locate,
-    node_at,
-    problem,
-    salvage_identity,
-)
+from resource_registry.record.parse_problems import problem
+from resource_registry.record.positions import locate, node_at
+from resource_registry.record.reader import Document
+from resource_registry.record.salvage import salvage_identity
+from resource_registry.record.scalars import core_scalar
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaValidator, ValidationError

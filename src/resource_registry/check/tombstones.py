@@ -34,7 +34,8 @@ from resource_registry.check.file_rules import (
     value_findings,
 )
 from resource_registry.record import layout
-from resource_registry.record.reader import Document, locate, read_document
+from resource_registry.record.positions import locate
+from resource_registry.record.reader import Document, read_document
 from resource_registry.record.writer import order_for, render
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from resource_registry.check.file_rules import (
     ONE_LINE_FIELDS,
     ONE_LINE_LISTS,
 )
-from resource_registry.record.reader import node_at
+from resource_registry.record.positions import node_at
 
 UNORDERED_LISTS: Final = ("labels", "tags", "cited_by")
 _TEXT_FIELDS: Final = ONE_LINE_FIELDS + MULTI_LINE_FIELDS

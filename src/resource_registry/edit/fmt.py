@@ -22,7 +22,8 @@ from resource_registry.check.file_rules import cut_by_comments, placed
 from resource_registry.edit.fixes import fix_resource
 from resource_registry.record import layout
 from resource_registry.record.layout import RESOURCES_DIR
-from resource_registry.record.reader import Document, list_entries, problem, read_document
+from resource_registry.record.parse_problems import problem
+from resource_registry.record.reader import Document, list_entries, read_document
 from resource_registry.record.writer import canonical_text
 
 

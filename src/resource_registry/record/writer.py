@@ -35,7 +35,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from resource_registry.base.findings import Pointer
 from resource_registry.record._derived import FIELD_ORDER
-from resource_registry.record.reader import Document, core_scalar
+from resource_registry.record.reader import Document
+from resource_registry.record.scalars import core_scalar
 
 WIDTH: Final = 100
 FLOW_LISTS: Final = frozenset({"tags", "cited_by", "labels", "authors", "aliases", "domains"})

@@ -36,7 +36,8 @@ from resource_registry.check.file_rules import (
 from resource_registry.check.history import check_history
 from resource_registry.check.vocabulary import load_vocabulary
 from resource_registry.record import layout
-from resource_registry.record.reader import Document, locate, read_document
+from resource_registry.record.positions import locate
+from resource_registry.record.reader import Document, read_document
 
 
 @dataclass(frozen=True, slots=True)
