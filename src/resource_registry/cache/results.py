@@ -51,7 +51,8 @@ from typing import Any, Final
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.cache.place import cache_dir, fingerprint
 from resource_registry.check.catalog_rules import Checked, KeyTable
-from resource_registry.check.file_rules import IN_THE_FUTURE, FileResult, ResourceKey
+from resource_registry.check.content_rules import IN_THE_FUTURE
+from resource_registry.check.file_result import FileResult, ResourceKey
 from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
 
