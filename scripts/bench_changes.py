@@ -27,7 +27,7 @@ import yaml
 
 from bench import BIN, commit_all, generate, timed
 from resource_registry.check import tombstones
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render
 

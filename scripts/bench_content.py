@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import WORDS, commit_all, generate, timed
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 from resource_registry.content import page, walls
 from resource_registry.linkcheck import checker as links
 from resource_registry.linkcheck.settings import Settings

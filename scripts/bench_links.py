@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench import timed  # the same timing and memory sampling as the validator benchmark
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render
 

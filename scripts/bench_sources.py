@@ -39,7 +39,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tests"))
 
 import recorded  # noqa: E402 - reason: the tests' recorded server and Atom feed
-from resource_registry.check.file_rules import shard_path  # noqa: E402
+from resource_registry.check.identity import shard_path  # noqa: E402
 from resource_registry.record.urls import resource_id  # noqa: E402
 from resource_registry.record.writer import RESOURCE_ORDER, render  # noqa: E402
 from resource_registry.sources import compare, enrich  # noqa: E402

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 from resource_registry.edit import authoring
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, TODAY, MakeRegistry, git, resource_text
 from resource_registry import Options, validate
 from resource_registry.cache import place as cacheplace
-from resource_registry.check.file_rules import FileResult
+from resource_registry.check.file_result import FileResult
 from resource_registry.cli import cli
 from resource_registry.registry import lookup
 from resource_registry.registry import validate as validation

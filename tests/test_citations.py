@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, TODAY, MakeRegistry, resource_text
 from resource_registry.base.config import KnowledgeBase, parse
 from resource_registry.base.errors import UsageError
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 from resource_registry.cli import cli
 from resource_registry.edit import authoring
 from resource_registry.kb import citations

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, PROJECT_ROOT, git, resource_text
 from resource_registry.base.findings import Severity
-from resource_registry.check.file_rules import check_resource, shard_path
+from resource_registry.check.file_rules import check_resource
+from resource_registry.check.identity import shard_path
 from resource_registry.cite import biblatex, csl, ris
 from resource_registry.cite import release as release_module
 from resource_registry.cite.kinds import kind_of

@@ -7,7 +7,7 @@ import sys
 
 from conftest import PROJECT_ROOT, MakeRegistry, git, resource_text
 from resource_registry.cache import place as cacheplace
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 
 _PROBE = """
 import sys

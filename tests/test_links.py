@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from conftest import MakeRegistry, resource_text
 from resource_registry import Options, validate
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 from resource_registry.cli import cli
 from resource_registry.linkcheck import checker as links
 from resource_registry.linkcheck import fetching

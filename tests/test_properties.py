@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, TODAY
 from resource_registry.check import catalog_rules as catalog
-from resource_registry.check.file_rules import check_resource, shard_path
+from resource_registry.check.file_rules import check_resource
+from resource_registry.check.identity import shard_path
 from resource_registry.record.reader import Document, read_document
 from resource_registry.record.urls import resource_id
 from resource_registry.record.writer import RESOURCE_ORDER, render

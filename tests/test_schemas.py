@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from conftest import FIXTURES, PROJECT_ROOT
-from resource_registry.check.file_rules import resource_validator
+from resource_registry.check.schema_rules import resource_validator
 from resource_registry.record import _derived
 from resource_registry.record.constraints import RESOURCE_TYPES
 from resource_registry.record.derivation import core_schemas, field_orders, resource_columns

@@ -34,7 +34,7 @@ from typing import Final
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.cache.store import FINDINGS, NO_LISTS, Row, Store, encoded
 from resource_registry.check.catalog_rules import Checked, KeyTable
-from resource_registry.check.file_rules import FileResult
+from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from resource_registry.cache.place import cache_dir, fingerprint
-from resource_registry.check.file_rules import IN_THE_FUTURE, FileResult, ResourceKey
+from resource_registry.check.content_rules import IN_THE_FUTURE
+from resource_registry.check.file_result import FileResult, ResourceKey
 
 _KEPT_STORES: Final = 3  # stores of other fingerprints kept (other branches of the code)
 _CORRUPT: Final = "cache was corrupt and has been rebuilt"

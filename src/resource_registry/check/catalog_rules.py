@@ -18,7 +18,7 @@ from itertools import chain
 from sys import intern
 
 from resource_registry.base.findings import Finding, Pointer
-from resource_registry.check.file_rules import FileResult, ResourceKey, finding
+from resource_registry.check.file_result import FileResult, ResourceKey, finding
 from resource_registry.check.vocabulary import Vocabulary
 from resource_registry.record.redirects import resolve_all
 

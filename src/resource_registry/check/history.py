@@ -22,7 +22,7 @@ from resource_registry.base import git as gitrepo
 from resource_registry.base.findings import Finding
 from resource_registry.check import tombstones as tombstone_files
 from resource_registry.check.catalog_rules import issue
-from resource_registry.check.file_rules import ResourceKey
+from resource_registry.check.file_result import ResourceKey
 from resource_registry.check.tombstones import Stone
 from resource_registry.record import layout
 from resource_registry.record.layout import RESOURCES_DIR

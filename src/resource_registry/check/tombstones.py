@@ -24,15 +24,9 @@ from yaml.nodes import Node
 from resource_registry.base.errors import UsageError
 from resource_registry.base.findings import Finding, Pointer
 from resource_registry.base.fsutil import atomic_write
-from resource_registry.check.file_rules import (
-    Locator,
-    core_validator,
-    date_problems,
-    finding,
-    placed,
-    schema_findings,
-    value_findings,
-)
+from resource_registry.check.content_rules import date_problems, value_findings
+from resource_registry.check.file_result import Locator, finding, placed
+from resource_registry.check.schema_rules import core_validator, schema_findings
 from resource_registry.record import layout
 from resource_registry.record.positions import locate
 from resource_registry.record.reader import Document, read_document

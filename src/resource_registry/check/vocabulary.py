@@ -14,14 +14,9 @@ from typing import TYPE_CHECKING, Any, Final
 from resource_registry.base import safetext
 from resource_registry.base.findings import Finding
 from resource_registry.check import tombstones
-from resource_registry.check.file_rules import (
-    Locator,
-    core_validator,
-    finding,
-    placed,
-    schema_findings,
-    value_findings,
-)
+from resource_registry.check.content_rules import value_findings
+from resource_registry.check.file_result import Locator, finding, placed
+from resource_registry.check.schema_rules import core_validator, schema_findings
 from resource_registry.check.tombstones import Stone
 from resource_registry.record import layout
 from resource_registry.record.reader import Document, read_document

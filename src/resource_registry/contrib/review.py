@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from resource_registry.base import git as gitrepo
 from resource_registry.check import tombstones
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 from resource_registry.record import layout
 from resource_registry.record.constraints import STABLE_ID_PATTERN
 from resource_registry.record.reader import Document, list_entries, read_document

@@ -20,7 +20,9 @@ from resource_registry.base.fsutil import atomic_write
 from resource_registry.cache.place import registry_lock
 from resource_registry.check import tombstones
 from resource_registry.check.catalog_rules import Identities, KeyTable, row_problems
-from resource_registry.check.file_rules import Locator, check_resource, placed, shard_path
+from resource_registry.check.file_result import Locator, placed
+from resource_registry.check.file_rules import check_resource
+from resource_registry.check.identity import shard_path
 from resource_registry.check.vocabulary import Vocabulary, vocabulary_ids
 from resource_registry.edit.fmt import tag_aliases
 from resource_registry.record import urls

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from yaml.nodes import Node, ScalarNode
 
-from resource_registry.check.file_rules import (
+from resource_registry.check.content_rules import (
     MULTI_LINE_FIELDS,
     MULTI_LINE_LISTS,
     ONE_LINE_FIELDS,

@@ -18,7 +18,8 @@ from resource_registry.base.findings import Finding
 from resource_registry.base.fsutil import atomic_write
 from resource_registry.base.parallel import map_chunks
 from resource_registry.check import tombstones
-from resource_registry.check.file_rules import cut_by_comments, placed
+from resource_registry.check.file_result import placed
+from resource_registry.check.file_rules import cut_by_comments
 from resource_registry.edit.fixes import fix_resource
 from resource_registry.record import layout
 from resource_registry.record.layout import RESOURCES_DIR

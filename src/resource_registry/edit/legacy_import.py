@@ -28,7 +28,7 @@ from typing import Any, Final
 from resource_registry.base.errors import RegistryError, UsageError
 from resource_registry.base.fsutil import write_new_files
 from resource_registry.base.parallel import map_chunks
-from resource_registry.check.file_rules import shard_path
+from resource_registry.check.identity import shard_path
 from resource_registry.edit.authoring import mint_stable_id
 from resource_registry.edit.fixes import fix_resource
 from resource_registry.record import layout

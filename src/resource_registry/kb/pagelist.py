@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from resource_registry.base.config import KnowledgeBase
 from resource_registry.base.errors import RegistryError
-from resource_registry.check.file_rules import core_validator
+from resource_registry.check.schema_rules import core_validator
 from resource_registry.kb.mentions import Flaw
 from resource_registry.kb.pages import Page
 from resource_registry.record import layout

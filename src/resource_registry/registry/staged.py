@@ -24,7 +24,7 @@ from resource_registry.base import git as gitrepo
 from resource_registry.base.errors import UsageError
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.cache import results as cache
-from resource_registry.check.file_rules import FileResult
+from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.registry import validate as validation
 from resource_registry.registry.validate import FileRun, Options, Report

@@ -25,15 +25,10 @@ from resource_registry.base.parallel import map_chunks
 from resource_registry.cache import results as cache
 from resource_registry.check import tombstones
 from resource_registry.check.catalog_rules import Checked, KeyTable, check_catalog
-from resource_registry.check.file_rules import (
-    FileResult,
-    check_resource,
-    finding,
-    key_of,
-    placed,
-    salvaged_key,
-)
+from resource_registry.check.file_result import FileResult, finding, placed
+from resource_registry.check.file_rules import check_resource
 from resource_registry.check.history import check_history
+from resource_registry.check.identity import key_of, salvaged_key
 from resource_registry.check.vocabulary import load_vocabulary
 from resource_registry.record import layout
 from resource_registry.record.positions import locate

@@ -22,7 +22,10 @@ from resource_registry.base.codes import RULES
 from resource_registry.base.errors import FindingsError
 from resource_registry.base.findings import Finding, Pointer, Severity
 from resource_registry.base.safetext import int64, windows_reserved
-from resource_registry.check import file_rules
+from resource_registry.check.content_rules import IN_THE_FUTURE, LINE_BREAKS_ALLOWED
+from resource_registry.check.file_result import pointer_text
+from resource_registry.check.file_rules import unfiled_record_problems
+from resource_registry.check.schema_rules import core_validator, schema_code
 from resource_registry.check.vocabulary import reserved_name
 from resource_registry.record.constraints import ID_PATTERN, STABLE_ID_PATTERN
 from resource_registry.release.dataset import Dataset, DatasetError, load_all
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
 RESOURCES: Final = "resources.jsonl"
 VOCABULARIES: Final = ("publications", "pages", "tags", "tombstones")
 # a date after the run's day does no harm in a dataset made earlier, on another clock
-_NOT_CHECKED: Final = frozenset({file_rules.IN_THE_FUTURE})
+_NOT_CHECKED: Final = frozenset({IN_THE_FUTURE})
 GIT_DATES: Final = tuple(column.name for column in GIT_DATE_COLUMNS)
 _GIT_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
@@ -124,7 +127,7 @@ def _resource_findings(line: int, record: object, today: dt.date) -> list[Findin
     problems += [
         (code, pointer, message, hint)
         for code, pointer, message, hint, _ in safetext.value_problems(
-            record, multi_line=file_rules.LINE_BREAKS_ALLOWED
+            record, multi_line=LINE_BREAKS_ALLOWED
         )
     ]
     validator, error_type = _validator("resource")
@@ -135,7 +138,7 @@ def _resource_findings(line: int, record: object, today: dt.date) -> list[Findin
     else:
         problems += [
             problem
-            for problem in file_rules.unfiled_record_problems(record, today)
+            for problem in unfiled_record_problems(record, today)
             if problem[0] not in _NOT_CHECKED
         ]
     return [
@@ -292,7 +295,7 @@ def _schema_problems(error: ValidationError) -> list[Problem]:
     for detail in error.errors(include_url=False, include_input=False):
         pointer: Pointer = tuple(detail["loc"])
         message = detail["msg"]
-        problems.append((file_rules.schema_code(detail["type"]), pointer, message, None))
+        problems.append((schema_code(detail["type"]), pointer, message, None))
     return problems
 
 
@@ -300,12 +303,12 @@ def _schema_problems(error: ValidationError) -> list[Problem]:
 def _validator(name: str) -> tuple[SchemaValidator, type[ValidationError]]:
     import pydantic_core  # noqa: PLC0415 - reason: loaded only when a dataset is checked
 
-    return file_rules.core_validator(name), pydantic_core.ValidationError
+    return core_validator(name), pydantic_core.ValidationError
 
 
 def _at(
     path: str, line: int, code: str, pointer: Pointer, message: str, hint: str | None = None
 ) -> Finding:
     if pointer:  # a dataset's JSON has no positions to point at: the message says where
-        message = f"`{file_rules.pointer_text(pointer)}`: {message}"
+        message = f"`{pointer_text(pointer)}`: {message}"
     return Finding(path, line, 0, code, RULES[code].severity, message, hint)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from resource_registry.base.findings import Finding
-from resource_registry.check.file_rules import Locator
+from resource_registry.check.file_result import Locator
 from resource_registry.sources import compare
 from resource_registry.sources.filling import as_findings
 from resource_registry.sources.gather import Described, Settings, describe
