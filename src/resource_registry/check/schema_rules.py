@@ -86,7 +86,7 @@ def core_validator(name: str) -> SchemaValidator:
     import pydantic_core  # noqa: PLC0415 - reason: imported on first use, as above
 
     if pydantic_core.__version__ == _derived.PYDANTIC_CORE_VERSION:
-        return pydantic_core.SchemaValidator(_derived.CORE_SCHEMAS[name])
+        return pydantic_core.SchemaValidator(_derived.core_schemas()[name])
     from resource_registry.record.models import ADAPTERS  # noqa: PLC0415 - reason: pydantic
 
     return pydantic_core.SchemaValidator(ADAPTERS[name].core_schema)
