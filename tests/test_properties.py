@@ -134,3 +134,18 @@ def test_values_shared_by_rows_are_found_as_by_counting_each(column: list[str]) 
         if value and column.count(value) > 1
     }
     assert dict(catalog._shared(column)) == expected
+
+
+_SLUGS = st.text(alphabet="abcdeklmnrst-", min_size=1, max_size=14)
+
+
+@given(value=_SLUGS, known=st.lists(_SLUGS, max_size=40, unique=True))
+def test_the_fast_did_you_mean_is_difflibs(value: str, known: list[str]) -> None:
+    """The candidates rapidfuzz finds first leave out nothing difflib would suggest."""
+    import difflib  # noqa: PLC0415 - reason: only this test compares with it
+
+    known = sorted(known)
+    everything = difflib.get_close_matches(value, known, n=1, cutoff=0.75)
+    assert difflib.get_close_matches(value, catalog._candidates(value, known), 1, 0.75) == (
+        everything
+    )

@@ -349,7 +349,17 @@ class _Suggester:
         self.hint = cache(self._hint)
 
     def _hint(self, value: str, file: str) -> str:
-        close = difflib.get_close_matches(value, self._known, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(value, _candidates(value, self._known), n=1, cutoff=0.75)
         if close:
             return f"did you mean `{close[0]}`? Otherwise add it to `{file}` first"
         return f"add it to `{file}` first"
+
+
+def _candidates(value: str, known: list[str]) -> list[str]:
+    """The values difflib could find close to ``value``, found in C++ first: rapidfuzz's
+    ratio counts the longest common subsequence, difflib's never more matches than that,
+    so no value difflib would take is left out (cutoff a little lower, for rounding)."""
+    from rapidfuzz import fuzz, process  # noqa: PLC0415 - reason: only unknown references need it
+
+    found = process.extract(value, known, scorer=fuzz.ratio, score_cutoff=74.0, limit=None)
+    return [candidate for candidate, _, _ in found]
