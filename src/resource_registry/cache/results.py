@@ -63,7 +63,7 @@ def results(
         found = store.lookup(blobs, today)
         fresh = check([path for path in stale if path not in found])
         blobs.update((result.path, blob) for blob, result in fresh if blob)
-        store.put(today, [(blob, result) for blob, result in fresh if blob])
+        checked = store.put(today, fresh)
         trusted_before = started - RACY_NS
         settled = {
             path: (discovered.signatures[path], blob)
@@ -72,7 +72,7 @@ def results(
         }
         racy = [path for path in blobs if path not in settled]
         store.record(view, settled, [*recorded.gone, *racy])
-    return _checked(discovered.resources, [recorded.rows, found], [r for _, r in fresh])
+    return _checked(discovered.resources, [recorded.rows, found, checked])
 
 
 def content_results(
@@ -93,9 +93,10 @@ def content_results(
         found = store.lookup(stale, today)
         missing = [(path, blob) for path, blob in stale.items() if path not in found]
         fresh = check(missing)
-        store.put(today, [(blob, result) for (_, blob), result in zip(missing, fresh, strict=True)])
+        pairs = [(blob, result) for (_, blob), result in zip(missing, fresh, strict=True)]
+        checked = store.put(today, pairs)
         store.record(name, {path: (blob, blob) for path, blob in stale.items()}, recorded.gone)
-    return _checked(list(blobs), [recorded.rows, found], fresh)
+    return _checked(list(blobs), [recorded.rows, found, checked])
 
 
 def identities(
@@ -106,19 +107,15 @@ def identities(
     with Store(root, []) as store:
         recorded = store.view(_root_key(root), discovered.signatures, None)
     unknown = [path for path in discovered.resources if path not in recorded.rows]
-    return _checked(discovered.resources, [recorded.rows], read_keys(unknown)).table
+    read = {result.path: _row(result) for result in read_keys(unknown)}
+    return _checked(discovered.resources, [recorded.rows, read]).table
 
 
-def _checked(
-    paths: Sequence[str], saved: Sequence[Mapping[str, Row]], fresh: Sequence[FileResult]
-) -> Checked:
-    """The findings and identity table of ``paths`` (in that order) from their saved
-    rows and ``fresh`` results."""
+def _checked(paths: Sequence[str], rows_by_path: Sequence[Mapping[str, Row]]) -> Checked:
+    """The findings and identity table of ``paths`` (in that order), from the first of
+    ``rows_by_path`` that has each."""
     by_path: dict[str, Row] = {}
-    for result in fresh:
-        _, findings, *identity, lists = encoded(result)
-        by_path[result.path] = (result.path, findings, *identity, lists)
-    for mapping in saved:
+    for mapping in reversed(rows_by_path):
         by_path.update(mapping)
     rows = [by_path[path] for path in paths]
     found = [item for row in rows if row[FINDINGS] for item in _findings(row[0], row[FINDINGS])]
@@ -132,6 +129,11 @@ def _checked(
         found,
         KeyTable(paths, stable_ids, ids, urls, normal_urls, publications, previous, tags, cited_by),
     )
+
+
+def _row(result: FileResult) -> Row:
+    _, findings, *identity, lists = encoded(result)
+    return (result.path, findings, *identity, lists)
 
 
 def _findings(path: str, blob: bytes) -> list[Finding]:

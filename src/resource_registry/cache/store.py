@@ -114,14 +114,20 @@ class Store:
         if any(_crc(row[FINDINGS], row[LISTS]) != row[CRC] for row in rows):
             self._fail(sqlite3.DatabaseError("a row's checksum is wrong"))
 
-    def put(self, today: dt.date, fresh: Iterable[tuple[str, FileResult]]) -> None:
-        rows = []
+    def put(self, today: dt.date, fresh: Iterable[tuple[str, FileResult]]) -> dict[str, Row]:
+        """Save each (blob, result) that has a blob, and give every result as a row."""
+        rows, saved = {}, []
         for blob, result in fresh:
-            if storable(result.path):
-                values = (today.isoformat(), *encoded(result))
-                rows.append((result.path, blob, *values, _crc(values[2], values[-1])))
-        if rows:
-            self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            dated, findings, *identity, lists = encoded(result)
+            rows[result.path] = (result.path, findings, *identity, lists)
+            if blob and storable(result.path):
+                crc = _crc(findings, lists)
+                saved.append(
+                    (result.path, blob, today.isoformat(), dated, *rows[result.path][1:], crc)
+                )
+        if saved:
+            self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", saved)
+        return rows
 
     def record(self, view: str, seen: Mapping[str, tuple[str, str]], forget: list[str]) -> None:
         """Record the (signature, blob) of each path of ``seen`` in ``view``; forget the
