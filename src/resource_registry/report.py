@@ -12,11 +12,12 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, get_args
 
 from resource_registry.base.codes import RULES
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.base.safetext import for_terminal, json_for_terminal
+from resource_registry.record.constraints import FetchVerdict
 from resource_registry.registry.validate import Report
 
 if TYPE_CHECKING:
@@ -274,17 +275,7 @@ def render_links_json(report: LinkReport) -> str:
     return json_for_terminal(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
-_VERDICTS: Final = (
-    "ok",
-    "redirected",
-    "dead",
-    "soft-404",
-    "login-wall",
-    "bot-wall",
-    "paywalled",
-    "blocked",
-    "error",
-)
+_VERDICTS: Final = get_args(FetchVerdict)
 
 
 def render_enrich_text(report: EnrichReport, *, dry_run: bool) -> str:

@@ -56,3 +56,17 @@ def read(
         preview=text.one_line(extracted.text, PREVIEW_CHARACTERS, PREVIEW_BYTES),
         wall=wall,
     )
+
+
+def status_verdict(status: int, moved: bool) -> str:
+    """The verdict of an answer by its status alone (``moved``: it came by redirects):
+    what the link checker records, and `new`'s fetch block."""
+    if 200 <= status < 300:
+        return "redirected" if moved else "ok"
+    if status in (404, 410):
+        return "dead"
+    if status in (401, 402):
+        return "paywalled"
+    if status in (403, 429, 451):
+        return "blocked"
+    return "error"

@@ -210,7 +210,7 @@ def _outcome(
     success = 200 <= status < 300
     kind: OutcomeKind = "no-answer" if status >= 500 else "answer"
     content_type = media_type(answer.content_type)
-    verdict = _verdict(status, final is not None)
+    verdict = page.status_verdict(status, final is not None)
     reading = None
     if body is not None:
         reading = page.read(body, content_type, status=status, url=url, final_url=final)
@@ -246,15 +246,3 @@ def _length(header: str | None) -> int | None:
     if header is None or not _DIGITS.match(header.strip()):
         return None
     return int(header.strip())
-
-
-def _verdict(status: int, moved: bool) -> str:
-    if 200 <= status < 300:
-        return "redirected" if moved else "ok"
-    if status in (404, 410):
-        return "dead"
-    if status in (401, 402):
-        return "paywalled"
-    if status in (403, 429, 451):
-        return "blocked"
-    return "error"

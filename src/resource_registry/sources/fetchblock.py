@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from resource_registry.content.page import status_verdict
 from resource_registry.record import urls
 from resource_registry.sources.http import Answer, Failure
 from resource_registry.sources.httpheaders import media_type
@@ -25,18 +26,5 @@ def fetch_block(page: Answer | Failure, now: dt.datetime) -> dict[str, object] |
     if (kind := media_type(page.content_type)) is not None:
         block["content_type"] = kind
     block["content_sha256"] = hashlib.sha256(page.body).hexdigest()
-    block["verdict"] = _verdict(page.status, moved)
+    block["verdict"] = status_verdict(page.status, moved)
     return block
-
-
-def _verdict(status: int, moved: bool) -> str:
-    # the link checker's verdicts (links.py), for one answer
-    if 200 <= status < 300:
-        return "redirected" if moved else "ok"
-    if status in (404, 410):
-        return "dead"
-    if status in (401, 402):
-        return "paywalled"
-    if status in (403, 429, 451):
-        return "blocked"
-    return "error"
