@@ -389,3 +389,75 @@ def test_a_file_name_that_is_not_utf8_is_checked_afresh_not_a_crash(
     assert hooks[0].findings == hooks[1].findings
     assert hooks[0].findings == validate_staged(root, _options(cache=False)).findings
     assert any(f.path == name for f in hooks[0].findings)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE results SET id = 'ffffffffffffffff' WHERE id != ''",  # a text value
+        "UPDATE results SET dated = 1 - dated",  # whether the day matters
+        "UPDATE results SET stable_id = CAST(stable_id AS BLOB)",  # a value's type
+    ],
+)
+def test_a_value_damaged_in_place_is_found_and_the_store_rebuilt(
+    make_registry: MakeRegistry, damage: str
+) -> None:
+    """Damage SQLite cannot see, in any column a run reads: never an answer, never a
+    crash; the store is rebuilt."""
+    import sqlite3  # noqa: PLC0415 - reason: only this test edits the store
+
+    root = _registry(make_registry)
+    expected = validate(root, _options()).findings
+    with sqlite3.connect(_store(root)) as db:
+        db.execute(damage)
+    db.close()
+    report = validate(root, _options())
+    assert report.findings == expected
+    assert report.notes == ["cache was corrupt and has been rebuilt"]
+    assert validate(root, _options()).findings == expected
+
+
+def test_a_root_whose_path_is_not_utf8_is_cached_like_any_other(
+    make_registry: MakeRegistry, tmp_path: Path
+) -> None:
+    from resource_registry.registry.staged import validate_staged  # noqa: PLC0415 - reason: only here
+
+    source = make_registry(dict([resource_text("sid_RootUtf8A1", "https://example.org/root")]))
+    root = tmp_path / os.fsdecode(b"checkout-\xff")
+    shutil.copytree(source, root)
+    git(root, "init", "-q")
+    git(root, "add", "data")
+    fresh = validate(root, _options(cache=False))
+    assert [validate(root, _options()).findings for _ in range(2)] == [fresh.findings] * 2
+    assert validate(root, _options()).notes == []
+    hooks = [validate_staged(root, _options()).findings for _ in range(2)]
+    assert hooks == [validate_staged(root, _options(cache=False)).findings] * 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE results SET url = 'https://example.org/x' WHERE url != ''",
+        "UPDATE views SET path = CAST(path AS BLOB)",  # a view's path's type
+        "UPDATE views SET signature = CAST(signature AS BLOB)",
+    ],
+)
+def test_the_hooks_view_damaged_in_place_is_found_and_the_store_rebuilt(
+    make_registry: MakeRegistry, damage: str
+) -> None:
+    import sqlite3  # noqa: PLC0415 - reason: only this test edits the store
+
+    from resource_registry.registry.staged import validate_staged  # noqa: PLC0415 - reason: only here
+
+    root = _registry(make_registry)
+    git(root, "init", "-q")
+    git(root, "add", "data")
+    expected = validate_staged(root, _options()).findings
+    with sqlite3.connect(_store(root)) as db:
+        assert db.execute("SELECT count(*) FROM views").fetchone()[0] > 0
+        db.execute(damage)
+    db.close()
+    report = validate_staged(root, _options())
+    assert report.findings == expected
+    assert "cache was corrupt and has been rebuilt" in report.notes
+    assert validate_staged(root, _options()).findings == expected

@@ -4,6 +4,7 @@ message and an exit code, and no file is ever left half-written."""
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import signal
 import subprocess
@@ -158,3 +159,13 @@ def test_a_folder_that_is_not_a_registry(tmp_path: Path) -> None:
     code, _, err = _invoke("fmt", "--root", str(tmp_path))
     assert code == 2
     assert "is not inside a registry" in err
+
+
+def test_a_fifo_in_a_files_place_is_refused_at_once_never_waited_on(tmp_path: Path) -> None:
+    """A FIFO put where the walk saw a file (no writer will ever come) is not read."""
+    from resource_registry.record.layout import read_capped  # noqa: PLC0415 - reason: only here
+
+    fifo = tmp_path / "sid_FifoFifo01.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        read_capped(fifo)

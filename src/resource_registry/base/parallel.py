@@ -34,8 +34,14 @@ def map_chunks(
 
     size = max(1, min(_MAX_CHUNK, len(items) // (workers * 4)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(_start_method())) as pool:
+    context = get_context(_start_method())
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_default_signals) as pool:
         return [result for batch in pool.map(function, chunks) for result in batch]
+
+
+def _default_signals() -> None:
+    """A worker ends on SIGTERM (a forked one would run the command's own handler)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _start_method() -> str:

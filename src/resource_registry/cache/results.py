@@ -154,4 +154,6 @@ def _hashed(root: Path, paths: Sequence[str]) -> dict[str, str]:
 
 
 def _root_key(root: Path) -> str:
-    return os.fsdecode(root.resolve())
+    """The checkout's name among views: its path's bytes, which any path has (a root
+    that is not UTF-8 would not be text SQLite can hold)."""
+    return os.fsencode(root.resolve()).hex()

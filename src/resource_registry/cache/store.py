@@ -29,14 +29,16 @@ CREATE TABLE IF NOT EXISTS views (view TEXT, path TEXT, signature TEXT, blob TEX
 """
 NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())  # previous_urls, tags, cited_by
 # A saved result as the queries give it (``?1``: today, or "" for any day): the path,
-# the findings, the identity, the lists, the CRC, whether it holds today, and (from a
-# view) the signature.
+# the findings, the identity, the lists, the CRC, the day, whether the day matters, the
+# blob, whether it holds today, and (from a view) the signature. Only the first eight
+# are a row to the rest of the cache.
 _RESULT: Final = (
     "r.findings, r.stable_id, r.id, r.url, r.normal_url, r.publication, r.lists, r.crc,"
+    " r.day, r.dated, r.blob,"
     " (r.day IS NOT NULL AND (?1 = '' OR r.day = ?1 OR (r.dated = 0 AND r.day < ?1)))"
 )
 Row = tuple[Any, ...]
-FINDINGS, LISTS, CRC, HOLDS, SIGNATURE = 1, 7, 8, 9, 10
+FINDINGS, LISTS, CRC, DAY, DATED, BLOB, HOLDS, SIGNATURE = 1, 7, 8, 9, 10, 11, 12, 13
 
 
 class View:
@@ -75,7 +77,11 @@ class Store:
             " ON r.path = v.path AND r.blob = v.blob WHERE v.view = ?2"
         )
         kept, gone = {}, []
-        for row in self._read(query, (_day(today), view)):
+        rows = self._read(query, (_day(today), view))
+        if not all(type(row[0]) is str and type(row[SIGNATURE]) is str for row in rows):
+            self._fail(sqlite3.DatabaseError("a view's row is damaged"))
+            return View({}, [])
+        for row in rows:
             signature = signatures.get(row[0])
             if signature is None:
                 gone.append(row[0])
@@ -105,13 +111,19 @@ class Store:
             " JOIN results r ON r.path = w.path AND r.blob = w.blob"
         )
         found = {row[0]: row for row in self._read(query, (_day(today),)) if row[HOLDS]}
+        with contextlib.suppress(sqlite3.Error):
+            db.commit()  # ends the temporary table's transaction: others may write meanwhile
         self._verify(found.values())
         return found if not self._broken else {}
 
     def _verify(self, rows: Iterable[Row]) -> None:
-        """Damage that SQLite cannot see (a flipped bit in a value that is decoded here)
+        """Damage that SQLite cannot see (a flipped bit in a value, or in its type)
         fails the row's CRC."""
-        if any(_crc(row[FINDINGS], row[LISTS]) != row[CRC] for row in rows):
+        try:
+            damaged = any(_crc(*_signed(row)) != row[CRC] for row in rows)
+        except (TypeError, ValueError, UnicodeError):  # a value of the wrong type
+            damaged = True
+        if damaged:
             self._fail(sqlite3.DatabaseError("a row's checksum is wrong"))
 
     def put(self, today: dt.date, fresh: Iterable[tuple[str, FileResult]]) -> dict[str, Row]:
@@ -121,7 +133,8 @@ class Store:
             dated, findings, *identity, lists = encoded(result)
             rows[result.path] = (result.path, findings, *identity, lists)
             if blob and storable(result.path):
-                crc = _crc(findings, lists)
+                signed = (result.path, blob, today.isoformat(), dated, findings, identity, lists)
+                crc = _crc(*signed)
                 saved.append(
                     (result.path, blob, today.isoformat(), dated, *rows[result.path][1:], crc)
                 )
@@ -168,19 +181,27 @@ class Store:
             try:
                 self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
                 db = sqlite3.connect(self._path, timeout=30)
+            except OSError as error:
+                self._broken = True
+                self._notes.append(f"cache not saved ({self._folder}: {error.strerror})")
+                return None
+            except sqlite3.DatabaseError as error:
+                self._fail(error)
+                return None
+            try:
                 db.execute("PRAGMA journal_mode=WAL")
                 # no fsync: a power cut may lose writes, which is harmless (every row is a
                 # fact about its key); damage is noticed (SQLite's errors, the CRCs)
                 db.execute("PRAGMA synchronous=OFF")
                 db.execute("PRAGMA temp_store=MEMORY")  # the lookups' join table
                 db.executescript(_SCHEMA)
-                self._db = db
-                _remove_other_stores(self._folder, self._path)
-            except OSError as error:
-                self._broken = True
-                self._notes.append(f"cache not saved ({self._folder}: {error.strerror})")
             except sqlite3.DatabaseError as error:
+                db.close()
                 self._fail(error)
+                return None
+            self._db = db
+            with contextlib.suppress(OSError):  # another run may be removing them too
+                _remove_other_stores(self._folder, self._path)
         return self._db
 
     def _fail(self, error: sqlite3.DatabaseError) -> None:
@@ -215,11 +236,24 @@ def _remove_other_stores(folder: Path, current: Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _crc(findings: bytes | None, lists: bytes | None) -> int:
-    """Of a row's marshalled values, which a damaged byte could turn into nonsense (a
-    damaged path or blob, its primary key, matches no file; a damaged text is one
-    wrong value in SQLite's own format)."""
-    return zlib.crc32(lists or b"", zlib.crc32(findings or b""))
+def _crc(
+    path: str,
+    blob: str,
+    day: str,
+    dated: int,
+    findings: bytes | None,
+    identity: Sequence[str],
+    lists: bytes | None,
+) -> int:
+    """Of every value of a result row, its type included (text must be text, ``dated``
+    an integer, blobs bytes): a damaged one raises or gives another CRC."""
+    text = "\x1f".join((path, blob, day, repr(dated), *identity)).encode()
+    return zlib.crc32(lists or b"", zlib.crc32(findings or b"", zlib.crc32(text)))
+
+
+def _signed(row: Row) -> tuple[Any, ...]:
+    """The values of a queried row that its CRC covers, in :func:`_crc`'s order."""
+    return (row[0], row[BLOB], row[DAY], row[DATED], row[FINDINGS], row[2:7], row[LISTS])
 
 
 def _day(today: dt.date | None) -> str:
@@ -229,6 +263,8 @@ def _day(today: dt.date | None) -> str:
 def storable(path: str) -> bool:
     """Whether SQLite can hold the path (a file name that is not UTF-8 is checked
     afresh every run)."""
+    if type(path) is not str:
+        return False
     try:
         path.encode()
     except UnicodeEncodeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -96,8 +97,11 @@ def read_capped(path: str | Path) -> bytes:
 
     Unbuffered ``os.read`` on purpose: this runs once per file on the hot path.
     """
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # a link is never read
+    # a link is never read; a FIFO put in a file's place after the walk never blocks
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
         return os.read(descriptor, MAX_FILE_BYTES + 1)
     finally:
         os.close(descriptor)
