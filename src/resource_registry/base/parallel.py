@@ -15,6 +15,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 MIN_ITEMS_FOR_WORKERS: Final = 4000
+_PR_SET_PDEATHSIG: Final = 1  # prctl(2)
 _MAX_CHUNK: Final = 2000
 
 
@@ -35,13 +36,23 @@ def map_chunks(
     size = max(1, min(_MAX_CHUNK, len(items) // (workers * 4)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     context = get_context(_start_method())
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_default_signals) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_default_signals, initargs=(os.getpid(),)
+    ) as pool:
         return [result for batch in pool.map(function, chunks) for result in batch]
 
 
-def _default_signals() -> None:
-    """A worker ends on SIGTERM (a forked one would run the command's own handler)."""
+def _default_signals(command: int) -> None:
+    """A worker ends on SIGTERM (a forked one would run the command's own handler), and
+    on Linux when the command dies, even by SIGKILL: no worker outlives it."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        import ctypes  # noqa: PLC0415 - reason: workers only
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != command:  # the command died before the request was made
+            os._exit(1)
 
 
 def _start_method() -> str:

@@ -108,26 +108,34 @@ def identities(
         recorded = store.view(_root_key(root), discovered.signatures, None)
     unknown = [path for path in discovered.resources if path not in recorded.rows]
     read = {result.path: _row(result) for result in read_keys(unknown)}
-    return _checked(discovered.resources, [recorded.rows, read]).table
+    return _table(_rows(discovered.resources, [recorded.rows, read]))  # no findings decoded
 
 
 def _checked(paths: Sequence[str], rows_by_path: Sequence[Mapping[str, Row]]) -> Checked:
     """The findings and identity table of ``paths`` (in that order), from the first of
     ``rows_by_path`` that has each."""
+    rows = _rows(paths, rows_by_path)
+    found = [item for row in rows if row[FINDINGS] for item in _findings(row[0], row[FINDINGS])]
+    return Checked(found, _table(rows))
+
+
+def _rows(paths: Sequence[str], rows_by_path: Sequence[Mapping[str, Row]]) -> list[Row]:
     by_path: dict[str, Row] = {}
     for mapping in reversed(rows_by_path):
         by_path.update(mapping)
-    rows = [by_path[path] for path in paths]
-    found = [item for row in rows if row[FINDINGS] for item in _findings(row[0], row[FINDINGS])]
+    return [by_path[path] for path in paths]
+
+
+def _table(rows: Sequence[Row]) -> KeyTable:
+    """The identity table of ``rows``, built column by column."""
     if not rows:
-        return Checked(found, KeyTable())
+        return KeyTable()
     columns = [list(map(itemgetter(index), rows)) for index in range(8)]
     paths, _, stable_ids, ids, urls, normal_urls, publications, lists = columns
     decoded = [marshal.loads(value) if value else NO_LISTS for value in lists]
     previous, tags, cited_by = (list(column) for column in zip(*decoded, strict=True))
-    return Checked(
-        found,
-        KeyTable(paths, stable_ids, ids, urls, normal_urls, publications, previous, tags, cited_by),
+    return KeyTable(
+        paths, stable_ids, ids, urls, normal_urls, publications, previous, tags, cited_by
     )
 
 
