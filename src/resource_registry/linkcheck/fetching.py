@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urljoin
 
 from resource_registry.content import page
 from resource_registry.linkcheck.outcomes import Outcome, OutcomeKind
@@ -154,18 +153,8 @@ async def _fetch_once(
 
 def _redirect_target(current: str, location: str, seen: set[str], hops: int) -> httpx.URL | Refusal:
     """Where a redirect leads, if the checker may go there and record it."""
-    try:
-        joined = urljoin(current, location)
-    except ValueError:
-        return Refusal("redirect to an invalid URL")
-    target = netguard.parse_target(joined)
-    if isinstance(target, Refusal):
-        return Refusal(f"redirect to an unusable URL: {target.reason}")
-    if str(target) in seen:
-        return Refusal("redirect loop")
-    if hops >= MAX_REDIRECTS:
-        return Refusal(f"more than {MAX_REDIRECTS} redirects")
-    if _recordable(str(target)) is None:
+    target = netguard.redirect_target(current, location, seen, hops, MAX_REDIRECTS)
+    if not isinstance(target, Refusal) and _recordable(str(target)) is None:
         return Refusal("redirect to a URL that cannot be recorded")
     return target
 

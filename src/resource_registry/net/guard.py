@@ -20,9 +20,11 @@ import re
 import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -51,6 +53,25 @@ class Pinned:
     url: httpx.URL  # the URL with its host replaced by the checked address
     host_header: str
     sni_hostname: str | None
+
+
+def redirect_target(
+    current: str, location: str, seen: Collection[str], followed: int, limit: int
+) -> httpx.URL | Refusal:
+    """Where a ``Location`` leads from ``current``, refused when it is unusable, a loop
+    back to one of ``seen``, or past ``limit`` redirects (``followed`` so far)."""
+    try:
+        joined = urljoin(current, location)
+    except ValueError:
+        return Refusal("redirect to an invalid URL")
+    target = parse_target(joined)
+    if isinstance(target, Refusal):
+        return Refusal(f"redirect to an unusable URL: {target.reason}")
+    if str(target) in seen:
+        return Refusal("redirect loop")
+    if followed >= limit:
+        return Refusal(f"more than {limit} redirects")
+    return target
 
 
 def parse_target(text: str) -> httpx.URL | Refusal:

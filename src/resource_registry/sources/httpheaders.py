@@ -7,7 +7,7 @@ import math
 import re
 import time
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from resource_registry.net import guard as netguard
 from resource_registry.net.guard import Refusal
@@ -60,20 +60,8 @@ def media_type_and_charset(header: str | None) -> tuple[str | None, str | None]:
 
 
 def redirect_target(current: str, location: str, hops: list[str]) -> httpx.URL | Refusal:
-    """Where a ``Location`` leads from ``current``, refused when it is unusable, a loop
-    or one redirect too many."""
-    try:
-        joined = urljoin(current, location)
-    except ValueError:
-        return Refusal("redirect to an invalid URL")
-    target = netguard.parse_target(joined)
-    if isinstance(target, Refusal):
-        return Refusal(f"redirect to an unusable URL: {target.reason}")
-    if str(target) in hops:
-        return Refusal("redirect loop")
-    if len(hops) > MAX_REDIRECTS:
-        return Refusal(f"more than {MAX_REDIRECTS} redirects")
-    return target
+    """Where a ``Location`` leads from ``current`` (``hops``: the URLs asked so far)."""
+    return netguard.redirect_target(current, location, hops, len(hops) - 1, MAX_REDIRECTS)
 
 
 def retry_after_seconds(header: str | None, attempt: int) -> float:
