@@ -229,3 +229,26 @@ def test_every_check_links_option_is_described() -> None:
     options = [param for param in command.params if param.param_type_name == "option"]
     assert options
     assert [o.name for o in options if not getattr(o, "help", None)] == []
+
+
+@pytest.mark.parametrize(
+    ("location", "seen", "followed", "refusal"),
+    [
+        ("http://[::1", set(), 0, "redirect to an invalid URL"),
+        ("ftp://example.org/x", set(), 0, "redirect to an unusable URL"),
+        ("/back", {"https://example.org/back"}, 1, "redirect loop"),
+        ("/next", set(), 5, "more than 5 redirects"),
+    ],
+)
+def test_a_hostile_redirect_is_refused(
+    location: str, seen: set[str], followed: int, refusal: str
+) -> None:
+    """What a server's `Location` may not do, for every client that follows redirects."""
+    target = netguard.redirect_target("https://example.org/start", location, seen, followed, 5)
+    assert isinstance(target, netguard.Refusal)
+    assert target.reason.startswith(refusal)
+
+
+def test_a_redirect_within_the_rules_is_followed() -> None:
+    target = netguard.redirect_target("https://example.org/a/b", "../c", set(), 4, 5)
+    assert str(target) == "https://example.org/c"
