@@ -437,12 +437,13 @@ def test_a_root_whose_path_is_not_utf8_is_cached_like_any_other(
 @pytest.mark.parametrize(
     "damage",
     [
-        "UPDATE results SET url = 'https://example.org/x' WHERE url != ''",
-        "UPDATE views SET path = CAST(path AS BLOB)",  # a view's path's type
-        "UPDATE views SET signature = CAST(signature AS BLOB)",
+        "results",  # a saved result, read by a run without a snapshot to start from
+        "checksum",
+        "truncated",
+        "flipped",  # a bit in the middle of the record, its checksum unchanged
     ],
 )
-def test_the_hooks_view_damaged_in_place_is_found_and_the_store_rebuilt(
+def test_the_hooks_snapshot_damaged_in_place_is_found_and_the_store_rebuilt(
     make_registry: MakeRegistry, damage: str
 ) -> None:
     import sqlite3  # noqa: PLC0415 - reason: only this test edits the store
@@ -453,10 +454,21 @@ def test_the_hooks_view_damaged_in_place_is_found_and_the_store_rebuilt(
     git(root, "init", "-q")
     git(root, "add", "data")
     expected = validate_staged(root, _options()).findings
-    with sqlite3.connect(_store(root)) as db:
-        assert db.execute("SELECT count(*) FROM views").fetchone()[0] > 0
-        db.execute(damage)
-    db.close()
+    (snapshot,) = _store(root).parent.glob("*.snapshot")
+    data = snapshot.read_bytes()
+    middle = len(data) // 2
+    if damage == "results":
+        snapshot.unlink()
+        with sqlite3.connect(_store(root)) as db:
+            db.execute("UPDATE results SET url = 'https://example.org/x' WHERE url != ''")
+        db.close()
+    else:
+        damaged = {
+            "checksum": bytes([data[0] ^ 1]) + data[1:],
+            "truncated": data[:-9],
+            "flipped": data[:middle] + bytes([data[middle] ^ 0x10]) + data[middle + 1 :],
+        }
+        snapshot.write_bytes(damaged[damage])
     report = validate_staged(root, _options())
     assert report.findings == expected
     assert "cache was corrupt and has been rebuilt" in report.notes

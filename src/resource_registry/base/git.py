@@ -10,7 +10,6 @@ from, the dates of resources, where the cache lives), which answers None instead
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -18,8 +17,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from resource_registry.base.errors import UsageError
-
-_STAGED = re.compile("([0-7]+) ([0-9a-f]+) ([0-3])\t([^\0]*)\0")  # `ls-files --stage -z`
 
 
 def resolve(root: Path, ref: str) -> str:
@@ -101,29 +98,39 @@ class Entry(NamedTuple):
     path: str
 
 
-def index_entries(root: Path, folder: str) -> list[Entry]:
-    """The staged files under ``folder`` (``git ls-files --stage``). A file in a merge
-    conflict is a usage error: there is no one staged content to judge."""
-    out = os.fsdecode(_git(root, "ls-files", "--stage", "-z", "--", folder).stdout)
-    staged = _STAGED.findall(out)  # in C: the index of a large registry has 100,000 lines
-    for _, _, stage, path in staged:
-        if stage != "0":
-            raise UsageError(f"`{path}` has a merge conflict; resolve it first")
-    return [Entry(mode, blob, path) for mode, blob, _, path in staged]
+def index_listing(root: Path, folder: str) -> list[bytes]:
+    """The staged files under ``folder``: ``git ls-files --stage`` entries, ``<mode>
+    <blob> 0\t<path>`` (see :func:`parse_entry`). A file in a merge conflict is a usage
+    error: there is no one staged content to judge."""
+    out = _git(root, "ls-files", "--stage", "-z", "--", folder).stdout
+    entries = out.split(b"\0")[:-1]
+    if any(stage in out for stage in (b" 1\t", b" 2\t", b" 3\t")):  # in C: 100,000 lines
+        for raw in entries:
+            if not raw.partition(b"\t")[0].endswith(b" 0"):
+                path = parse_entry(raw).path
+                raise UsageError(f"`{path}` has a merge conflict; resolve it first")
+    return entries
 
 
-def tree_entries(root: Path, commit: str, folder: str) -> list[Entry]:
-    """The files under ``folder`` at ``commit`` (none before the first commit)."""
+def tree_listing(root: Path, commit: str, folder: str) -> list[bytes]:
+    """The files under ``folder`` at ``commit`` (none before the first commit), as
+    :func:`index_listing` gives them."""
     done = _git(root, "ls-tree", "-r", "-z", commit, "--", folder, check=False)
     if done.returncode != 0:
         return []
     entries = []
-    for raw in done.stdout.split(b"\0"):
-        if raw:
-            head, _, path = raw.partition(b"\t")
-            mode, _kind, blob = head.decode().split()
-            entries.append(Entry(mode, blob, os.fsdecode(path)))
+    for raw in done.stdout.split(b"\0")[:-1]:
+        head, _, path = raw.partition(b"\t")
+        mode, _kind, blob = head.split(b" ")
+        entries.append(b"%s %s 0\t%s" % (mode, blob, path))
     return entries
+
+
+def parse_entry(raw: bytes) -> Entry:
+    """An entry of :func:`index_listing` or :func:`tree_listing`."""
+    head, _, path = raw.partition(b"\t")
+    mode, blob, _stage = head.decode().split(" ")
+    return Entry(mode, blob, os.fsdecode(path))
 
 
 def head_commit(root: Path) -> str | None:

@@ -31,13 +31,15 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Final
 
-from resource_registry.base.findings import Finding, Severity
+from resource_registry.cache import snapshot
+from resource_registry.cache.snapshot import Snapshot, decoded
 from resource_registry.cache.store import FINDINGS, NO_LISTS, Row, Store, encoded
 from resource_registry.check.catalog_rules import Checked, KeyTable
 from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
 
+_VIEWS: Final = frozenset({"index", "HEAD"})
 RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granularity
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
@@ -79,24 +81,28 @@ def content_results(
     root: Path,
     today: dt.date,
     view: str,
-    blobs: Mapping[str, str],
+    listing: Sequence[bytes],
     check: Callable[[Sequence[tuple[str, str]]], list[FileResult]],
     notes: list[str],
-) -> Checked:
-    """Every file that ``blobs`` names (path -> object id of its content), as ``view``
-    (``index`` or ``HEAD``) of the checkout at ``root`` lists them: saved results where
-    valid, else from ``check([(path, blob), ...])``."""
-    name = f"{view}:{_root_key(root)}"
+) -> Snapshot:
+    """The results of the files of ``listing`` (entries of ``git ls-files --stage``),
+    which ``view`` (``index`` or ``HEAD``) of the checkout at ``root`` lists: the rows
+    of the view's snapshot where the entry is unchanged, else saved results where valid,
+    else from ``check([(path, blob), ...])``. Either view's snapshot may be the start."""
+    names = [f"{name}:{_root_key(root)}" for name in (view, *_VIEWS - {view})]
     with Store(root, notes) as store:
-        recorded = store.view(name, blobs, today)
-        stale = {path: blob for path, blob in blobs.items() if path not in recorded.rows}
-        found = store.lookup(stale, today)
-        missing = [(path, blob) for path, blob in stale.items() if path not in found]
+        base = store.snapshot(names[0]) or store.snapshot(names[1])
+        current, added, changed = snapshot.rebased(base, listing, today.isoformat())
+        blobs = {entry.path: entry.blob for _, entry in added}
+        found = store.lookup(blobs, today)
+        missing = [(path, blob) for path, blob in blobs.items() if path not in found]
         fresh = check(missing)
-        pairs = [(blob, result) for (_, blob), result in zip(missing, fresh, strict=True)]
-        checked = store.put(today, pairs)
-        store.record(name, {path: (blob, blob) for path, blob in stale.items()}, recorded.gone)
-    return _checked(list(blobs), [recorded.rows, found, checked])
+        rows = found | store.put(today, zip([blob for _, blob in missing], fresh, strict=True))
+        for raw, entry in added:
+            snapshot.append(current, raw, entry.blob, rows[entry.path])
+        if changed or base is None:
+            store.save_snapshot(names[0], current)
+    return current
 
 
 def identities(
@@ -115,7 +121,7 @@ def _checked(paths: Sequence[str], rows_by_path: Sequence[Mapping[str, Row]]) ->
     """The findings and identity table of ``paths`` (in that order), from the first of
     ``rows_by_path`` that has each."""
     rows = _rows(paths, rows_by_path)
-    found = [item for row in rows if row[FINDINGS] for item in _findings(row[0], row[FINDINGS])]
+    found = [item for row in rows if row[FINDINGS] for item in decoded(row[0], row[FINDINGS])]
     return Checked(found, _table(rows))
 
 
@@ -142,13 +148,6 @@ def _table(rows: Sequence[Row]) -> KeyTable:
 def _row(result: FileResult) -> Row:
     _, findings, *identity, lists = encoded(result)
     return (result.path, findings, *identity, lists)
-
-
-def _findings(path: str, blob: bytes) -> list[Finding]:
-    return [
-        Finding(path, line, col, code, Severity(severity), message, hint)
-        for line, col, code, severity, message, hint in marshal.loads(blob)
-    ]
 
 
 def _hashed(root: Path, paths: Sequence[str]) -> dict[str, str]:

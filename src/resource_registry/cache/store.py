@@ -1,12 +1,14 @@
-"""The cache's SQLite file: result rows keyed by (path, blob), and views (which blob
-each path of a work tree, an index or a HEAD has). One file per fingerprint; a damaged
-one is deleted, never trusted; each call is one transaction."""
+"""The cache's SQLite file: result rows keyed by (path, blob), and the work tree's views
+(which blob each path has); beside it, a snapshot file per view of git. One store per
+fingerprint; a damaged one is deleted, never trusted; each call is one transaction."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import marshal
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from resource_registry.cache.place import cache_dir, fingerprint
+from resource_registry.cache.snapshot import Snapshot
 from resource_registry.check.content_rules import IN_THE_FUTURE
 from resource_registry.check.file_result import FileResult, ResourceKey
 
@@ -89,6 +92,42 @@ class Store:
                 kept[row[0]] = row
         self._verify(kept.values())
         return View(kept, gone) if not self._broken else View({}, [])
+
+    def snapshot(self, view: str) -> Snapshot | None:
+        """The snapshot saved for ``view``, if any (see :mod:`.snapshot`): a file beside
+        the store, a CRC of the rest first."""
+        if self._broken:
+            return None
+        try:
+            data = self._snapshot_file(view).read_bytes()
+        except OSError:
+            return None
+        try:
+            if int.from_bytes(data[:4], "big") != zlib.crc32(memoryview(data)[4:]):
+                raise ValueError("a snapshot's checksum is wrong")
+            return Snapshot.loads(data[4:])
+        except (TypeError, ValueError, EOFError, IndexError):  # damage of any kind
+            self._fail(sqlite3.DatabaseError("a snapshot is damaged"))
+            return None
+
+    def save_snapshot(self, view: str, snapshot: Snapshot) -> None:
+        """Replace ``view``'s snapshot (atomically: a reader sees the old or the new)."""
+        if self._open() is None:
+            return
+        data = snapshot.dumps()
+        target = self._snapshot_file(view)
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        try:
+            partial.write_bytes(zlib.crc32(data).to_bytes(4, "big") + data)
+            partial.replace(target)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            self._notes.append(f"cache not saved ({target}: {error.strerror})")
+            self._broken = True
+
+    def _snapshot_file(self, view: str) -> Path:
+        name = hashlib.sha256(view.encode()).hexdigest()[:16]
+        return self._path.with_name(f"{self._path.name}-{name}.snapshot")
 
     def has_results(self) -> bool:
         return bool(self._read("SELECT 1 FROM results LIMIT 1", ()))
@@ -212,8 +251,7 @@ class Store:
         self._db, self._broken = None, True
         if _is_damage(error):
             self._notes.append(_CORRUPT)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self._path}{suffix}").unlink(missing_ok=True)
+            _remove_store(self._path)
         else:
             self._notes.append(f"cache not saved ({self._path}: {error}); results are unaffected")
 
@@ -232,8 +270,15 @@ def _remove_other_stores(folder: Path, current: Path) -> None:
         reverse=True,
     )
     for path in others[_KEPT_STORES:]:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_store(path)
+
+
+def _remove_store(path: Path) -> None:
+    """A store file, its log and its snapshots."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for snapshot in path.parent.glob(f"{path.name}-*.snapshot*"):
+        snapshot.unlink(missing_ok=True)
 
 
 def _crc(

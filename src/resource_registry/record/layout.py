@@ -20,6 +20,7 @@ TOMBSTONES_DIR: Final = "data/tombstones"  # one file per tombstone: see tombsto
 LEGACY_TOMBSTONES: Final = "data/tombstones.yaml"  # the old single file, read for one release
 VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS)
 DATA_FOLDERS: Final = ("data", RESOURCES_DIR, TOMBSTONES_DIR)
+_GIT_FILE_MODES: Final = ("100644", "100755")
 MAX_FILE_BYTES: Final = 1024 * 1024  # larger files are refused, unparsed
 # the issue forms (contrib/issueform.py writes them; the site links to the second one,
 # prefilling its field PROBLEM_FORM_FIELD with a resource's stable ID)
@@ -84,6 +85,18 @@ def discover(root: Path, folder: str = RESOURCES_DIR, *, signatures: bool = Fals
                 else:
                     strays.append(relative)
     return Discovered(sorted(resources), sorted(strays), stats)
+
+
+def is_resource_entry(mode: str, path: str) -> bool:
+    """Whether git's entry for ``path`` (a file of mode ``mode``) is one the folder walk
+    would take for a resource file: a regular ``.yaml`` file under ``data/resources``,
+    with no hidden part."""
+    return (
+        mode in _GIT_FILE_MODES
+        and path.startswith(f"{RESOURCES_DIR}/")
+        and path.endswith(".yaml")
+        and "/." not in path
+    )
 
 
 def stat_signature(info: os.stat_result) -> str:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from resource_registry.base import git as gitrepo
 from resource_registry.base.errors import UsageError
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.cache import results as cache
+from resource_registry.check.catalog_rules import Checked
 from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.registry import validate as validation
@@ -32,14 +33,13 @@ from resource_registry.registry.validate import FileRun, Options, Report
 _DATA = "data"
 _LINK = "120000"
 _SUBMODULE = "160000"
-_FILES = ("100644", "100755")
 
 
 def validate_staged(root: Path, options: Options) -> Report:
     """The report of the commit being made at ``root`` (see the module's docstring)."""
     if options.paths or options.base is not None:
         raise UsageError("--staged judges the whole commit: give it no PATHS and no --base")
-    staged = _validated(root, "index", gitrepo.index_entries(root, _DATA), options)
+    staged = _validated(root, "index", gitrepo.index_listing(root, _DATA), options)
     changed = gitrepo.staged_changes(root, _DATA)
     touched = [item for item in staged.findings if item.path in changed]
     untouched = [item for item in staged.findings if item.path not in changed]
@@ -48,44 +48,46 @@ def validate_staged(root: Path, options: Options) -> Report:
         head = gitrepo.head_commit(root)
         before = set()
         if head is not None:
-            entries = gitrepo.tree_entries(root, head, _DATA)
-            before = set(_validated(root, "HEAD", entries, options).findings)
+            listing = gitrepo.tree_listing(root, head, _DATA)
+            before = set(_validated(root, "HEAD", listing, options).findings)
         caused = [item for item in untouched if item not in before]
     backlog = [item for item in untouched if item not in set(caused)]
     notes = [*staged.notes, *_left_out(root), *_backlog_note(backlog)]
     return Report(sorted(touched + caused), staged.files_checked, notes)
 
 
-def _validated(root: Path, view: str, entries: Sequence[gitrepo.Entry], options: Options) -> Report:
-    """Validation of the registry made of ``entries``, which ``view`` (``index`` or
-    ``HEAD``) of the checkout lists."""
-    resources = _resources(entries)
-    contents = _Contents(root, resources, options)
+def _validated(root: Path, view: str, listing: Sequence[bytes], options: Options) -> Report:
+    """Validation of the registry that ``listing`` (entries of ``view``, ``index`` or
+    ``HEAD``, of the checkout) holds."""
+    contents = _Contents(root, options)
+    notes: list[str] = []
+    if options.cache:
+        listed = cache.content_results(root, options.today, view, listing, contents.check, notes)
+        checked, others, contents.blob_of = listed.checked(), listed.other_entries(), listed.blob_of
+    else:
+        entries = [gitrepo.parse_entry(raw) for raw in listing]
+        resources = {e.path: e.blob for e in entries if layout.is_resource_entry(e.mode, e.path)}
+        checked = Checked.of(contents.check(list(resources.items())))
+        others = [entry for entry in entries if entry.path not in resources]
+        contents.blob_of = lambda paths: {p: resources[p] for p in paths if p in resources}
     with tempfile.TemporaryDirectory(prefix="resreg-staged-") as folder:
         copy = Path(folder)
-        others = [entry for entry in entries if entry.path not in resources]
         _write_entries(root, copy, others)
         (copy / layout.RESOURCES_DIR).mkdir(parents=True, exist_ok=True)
-        strays = layout.discover(copy).strays
         if linked := layout.linked_part(copy, layout.RESOURCES_DIR):
             run = FileRun.of([], [linked])
-        elif options.cache:
-            notes: list[str] = []
-            checked = cache.content_results(
-                root, options.today, view, resources, contents.check, notes
-            )
-            run = FileRun(checked, strays, notes)
         else:
-            run = FileRun.of(contents.check(list(resources.items())), strays)
+            run = FileRun(checked, layout.discover(copy).strays, notes)
         return validation.report_of(copy, run, options, read=contents.read)
 
 
 class _Contents:
     """The staged resource files' bytes, read from git when first needed."""
 
-    def __init__(self, root: Path, blobs: dict[str, str], options: Options) -> None:
-        self._root, self._blobs, self._options = root, blobs, options
+    def __init__(self, root: Path, options: Options) -> None:
+        self._root, self._options = root, options
         self._read: dict[str, bytes] = {}
+        self.blob_of: Callable[[Iterable[str]], dict[str, str]] = lambda _: {}
 
     def check(self, missing: Sequence[tuple[str, str]]) -> list[FileResult]:
         contents = gitrepo.read_blobs(self._root, [blob for _, blob in missing])
@@ -95,25 +97,11 @@ class _Contents:
 
     def read(self, paths: Sequence[str]) -> dict[str, bytes]:
         """The bytes of each staged resource file among ``paths``."""
-        wanted = [self._blobs[path] for path in paths if path in self._blobs]
-        self._read.update(
-            gitrepo.read_blobs(self._root, [b for b in wanted if b not in self._read])
-        )
+        blobs = self.blob_of(paths)
+        wanted = [blob for blob in blobs.values() if blob not in self._read]
+        self._read.update(gitrepo.read_blobs(self._root, wanted))
         cap = layout.MAX_FILE_BYTES + 1
-        return {path: self._read[self._blobs[path]][:cap] for path in paths if path in self._blobs}
-
-
-def _resources(entries: Sequence[gitrepo.Entry]) -> dict[str, str]:
-    """The entries the folder walk would take for resource files: path -> object id."""
-    folder = layout.RESOURCES_DIR + "/"
-    return {
-        path: blob
-        for mode, blob, path in entries
-        if mode in _FILES
-        and path.startswith(folder)
-        and path.endswith(".yaml")
-        and "/." not in path  # no hidden part, as the folder walk skips them
-    }
+        return {path: self._read[blob][:cap] for path, blob in blobs.items()}
 
 
 def _write_entries(root: Path, copy: Path, entries: Sequence[gitrepo.Entry]) -> None:

@@ -1,0 +1,153 @@
+"""A git listing's results as one record: what a view of git (the index, or HEAD's
+tree) held when it was last validated, brought up to date by exact differences.
+
+A listing is ``git ls-files --stage`` entries (``<mode> <blob> 0\\t<path>``), whose
+text names each file's content. A snapshot holds the entries it was made from and, row
+by row for the resource files, the saved result of each (path, blob): the same rows the
+results table holds, kept as columns, so that a run reads 100,000 of them in one
+``marshal.loads`` instead of one query row each. Against a new listing, an entry in
+both is the same content at the same path, so its row stands; the others (and, on a
+new day, the rows whose result depends on the day) are dropped, and the new entries'
+rows come from the results table or a fresh check. Nothing is reused by proof.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from resource_registry.base.findings import Finding, Severity
+from resource_registry.base.git import Entry, parse_entry
+from resource_registry.check.catalog_rules import Checked, KeyTable
+from resource_registry.check.content_rules import IN_THE_FUTURE
+from resource_registry.record import layout
+
+_FORMAT: Final = 1
+_COLUMNS: Final = (
+    "paths", "stable_ids", "ids", "urls", "normal_urls",
+    "publications", "previous_urls", "tags", "cited_by",
+)  # fmt: skip
+_NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The resource entries (row by row, with their blobs and identity table), the other
+    entries, the findings of the rows that have any, and the day the rows hold for."""
+
+    day: str
+    entries: list[bytes] = field(default_factory=list)
+    blobs: list[str] = field(default_factory=list)
+    table: KeyTable = field(default_factory=KeyTable)
+    findings: dict[str, bytes] = field(default_factory=dict)  # path -> marshalled findings
+    dated: set[str] = field(default_factory=set)  # paths whose result holds for `day` only
+    others: list[bytes] = field(default_factory=list)
+
+    def dumps(self) -> bytes:
+        columns = [getattr(self.table, name) for name in _COLUMNS]
+        fields = (self.entries, self.blobs, columns, self.findings, sorted(self.dated))
+        return marshal.dumps((_FORMAT, self.day, *fields, self.others))
+
+    @classmethod
+    def loads(cls, data: bytes) -> Snapshot | None:
+        """The snapshot ``data`` holds; None for another format (damage raises)."""
+        loaded: Any = marshal.loads(data)
+        if loaded[0] != _FORMAT:
+            return None
+        _, day, entries, blobs, columns, findings, dated, others = loaded
+        table = KeyTable(**dict(zip(_COLUMNS, columns, strict=True)))
+        if len({len(entries), len(blobs), *map(len, columns)}) != 1:
+            raise ValueError("a snapshot's columns differ in length")
+        return cls(day, entries, blobs, table, findings, set(dated), others)
+
+    def checked(self) -> Checked:
+        found = [item for path, blob in self.findings.items() for item in decoded(path, blob)]
+        return Checked(found, self.table)
+
+    def other_entries(self) -> list[Entry]:
+        return [parse_entry(raw) for raw in self.others]
+
+    def blob_of(self, paths: Iterable[str]) -> dict[str, str]:
+        wanted = set(paths)
+        return {
+            path: blob
+            for path, blob in zip(self.table.paths, self.blobs, strict=True)
+            if path in wanted
+        }
+
+
+def rebased(
+    base: Snapshot | None, listing: Sequence[bytes], day: str
+) -> tuple[Snapshot, list[tuple[bytes, Entry]], bool]:
+    """``base`` brought to ``listing``: without the rows of entries no longer listed (and,
+    on another day, those whose result depends on the day), with the new entries that are
+    not resource files; the new resource entries, which have no row yet; and whether
+    anything changed. A base from a later day (the clock went back) is not used at all.
+    The set operations run in C: a listing may hold 100,000 entries."""
+    if base is None or base.day > day:
+        base = Snapshot(day)
+    listed = set(listing)
+    rows = dict(zip(base.entries, range(len(base.entries)), strict=True))
+    redone = set()  # on a new day, the rows whose result depends on the day are redone
+    if base.dated and base.day != day:
+        redone = {
+            base.entries[row] for row, path in enumerate(base.table.paths) if path in base.dated
+        }
+    gone = sorted((rows[raw] for raw in (rows.keys() - listed) | redone), reverse=True)
+    others = [raw for raw in base.others if raw in listed]
+    new = sorted((listed - rows.keys() - set(base.others)) | redone)
+    changed = bool(gone or new) or len(others) != len(base.others) or base.day != day
+    snapshot = Snapshot(
+        day, base.entries, base.blobs, base.table, base.findings, base.dated, others
+    )
+    for row in gone:
+        _drop(snapshot, row)
+    added = []
+    for raw in new:
+        entry = parse_entry(raw)
+        if layout.is_resource_entry(entry.mode, entry.path):
+            added.append((raw, entry))
+        else:
+            snapshot.others.append(raw)
+    return snapshot, added, changed
+
+
+def append(snapshot: Snapshot, raw: bytes, blob: str, row: Sequence[Any]) -> None:
+    """Add the row of a saved or fresh result (``store.Row``: path, findings, identity,
+    lists) for entry ``raw``."""
+    path, findings, stable_id, id_, url, normal_url, publication, lists = row[:8]
+    previous, tags, cited_by = marshal.loads(lists) if lists else _NO_LISTS
+    values = (path, stable_id, id_, url, normal_url, publication, previous, tags, cited_by)
+    for name, value in zip(_COLUMNS, values, strict=True):
+        getattr(snapshot.table, name).append(value)
+    snapshot.entries.append(raw)
+    snapshot.blobs.append(blob)
+    if findings:
+        snapshot.findings[path] = findings
+        if any(item[2] == IN_THE_FUTURE for item in marshal.loads(findings)):
+            snapshot.dated.add(path)
+
+
+def _drop(snapshot: Snapshot, row: int) -> None:
+    """Remove a row: the last row takes its place (rows have no order)."""
+    path = snapshot.table.paths[row]
+    columns: list[list[Any]] = [snapshot.entries, snapshot.blobs, *_columns(snapshot.table)]
+    for values in columns:
+        values[row] = values[-1]
+        values.pop()
+    snapshot.findings.pop(path, None)
+    snapshot.dated.discard(path)
+
+
+def _columns(table: KeyTable) -> list[list[Any]]:
+    return [getattr(table, name) for name in _COLUMNS]
+
+
+def decoded(path: str, blob: bytes) -> list[Finding]:
+    """The findings of ``path`` that a row holds (marshalled)."""
+    return [
+        Finding(path, line, col, code, Severity(severity), message, hint)
+        for line, col, code, severity, message, hint in marshal.loads(blob)
+    ]
