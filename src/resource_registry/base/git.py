@@ -9,10 +9,11 @@ from, the dates of resources, where the cache lives), which answers None instead
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -157,10 +158,16 @@ def staged_changes(root: Path, folder: str) -> set[str]:
     return {os.fsdecode(name) for name in out.split(b"\0") if name}
 
 
-def untracked_files(root: Path, folder: str) -> list[str]:
-    """Files under ``folder`` that are not in the index (ignored ones included)."""
-    out = _git(root, "ls-files", "--others", "-z", "--", folder).stdout
-    return [os.fsdecode(name) for name in out.split(b"\0") if name]
+@contextlib.contextmanager
+def untracked_files(root: Path, folder: str) -> Iterator[Callable[[], list[str]]]:
+    """Files under ``folder`` that are not in the index (ignored ones included), listed
+    by a git that runs while the caller works: the context gives a function that waits
+    for them. The git is stopped when the context ends."""
+    listing = _Started(root, ("ls-files", "--others", "-z", "--", folder))
+    try:
+        yield lambda: [os.fsdecode(name) for name in listing().split(b"\0") if name]
+    finally:
+        listing.stop()
 
 
 def read_blobs(root: Path, blobs: Sequence[str]) -> dict[str, bytes]:
@@ -192,15 +199,46 @@ def _is_shallow(root: Path) -> bool:
 def _git(
     root: Path, *args: str, stdin: bytes | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
-    if shutil.which("git") is None:
-        raise UsageError("git is not installed, and --base and --staged need it")
+    _need_git()
     done = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, check=False)
     if check and done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip()
-        if "not a git repository" in message:
-            raise UsageError(f"{root} is not a git checkout, and --base and --staged need one")
-        raise UsageError(f"git {' '.join(_shown(args))} failed: {message}")
+        raise _failure(root, args, done.stderr)
     return done
+
+
+class _Started:
+    """A git started now, whose output is asked for later (``_git``'s errors)."""
+
+    def __init__(self, root: Path, args: tuple[str, ...]) -> None:
+        _need_git()
+        self._root, self._args = root, args
+        self._process = subprocess.Popen(
+            ["git", *args], cwd=root, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+
+    def __call__(self) -> bytes:
+        out, err = self._process.communicate()
+        if self._process.returncode != 0:
+            raise _failure(self._root, self._args, err)
+        return out
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()
+
+
+def _need_git() -> None:
+    if shutil.which("git") is None:
+        raise UsageError("git is not installed, and --base and --staged need it")
+
+
+def _failure(root: Path, args: Sequence[str], stderr: bytes) -> UsageError:
+    message = stderr.decode(errors="replace").strip()
+    if "not a git repository" in message:
+        return UsageError(f"{root} is not a git checkout, and --base and --staged need one")
+    return UsageError(f"git {' '.join(_shown(args))} failed: {message}")
 
 
 def output(root: Path, *args: str) -> bytes | None:

@@ -99,7 +99,7 @@ def content_results(
         fresh = check(missing)
         rows = found | store.put(today, zip([blob for _, blob in missing], fresh, strict=True))
         for raw, entry in added:
-            snapshot.append(current, raw, entry.blob, rows[entry.path])
+            snapshot.append(current, raw, rows[entry.path])
         if changed or base is None:
             store.save_snapshot(names[0], current)
     return current

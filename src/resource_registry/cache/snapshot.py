@@ -34,12 +34,11 @@ _NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())
 
 @dataclass(slots=True)
 class Snapshot:
-    """The resource entries (row by row, with their blobs and identity table), the other
+    """The resource entries (row by row, with their identity table), the other
     entries, the findings of the rows that have any, and the day the rows hold for."""
 
     day: str
     entries: list[bytes] = field(default_factory=list)
-    blobs: list[str] = field(default_factory=list)
     table: KeyTable = field(default_factory=KeyTable)
     findings: dict[str, bytes] = field(default_factory=dict)  # path -> marshalled findings
     dated: set[str] = field(default_factory=set)  # paths whose result holds for `day` only
@@ -47,7 +46,7 @@ class Snapshot:
 
     def dumps(self) -> bytes:
         columns = [getattr(self.table, name) for name in _COLUMNS]
-        fields = (self.entries, self.blobs, columns, self.findings, sorted(self.dated))
+        fields = (self.entries, columns, self.findings, sorted(self.dated))
         return marshal.dumps((_FORMAT, self.day, *fields, self.others))
 
     @classmethod
@@ -56,11 +55,11 @@ class Snapshot:
         loaded: Any = marshal.loads(data)
         if loaded[0] != _FORMAT:
             return None
-        _, day, entries, blobs, columns, findings, dated, others = loaded
+        _, day, entries, columns, findings, dated, others = loaded
         table = KeyTable(**dict(zip(_COLUMNS, columns, strict=True)))
-        if len({len(entries), len(blobs), *map(len, columns)}) != 1:
+        if len({len(entries), *map(len, columns)}) != 1:
             raise ValueError("a snapshot's columns differ in length")
-        return cls(day, entries, blobs, table, findings, set(dated), others)
+        return cls(day, entries, table, findings, set(dated), others)
 
     def checked(self) -> Checked:
         found = [item for path, blob in self.findings.items() for item in decoded(path, blob)]
@@ -70,12 +69,10 @@ class Snapshot:
         return [parse_entry(raw) for raw in self.others]
 
     def blob_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """The blob of each of ``paths`` that has a row."""
         wanted = set(paths)
-        return {
-            path: blob
-            for path, blob in zip(self.table.paths, self.blobs, strict=True)
-            if path in wanted
-        }
+        rows = [row for row, path in enumerate(self.table.paths) if path in wanted]
+        return {self.table.paths[row]: parse_entry(self.entries[row]).blob for row in rows}
 
 
 def rebased(
@@ -99,9 +96,7 @@ def rebased(
     others = [raw for raw in base.others if raw in listed]
     new = sorted((listed - rows.keys() - set(base.others)) | redone)
     changed = bool(gone or new) or len(others) != len(base.others) or base.day != day
-    snapshot = Snapshot(
-        day, base.entries, base.blobs, base.table, base.findings, base.dated, others
-    )
+    snapshot = Snapshot(day, base.entries, base.table, base.findings, base.dated, others)
     for row in gone:
         _drop(snapshot, row)
     added = []
@@ -114,7 +109,7 @@ def rebased(
     return snapshot, added, changed
 
 
-def append(snapshot: Snapshot, raw: bytes, blob: str, row: Sequence[Any]) -> None:
+def append(snapshot: Snapshot, raw: bytes, row: Sequence[Any]) -> None:
     """Add the row of a saved or fresh result (``store.Row``: path, findings, identity,
     lists) for entry ``raw``."""
     path, findings, stable_id, id_, url, normal_url, publication, lists = row[:8]
@@ -123,7 +118,6 @@ def append(snapshot: Snapshot, raw: bytes, blob: str, row: Sequence[Any]) -> Non
     for name, value in zip(_COLUMNS, values, strict=True):
         getattr(snapshot.table, name).append(value)
     snapshot.entries.append(raw)
-    snapshot.blobs.append(blob)
     if findings:
         snapshot.findings[path] = findings
         if any(item[2] == IN_THE_FUTURE for item in marshal.loads(findings)):
@@ -133,7 +127,7 @@ def append(snapshot: Snapshot, raw: bytes, blob: str, row: Sequence[Any]) -> Non
 def _drop(snapshot: Snapshot, row: int) -> None:
     """Remove a row: the last row takes its place (rows have no order)."""
     path = snapshot.table.paths[row]
-    columns: list[list[Any]] = [snapshot.entries, snapshot.blobs, *_columns(snapshot.table)]
+    columns: list[list[Any]] = [snapshot.entries, *_columns(snapshot.table)]
     for values in columns:
         values[row] = values[-1]
         values.pop()

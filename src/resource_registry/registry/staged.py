@@ -39,20 +39,21 @@ def validate_staged(root: Path, options: Options) -> Report:
     """The report of the commit being made at ``root`` (see the module's docstring)."""
     if options.paths or options.base is not None:
         raise UsageError("--staged judges the whole commit: give it no PATHS and no --base")
-    staged = _validated(root, "index", gitrepo.index_listing(root, _DATA), options)
-    changed = gitrepo.staged_changes(root, _DATA)
-    touched = [item for item in staged.findings if item.path in changed]
-    untouched = [item for item in staged.findings if item.path not in changed]
-    caused: list[Finding] = []
-    if untouched:
-        head = gitrepo.head_commit(root)
-        before = set()
-        if head is not None:
-            listing = gitrepo.tree_listing(root, head, _DATA)
-            before = set(_validated(root, "HEAD", listing, options).findings)
-        caused = [item for item in untouched if item not in before]
-    backlog = [item for item in untouched if item not in set(caused)]
-    notes = [*staged.notes, *_left_out(root), *_backlog_note(backlog)]
+    with gitrepo.untracked_files(root, _DATA) as untracked:
+        staged = _validated(root, "index", gitrepo.index_listing(root, _DATA), options)
+        changed = gitrepo.staged_changes(root, _DATA)
+        touched = [item for item in staged.findings if item.path in changed]
+        untouched = [item for item in staged.findings if item.path not in changed]
+        caused: list[Finding] = []
+        if untouched:
+            head = gitrepo.head_commit(root)
+            before = set()
+            if head is not None:
+                listing = gitrepo.tree_listing(root, head, _DATA)
+                before = set(_validated(root, "HEAD", listing, options).findings)
+            caused = [item for item in untouched if item not in before]
+        backlog = [item for item in untouched if item not in set(caused)]
+        notes = [*staged.notes, *_left_out(untracked()), *_backlog_note(backlog)]
     return Report(sorted(touched + caused), staged.files_checked, notes)
 
 
@@ -122,8 +123,7 @@ def _write_entries(root: Path, copy: Path, entries: Sequence[gitrepo.Entry]) -> 
             target.write_bytes(contents[entry.blob])
 
 
-def _left_out(root: Path) -> list[str]:
-    untracked = gitrepo.untracked_files(root, _DATA)
+def _left_out(untracked: Sequence[str]) -> list[str]:
     if not untracked:
         return []
     files = "file" if len(untracked) == 1 else "files"
