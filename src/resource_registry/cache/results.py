@@ -23,23 +23,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import marshal
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
 from resource_registry.cache import snapshot
-from resource_registry.cache.snapshot import Snapshot, decoded
-from resource_registry.cache.store import FINDINGS, NO_LISTS, Row, Store, encoded
+from resource_registry.cache.snapshot import Snapshot
+from resource_registry.cache.store import Row, Store, encoded
 from resource_registry.check.catalog_rules import Checked, KeyTable
 from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
 
 _VIEWS: Final = frozenset({"index", "HEAD"})
+_UNSETTLED: Final = b"\0"  # before an entry, one no listing holds: the row is redone
 RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granularity
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
@@ -53,28 +52,30 @@ def blob_id(data: bytes) -> str:
 def results(
     root: Path, today: dt.date, discovered: Discovered, check: Check, notes: list[str]
 ) -> Checked:
-    """Every file of ``discovered`` (listed with signatures): saved results where valid,
-    else from ``check``; then the cache is brought up to date (a failure to save is
-    noted; results stand)."""
+    """Every file of ``discovered`` (listed with signatures): the rows of the work tree's
+    snapshot where the signature is unchanged, else saved results where valid, else from
+    ``check``; then the snapshot is brought up to date (a failure to save is noted;
+    results stand)."""
     started = time.time_ns()
-    view = _root_key(root)
     with Store(root, notes) as store:
-        recorded = store.view(view, discovered.signatures, today)
-        stale = [path for path in discovered.resources if path not in recorded.rows]
-        blobs = _hashed(root, stale) if store.has_results() else {}  # copied, touched, redone
+        base = store.snapshot(_root_key(root))
+        listing = _work_tree_listing(discovered)
+        current, new, changed = snapshot.rebased(base, listing, today.isoformat())
+        paths = [_path_of(raw) for raw in new]
+        blobs = _hashed(root, paths) if store.has_results() else {}  # copied, touched, redone
         found = store.lookup(blobs, today)
-        fresh = check([path for path in stale if path not in found])
+        fresh = check([path for path in paths if path not in found])
         blobs.update((result.path, blob) for blob, result in fresh if blob)
-        checked = store.put(today, fresh)
+        rows = found | store.put(today, fresh)
         trusted_before = started - RACY_NS
-        settled = {
-            path: (discovered.signatures[path], blob)
-            for path, blob in blobs.items()
-            if max(map(int, discovered.signatures[path].split(":")[:2])) < trusted_before
-        }
-        racy = [path for path in blobs if path not in settled]
-        store.record(view, settled, [*recorded.gone, *racy])
-    return _checked(discovered.resources, [recorded.rows, found, checked])
+        for raw, path in zip(new, paths, strict=True):
+            times = discovered.signatures[path].split(":")[:2]
+            settled = path in blobs and max(map(int, times)) < trusted_before
+            snapshot.append(current, raw if settled else _UNSETTLED + raw, rows[path])
+        if changed or base is None:
+            snapshot.in_order(current, discovered.resources)  # as lookups read it
+            store.save_snapshot(_root_key(root), current)
+    return current.checked()
 
 
 def content_results(
@@ -92,7 +93,8 @@ def content_results(
     names = [f"{name}:{_root_key(root)}" for name in (view, *_VIEWS - {view})]
     with Store(root, notes) as store:
         base = store.snapshot(names[0]) or store.snapshot(names[1])
-        current, added, changed = snapshot.rebased(base, listing, today.isoformat())
+        current, new, changed = snapshot.rebased(base, listing, today.isoformat())
+        added = snapshot.resource_entries(current, new)
         blobs = {entry.path: entry.blob for _, entry in added}
         found = store.lookup(blobs, today)
         missing = [(path, blob) for path, blob in blobs.items() if path not in found]
@@ -108,41 +110,29 @@ def content_results(
 def identities(
     root: Path, discovered: Discovered, read_keys: Callable[[Sequence[str]], list[FileResult]]
 ) -> KeyTable:
-    """Every listed file's identity: saved where its content has a result of any day
-    (identities do not depend on it), else from ``read_keys``. Saves nothing."""
+    """Every listed file's identity: from the work tree's snapshot where the signature
+    is unchanged (identities do not depend on the day), else from ``read_keys``. Saves
+    nothing."""
     with Store(root, []) as store:
-        recorded = store.view(_root_key(root), discovered.signatures, None)
-    unknown = [path for path in discovered.resources if path not in recorded.rows]
-    read = {result.path: _row(result) for result in read_keys(unknown)}
-    return _table(_rows(discovered.resources, [recorded.rows, read]))  # no findings decoded
+        base = store.snapshot(_root_key(root))
+    day = base.day if base is not None else ""
+    current, new, _ = snapshot.rebased(base, _work_tree_listing(discovered), day)
+    for raw, result in zip(new, read_keys([_path_of(raw) for raw in new]), strict=True):
+        snapshot.append(current, raw, _row(result))
+    snapshot.in_order(current, discovered.resources)
+    return current.table
 
 
-def _checked(paths: Sequence[str], rows_by_path: Sequence[Mapping[str, Row]]) -> Checked:
-    """The findings and identity table of ``paths`` (in that order), from the first of
-    ``rows_by_path`` that has each."""
-    rows = _rows(paths, rows_by_path)
-    found = [item for row in rows if row[FINDINGS] for item in decoded(row[0], row[FINDINGS])]
-    return Checked(found, _table(rows))
+def _work_tree_listing(discovered: Discovered) -> list[bytes]:
+    """One entry per file: its signature and path (``<signature>\\t<path>``)."""
+    return [
+        f"{signature}\t{path}".encode(errors="surrogateescape")
+        for path, signature in discovered.signatures.items()
+    ]
 
 
-def _rows(paths: Sequence[str], rows_by_path: Sequence[Mapping[str, Row]]) -> list[Row]:
-    by_path: dict[str, Row] = {}
-    for mapping in reversed(rows_by_path):
-        by_path.update(mapping)
-    return [by_path[path] for path in paths]
-
-
-def _table(rows: Sequence[Row]) -> KeyTable:
-    """The identity table of ``rows``, built column by column."""
-    if not rows:
-        return KeyTable()
-    columns = [list(map(itemgetter(index), rows)) for index in range(8)]
-    paths, _, stable_ids, ids, urls, normal_urls, publications, lists = columns
-    decoded = [marshal.loads(value) if value else NO_LISTS for value in lists]
-    previous, tags, cited_by = (list(column) for column in zip(*decoded, strict=True))
-    return KeyTable(
-        paths, stable_ids, ids, urls, normal_urls, publications, previous, tags, cited_by
-    )
+def _path_of(raw: bytes) -> str:
+    return raw.partition(b"\t")[2].decode(errors="surrogateescape")
 
 
 def _row(result: FileResult) -> Row:

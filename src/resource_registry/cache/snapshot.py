@@ -1,14 +1,16 @@
-"""A git listing's results as one record: what a view of git (the index, or HEAD's
-tree) held when it was last validated, brought up to date by exact differences.
+"""A view's results as one record: what a view (the work tree, the index, HEAD's tree)
+held when it was last validated, brought up to date by exact differences.
 
-A listing is ``git ls-files --stage`` entries (``<mode> <blob> 0\\t<path>``), whose
-text names each file's content. A snapshot holds the entries it was made from and, row
-by row for the resource files, the saved result of each (path, blob): the same rows the
-results table holds, kept as columns, so that a run reads 100,000 of them in one
-``marshal.loads`` instead of one query row each. Against a new listing, an entry in
-both is the same content at the same path, so its row stands; the others (and, on a
-new day, the rows whose result depends on the day) are dropped, and the new entries'
-rows come from the results table or a fresh check. Nothing is reused by proof.
+A listing is one entry per file, whose text names the file's content: for git,
+``git ls-files --stage`` entries (``<mode> <blob> 0\\t<path>``); for the work tree,
+``<lstat signature>\\t<path>`` (:mod:`.results` says when a signature is trusted).
+A snapshot holds the entries it was made from and, row by row for the resource files,
+the saved result of each: the same rows the results table holds, kept as columns, so
+that a run reads 100,000 of them in one ``marshal.loads`` instead of one query row
+each. Against a new listing, an entry in both is the same content at the same path, so
+its row stands; the others (and, on a new day, the rows whose result depends on the
+day) are dropped, and the new entries' rows come from the results table or a fresh
+check. Nothing is reused by proof.
 """
 
 from __future__ import annotations
@@ -71,27 +73,29 @@ class Snapshot:
     def blob_of(self, paths: Iterable[str]) -> dict[str, str]:
         """The blob of each of ``paths`` that has a row."""
         wanted = set(paths)
+        if not wanted:
+            return {}
         rows = [row for row, path in enumerate(self.table.paths) if path in wanted]
         return {self.table.paths[row]: parse_entry(self.entries[row]).blob for row in rows}
 
 
 def rebased(
     base: Snapshot | None, listing: Sequence[bytes], day: str
-) -> tuple[Snapshot, list[tuple[bytes, Entry]], bool]:
-    """``base`` brought to ``listing``: without the rows of entries no longer listed (and,
-    on another day, those whose result depends on the day), with the new entries that are
-    not resource files; the new resource entries, which have no row yet; and whether
-    anything changed. A base from a later day (the clock went back) is not used at all.
-    The set operations run in C: a listing may hold 100,000 entries."""
+) -> tuple[Snapshot, list[bytes], bool]:
+    """``base`` brought to ``listing``: without the rows and other entries no longer
+    listed (and, on another day, the rows whose result depends on the day); the listed
+    entries it has no row or other entry for, sorted; and whether anything changed. A
+    base from a later day (the clock went back) is not used at all. The set operations
+    run in C: a listing may hold 100,000 entries."""
     if base is None or base.day > day:
         base = Snapshot(day)
     listed = set(listing)
     rows = dict(zip(base.entries, range(len(base.entries)), strict=True))
     redone = set()  # on a new day, the rows whose result depends on the day are redone
     if base.dated and base.day != day:
-        redone = {
-            base.entries[row] for row, path in enumerate(base.table.paths) if path in base.dated
-        }
+        paths = base.table.paths
+        redone = {base.entries[row] for row, path in enumerate(paths) if path in base.dated}
+        redone &= listed  # an entry no longer listed is only dropped
     gone = sorted((rows[raw] for raw in (rows.keys() - listed) | redone), reverse=True)
     others = [raw for raw in base.others if raw in listed]
     new = sorted((listed - rows.keys() - set(base.others)) | redone)
@@ -99,6 +103,12 @@ def rebased(
     snapshot = Snapshot(day, base.entries, base.table, base.findings, base.dated, others)
     for row in gone:
         _drop(snapshot, row)
+    return snapshot, new, changed
+
+
+def resource_entries(snapshot: Snapshot, new: Sequence[bytes]) -> list[tuple[bytes, Entry]]:
+    """The git entries of ``new`` that are resource files; the others join the
+    snapshot's other entries."""
     added = []
     for raw in new:
         entry = parse_entry(raw)
@@ -106,7 +116,7 @@ def rebased(
             added.append((raw, entry))
         else:
             snapshot.others.append(raw)
-    return snapshot, added, changed
+    return added
 
 
 def append(snapshot: Snapshot, raw: bytes, row: Sequence[Any]) -> None:
@@ -122,6 +132,16 @@ def append(snapshot: Snapshot, raw: bytes, row: Sequence[Any]) -> None:
         snapshot.findings[path] = findings
         if any(item[2] == IN_THE_FUTURE for item in marshal.loads(findings)):
             snapshot.dated.add(path)
+
+
+def in_order(snapshot: Snapshot, paths: Sequence[str]) -> None:
+    """Put the rows in the order of ``paths`` (every row's path, once each)."""
+    if snapshot.table.paths == paths:  # in C; the usual case once saved in order
+        return
+    rows = dict(zip(snapshot.table.paths, range(len(snapshot.entries)), strict=True))
+    order = [rows[path] for path in paths]
+    snapshot.entries = [snapshot.entries[row] for row in order]
+    snapshot.table = snapshot.table.taken(paths, order)
 
 
 def _drop(snapshot: Snapshot, row: int) -> None:

@@ -1,6 +1,6 @@
-"""The cache's SQLite file: result rows keyed by (path, blob), and the work tree's views
-(which blob each path has); beside it, a snapshot file per view of git. One store per
-fingerprint; a damaged one is deleted, never trusted; each call is one transaction."""
+"""The cache's SQLite file: result rows keyed by (path, blob); beside it, a snapshot file
+per view (:mod:`.snapshot`). One store per fingerprint; a damaged one is deleted, never
+trusted; each call is one transaction."""
 
 from __future__ import annotations
 
@@ -27,29 +27,17 @@ _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS results (path TEXT, blob TEXT, day TEXT, dated INTEGER,
     findings BLOB, stable_id TEXT, id TEXT, url TEXT, normal_url TEXT, publication TEXT,
     lists BLOB, crc INTEGER, PRIMARY KEY (path, blob)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS views (view TEXT, path TEXT, signature TEXT, blob TEXT,
-    PRIMARY KEY (view, path)) WITHOUT ROWID;
 """
-NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())  # previous_urls, tags, cited_by
-# A saved result as the queries give it (``?1``: today, or "" for any day): the path,
-# the findings, the identity, the lists, the CRC, the day, whether the day matters, the
-# blob, whether it holds today, and (from a view) the signature. Only the first eight
-# are a row to the rest of the cache.
+# A saved result as the query gives it (``?1``: today): the path, the findings, the
+# identity, the lists, the CRC, the day, whether the day matters, the blob, and whether
+# it holds today. Only the first eight are a row to the rest of the cache.
 _RESULT: Final = (
     "r.findings, r.stable_id, r.id, r.url, r.normal_url, r.publication, r.lists, r.crc,"
     " r.day, r.dated, r.blob,"
-    " (r.day IS NOT NULL AND (?1 = '' OR r.day = ?1 OR (r.dated = 0 AND r.day < ?1)))"
+    " (r.day = ?1 OR (r.dated = 0 AND r.day < ?1))"
 )
 Row = tuple[Any, ...]
-FINDINGS, LISTS, CRC, DAY, DATED, BLOB, HOLDS, SIGNATURE = 1, 7, 8, 9, 10, 11, 12, 13
-
-
-class View:
-    """What a view records, against the current listing: the saved result of each path
-    whose recorded signature is the current one, and the recorded paths now gone."""
-
-    def __init__(self, rows: dict[str, Row], gone: list[str]) -> None:
-        self.rows, self.gone = rows, gone
+FINDINGS, LISTS, CRC, DAY, DATED, BLOB, HOLDS = 1, 7, 8, 9, 10, 11, 12
 
 
 class Store:
@@ -71,27 +59,6 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
-
-    def view(self, view: str, signatures: Mapping[str, str], today: dt.date | None) -> View:
-        """The saved results of ``view``'s paths whose signature is unchanged, valid
-        ``today`` (any day's, when None)."""
-        query = (
-            f"SELECT v.path, {_RESULT}, v.signature FROM views v LEFT JOIN results r"
-            " ON r.path = v.path AND r.blob = v.blob WHERE v.view = ?2"
-        )
-        kept, gone = {}, []
-        rows = self._read(query, (_day(today), view))
-        if not all(type(row[0]) is str and type(row[SIGNATURE]) is str for row in rows):
-            self._fail(sqlite3.DatabaseError("a view's row is damaged"))
-            return View({}, [])
-        for row in rows:
-            signature = signatures.get(row[0])
-            if signature is None:
-                gone.append(row[0])
-            elif row[HOLDS] and signature == row[SIGNATURE]:
-                kept[row[0]] = row
-        self._verify(kept.values())
-        return View(kept, gone) if not self._broken else View({}, [])
 
     def snapshot(self, view: str) -> Snapshot | None:
         """The snapshot saved for ``view``, if any (see :mod:`.snapshot`): a file beside
@@ -146,10 +113,10 @@ class Store:
             self._fail(error)
             return {}
         query = (
-            f"SELECT w.path, {_RESULT}, NULL FROM temp.wanted w"
+            f"SELECT w.path, {_RESULT} FROM temp.wanted w"
             " JOIN results r ON r.path = w.path AND r.blob = w.blob"
         )
-        found = {row[0]: row for row in self._read(query, (_day(today),)) if row[HOLDS]}
+        found = {row[0]: row for row in self._read(query, (today.isoformat(),)) if row[HOLDS]}
         with contextlib.suppress(sqlite3.Error):
             db.commit()  # ends the temporary table's transaction: others may write meanwhile
         self._verify(found.values())
@@ -180,20 +147,6 @@ class Store:
         if saved:
             self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", saved)
         return rows
-
-    def record(self, view: str, seen: Mapping[str, tuple[str, str]], forget: list[str]) -> None:
-        """Record the (signature, blob) of each path of ``seen`` in ``view``; forget the
-        paths of ``forget``."""
-        if seen:
-            rows = [
-                (view, path, signature, blob)
-                for path, (signature, blob) in seen.items()
-                if storable(path)
-            ]
-            self._write("INSERT OR REPLACE INTO views VALUES (?, ?, ?, ?)", rows)
-        if forget:
-            gone = [(view, path) for path in forget if storable(path)]
-            self._write("DELETE FROM views WHERE view = ? AND path = ?", gone)
 
     def _read(self, query: str, parameters: tuple[str, ...]) -> list[Any]:  # sqlite's rows
         db = self._open()
@@ -299,10 +252,6 @@ def _crc(
 def _signed(row: Row) -> tuple[Any, ...]:
     """The values of a queried row that its CRC covers, in :func:`_crc`'s order."""
     return (row[0], row[BLOB], row[DAY], row[DATED], row[FINDINGS], row[2:7], row[LISTS])
-
-
-def _day(today: dt.date | None) -> str:
-    return today.isoformat() if today is not None else ""
 
 
 def storable(path: str) -> bool:
