@@ -6,12 +6,12 @@ lookups) and :func:`place.registry_lock` are all the rest of the package uses.
 - **Keyed by content**: a result is saved under the file's path and the git object id
   of the bytes that were checked (:func:`blob_id`), whoever read them, so one result
   serves the work tree, the index, every branch and every worktree.
-- **Which content a path has** comes from a view (:mod:`.store`): a work-tree file's
-  recorded ``lstat`` (modification and change times in ns, size, inode, device; a
-  change time cannot be set back), or the object id git's index or HEAD lists. Git's
-  racy rule applies: a work-tree record is kept only for a file whose times are older
-  than the run's start by more than any timestamp granularity (:data:`RACY_NS`).
-  Anything else is read and hashed. The files are listed by the folder walk of
+- **Which content a path has** comes from a view's snapshot (:mod:`.snapshot`): a
+  work-tree file's recorded ``lstat`` (modification and change times in ns, size,
+  inode, device; a change time cannot be set back), or the object id git's index or
+  HEAD lists. Git's racy rule applies: a work-tree entry is kept only for a file whose
+  times are older than the run's start by more than any timestamp granularity
+  (:data:`RACY_NS`). Anything else is read and hashed. The files are listed by the folder walk of
   ``--no-cache`` (:func:`layout.discover`): both see the same files and strays.
 - **Valid** while the fingerprint (:func:`place.fingerprint`) is the same and, for C002
   (a date in the future, the one rule that reads the clock), on the same day.
