@@ -1,7 +1,8 @@
 """The cache's face: per-file results keyed by content, read back as the catalog's
 columns. :func:`results` (the work tree's files), :func:`content_results` (files named
-by their git object ids, as the index or a tree lists them), :func:`identities` (for
-lookups) and :func:`place.registry_lock` are all the rest of the package uses.
+by their git object ids, as the index or a tree lists them; :func:`fresh_content_results`
+the same without the cache), :func:`identities` (for lookups) and
+:func:`place.registry_lock` are all the rest of the package uses.
 
 - **Keyed by content**: a result is saved under the file's path and the git object id
   of the bytes that were checked (:func:`blob_id`), whoever read them, so one result
@@ -37,11 +38,17 @@ from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
 
+__all__ = [  # the face
+    "RACY_NS", "Check", "ContentCheck", "Snapshot", "blob_id", "content_results",
+    "fresh_content_results", "identities", "results",
+]  # fmt: skip
 _VIEWS: Final = frozenset({"index", "HEAD"})
 _UNSETTLED: Final = b"\0"  # before an entry, one no listing holds: the row is redone
 RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granularity
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
+# a checker of git's content: (path, blob) pairs -> for each, the result
+ContentCheck = Callable[[Sequence[tuple[str, str]]], list[FileResult]]
 
 
 def blob_id(data: bytes) -> str:
@@ -83,7 +90,7 @@ def content_results(
     today: dt.date,
     view: str,
     listing: Sequence[bytes],
-    check: Callable[[Sequence[tuple[str, str]]], list[FileResult]],
+    check: ContentCheck,
     notes: list[str],
 ) -> Snapshot:
     """The results of the files of ``listing`` (entries of ``git ls-files --stage``),
@@ -104,6 +111,20 @@ def content_results(
             snapshot.append(current, raw, rows[entry.path])
         if changed or base is None:
             store.save_snapshot(names[0], current)
+    return current
+
+
+def fresh_content_results(
+    listing: Sequence[bytes],
+    today: dt.date,
+    check: Callable[[Sequence[tuple[str, str]]], list[FileResult]],
+) -> Snapshot:
+    """:func:`content_results` without the cache: every resource entry checked."""
+    current, new, _ = snapshot.rebased(None, listing, today.isoformat())
+    added = snapshot.resource_entries(current, new)
+    fresh = check([(entry.path, entry.blob) for _, entry in added])
+    for (raw, _), result in zip(added, fresh, strict=True):
+        snapshot.append(current, raw, _row(result))
     return current
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import marshal
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from operator import itemgetter
 from typing import Any, Final
 
@@ -29,10 +29,7 @@ from resource_registry.check.content_rules import IN_THE_FUTURE
 from resource_registry.record import layout
 
 _FORMAT: Final = 1
-_COLUMNS: Final = (
-    "paths", "stable_ids", "ids", "urls", "normal_urls",
-    "publications", "previous_urls", "tags", "cited_by",
-)  # fmt: skip
+_COLUMNS: Final = tuple(column.name for column in fields(KeyTable))
 _NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())
 
 
@@ -49,9 +46,8 @@ class Snapshot:
     others: list[bytes] = field(default_factory=list)
 
     def dumps(self) -> bytes:
-        columns = [getattr(self.table, name) for name in _COLUMNS]
-        fields = (self.entries, columns, self.findings, sorted(self.dated))
-        return marshal.dumps((_FORMAT, self.day, *fields, self.others))
+        saved = (self.entries, _columns(self.table), self.findings, sorted(self.dated))
+        return marshal.dumps((_FORMAT, self.day, *saved, self.others))
 
     @classmethod
     def loads(cls, data: bytes) -> Snapshot | None:

@@ -17,14 +17,14 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from resource_registry.base import git as gitrepo
 from resource_registry.base.errors import UsageError
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.cache import results as cache
-from resource_registry.check.catalog_rules import Checked
 from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.registry import validate as validation
@@ -64,22 +64,18 @@ def _validated(root: Path, view: str, listing: Sequence[bytes], options: Options
     notes: list[str] = []
     if options.cache:
         listed = cache.content_results(root, options.today, view, listing, contents.check, notes)
-        checked, others, contents.blob_of = listed.checked(), listed.other_entries(), listed.blob_of
     else:
-        entries = [gitrepo.parse_entry(raw) for raw in listing]
-        resources = {e.path: e.blob for e in entries if layout.is_resource_entry(e.mode, e.path)}
-        checked = Checked.of(contents.check(list(resources.items())))
-        others = [entry for entry in entries if entry.path not in resources]
-        contents.blob_of = lambda paths: {p: resources[p] for p in paths if p in resources}
+        listed = cache.fresh_content_results(listing, options.today, contents.check)
     with tempfile.TemporaryDirectory(prefix="resreg-staged-") as folder:
         copy = Path(folder)
-        _write_entries(root, copy, others)
+        _write_entries(root, copy, listed.other_entries())
         (copy / layout.RESOURCES_DIR).mkdir(parents=True, exist_ok=True)
         if linked := layout.linked_part(copy, layout.RESOURCES_DIR):
             run = FileRun.of([], [linked])
         else:
-            run = FileRun(checked, layout.discover(copy).strays, notes)
-        return validation.report_of(copy, run, options, read=contents.read)
+            run = FileRun(listed.checked(), layout.discover(copy).strays, notes)
+        read = partial(contents.read, listed)
+        return validation.report_of(copy, run, options, read=read)
 
 
 class _Contents:
@@ -88,7 +84,6 @@ class _Contents:
     def __init__(self, root: Path, options: Options) -> None:
         self._root, self._options = root, options
         self._read: dict[str, bytes] = {}
-        self.blob_of: Callable[[Iterable[str]], dict[str, str]] = lambda _: {}
 
     def check(self, missing: Sequence[tuple[str, str]]) -> list[FileResult]:
         contents = gitrepo.read_blobs(self._root, [blob for _, blob in missing])
@@ -96,9 +91,9 @@ class _Contents:
         capped = [(path, contents[blob][: layout.MAX_FILE_BYTES + 1]) for path, blob in missing]
         return validation.check_contents(capped, self._options.today, self._options.jobs)
 
-    def read(self, paths: Sequence[str]) -> dict[str, bytes]:
-        """The bytes of each staged resource file among ``paths``."""
-        blobs = self.blob_of(paths)
+    def read(self, listed: cache.Snapshot, paths: Sequence[str]) -> dict[str, bytes]:
+        """The bytes of each resource file of ``listed`` among ``paths``."""
+        blobs = listed.blob_of(paths)
         wanted = [blob for blob in blobs.values() if blob not in self._read]
         self._read.update(gitrepo.read_blobs(self._root, wanted))
         cap = layout.MAX_FILE_BYTES + 1
