@@ -364,6 +364,8 @@ def replay(operations: list[tuple[str, int]], work: Path) -> tuple[int, str | No
         (checkout.root / "data/resources").mkdir(parents=True, exist_ok=True)
         if rng.random() < 0.7:  # else the run follows at once, inside the racy window
             time.sleep(2 * cache.RACY_NS / 1e9)
+        # snapshots rewritten at once or left behind for a few runs, step by step
+        cache.REWRITE_AFTER = rng.choice((1, 1, 4, 64))  # type: ignore[misc]  # reason: a test setting
         if (found := mismatch(checkout)) is not None:
             return count, f"after {checkout.log[-1]!r}: {found}"
     return len(operations), None

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, TODAY, MakeRegistry, git, resource_text
 from resource_registry import Options, validate
 from resource_registry.cache import place as cacheplace
+from resource_registry.cache import results as cacheresults
 from resource_registry.check.file_result import FileResult
 from resource_registry.cli import cli
 from resource_registry.registry import lookup
@@ -347,12 +348,38 @@ def test_another_dependency_version_invalidates_the_cache(
     assert len(checked) == files
 
 
-def test_lookups_give_the_identities_of_an_uncached_run(root: Path) -> None:
-    cold = lookup.identities(root)  # nothing saved yet: read from the files
+def test_lookups_give_the_identities_of_an_uncached_run(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = lookup.identities(root)  # nothing saved yet: checked, and saved
+    checked = _counting_checks(monkeypatch)
+    validate(root, Options(jobs=1))  # today, as the lookup's
+    assert checked == []  # the lookup saved what validation needs
     validate(root, _options())
     warm = lookup.identities(root)  # from the saved results
     assert cold == warm == lookup.identities(root, cache=False)
     assert len(warm.paths) > 50
+
+
+def test_the_snapshot_is_rewritten_once_it_lacks_enough_entries(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until a snapshot lacks REWRITE_AFTER entries it stays as saved, and each run
+    takes the rows it lacks from saved results: every edited file is checked once, and
+    every run answers as an uncached one."""
+    monkeypatch.setattr(cacheresults, "REWRITE_AFTER", 5)  # an edit: one entry out, one in
+    monkeypatch.setattr(cacheresults, "RACY_NS", 0)  # files just written count as settled
+    validate(root, _options())
+    (snapshot,) = _store(root).parent.glob("*.snapshot")
+    saved = snapshot.read_bytes()
+    checked = _counting_checks(monkeypatch)
+    for edits, target in enumerate(sorted((root / "data/resources").rglob("*.yaml"))[:3], 1):
+        target.write_text(target.read_text() + "# edited\n")  # the other files untouched
+        checked.clear()
+        report = validate(root, _options())
+        assert checked == [target.relative_to(root).as_posix()]
+        assert report.findings == validate(root, _options(cache=False)).findings
+        assert (snapshot.read_bytes() == saved) is (edits < 3)
 
 
 def test_the_hook_reads_saved_results_by_the_index_object_ids(

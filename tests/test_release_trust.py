@@ -81,7 +81,7 @@ def test_export_never_consults_the_cache(
     def consulted(*_: object, **__: object) -> None:
         raise AssertionError("export consulted the cache")
 
-    for name in ("results", "identities", "content_results"):
+    for name in ("results", "content_results", "fresh_content_results"):
         monkeypatch.setattr(validation.cache, name, consulted)
     assert export(root, tmp_path / "dataset").resources == 1
 

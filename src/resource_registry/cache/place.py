@@ -17,7 +17,6 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Final
 
@@ -75,6 +74,8 @@ def _code_fingerprint(package: Path, versions: str) -> str:
 def dependency_versions() -> str:
     """The schema version and the versions of the libraries whose answers are cached."""
     # imported here: only a run that uses its cache pays for it (as parsing would)
+    import pydantic_core  # noqa: PLC0415 - reason: as above
+    import yaml  # noqa: PLC0415 - reason: as above
     from yaml import _yaml  # noqa: PLC0415 - reason: the C parser, for its libyaml version
 
     models = (PACKAGE_DIR / "record" / "models.py").read_text(encoding="utf-8")
@@ -82,8 +83,8 @@ def dependency_versions() -> str:
     return " ".join(
         (
             f"schema={schema.group(1) if schema else '?'}",
-            f"pydantic-core={metadata.version('pydantic-core')}",
-            f"PyYAML={metadata.version('PyYAML')}",
+            f"pydantic-core={pydantic_core.__version__}",
+            f"PyYAML={yaml.__version__}",
             f"libyaml={_yaml.get_version_string()}",
         )
     )

@@ -1,8 +1,8 @@
 """The cache's face: per-file results keyed by content, read back as the catalog's
 columns. :func:`results` (the work tree's files), :func:`content_results` (files named
 by their git object ids, as the index or a tree lists them; :func:`fresh_content_results`
-the same without the cache), :func:`identities` (for lookups) and
-:func:`place.registry_lock` are all the rest of the package uses.
+the same without the cache) and :func:`place.registry_lock` are all the rest of the
+package uses.
 
 - **Keyed by content**: a result is saved under the file's path and the git object id
   of the bytes that were checked (:func:`blob_id`), whoever read them, so one result
@@ -33,18 +33,20 @@ from typing import Final
 from resource_registry.cache import snapshot
 from resource_registry.cache.snapshot import Snapshot
 from resource_registry.cache.store import Row, Store, encoded
-from resource_registry.check.catalog_rules import Checked, KeyTable
 from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
 
 __all__ = [  # the face
-    "RACY_NS", "Check", "ContentCheck", "Snapshot", "blob_id", "content_results",
-    "fresh_content_results", "identities", "results",
+    "RACY_NS", "REWRITE_AFTER", "Check", "ContentCheck", "Snapshot", "blob_id", "content_results",
+    "fresh_content_results", "results",
 ]  # fmt: skip
 _VIEWS: Final = frozenset({"index", "HEAD"})
 _UNSETTLED: Final = b"\0"  # before an entry, one no listing holds: the row is redone
 RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granularity
+# A snapshot is rewritten once it lacks this many entries: until then each run redoes
+# them from the results table (a lookup each), which costs less than writing 100,000 rows.
+REWRITE_AFTER: Final = 64
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
 # a checker of git's content: (path, blob) pairs -> for each, the result
@@ -58,16 +60,16 @@ def blob_id(data: bytes) -> str:
 
 def results(
     root: Path, today: dt.date, discovered: Discovered, check: Check, notes: list[str]
-) -> Checked:
-    """Every file of ``discovered`` (listed with signatures): the rows of the work tree's
-    snapshot where the signature is unchanged, else saved results where valid, else from
-    ``check``; then the snapshot is brought up to date (a failure to save is noted;
-    results stand)."""
+) -> Snapshot:
+    """Every file of ``discovered`` (listed with signatures), rows in path order: the
+    rows of the work tree's snapshot where the signature is unchanged, else saved
+    results where valid, else from ``check``; the snapshot is saved when it lacked
+    :data:`REWRITE_AFTER` entries (a failure to save is noted; results stand)."""
     started = time.time_ns()
     with Store(root, notes) as store:
         base = store.snapshot(_root_key(root))
         listing = _work_tree_listing(discovered)
-        current, new, changed = snapshot.rebased(base, listing, today.isoformat())
+        current, new, differ = snapshot.rebased(base, listing, today.isoformat())
         paths = [_path_of(raw) for raw in new]
         blobs = _hashed(root, paths) if store.has_results() else {}  # copied, touched, redone
         found = store.lookup(blobs, today)
@@ -79,10 +81,11 @@ def results(
             times = discovered.signatures[path].split(":")[:2]
             settled = path in blobs and max(map(int, times)) < trusted_before
             snapshot.append(current, raw if settled else _UNSETTLED + raw, rows[path])
-        if changed or base is None:
+        if differ:
             snapshot.in_order(current, discovered.resources)  # as lookups read it
+        if base is None or differ >= REWRITE_AFTER:
             store.save_snapshot(_root_key(root), current)
-    return current.checked()
+    return current
 
 
 def content_results(
@@ -99,8 +102,10 @@ def content_results(
     else from ``check([(path, blob), ...])``. Either view's snapshot may be the start."""
     names = [f"{name}:{_root_key(root)}" for name in (view, *_VIEWS - {view})]
     with Store(root, notes) as store:
-        base = store.snapshot(names[0]) or store.snapshot(names[1])
-        current, new, changed = snapshot.rebased(base, listing, today.isoformat())
+        own = store.snapshot(names[0])
+        current, new, differ = snapshot.rebased(
+            own or store.snapshot(names[1]), listing, today.isoformat()
+        )
         added = snapshot.resource_entries(current, new)
         blobs = {entry.path: entry.blob for _, entry in added}
         found = store.lookup(blobs, today)
@@ -109,7 +114,7 @@ def content_results(
         rows = found | store.put(today, zip([blob for _, blob in missing], fresh, strict=True))
         for raw, entry in added:
             snapshot.append(current, raw, rows[entry.path])
-        if changed or base is None:
+        if own is None or differ >= REWRITE_AFTER:
             store.save_snapshot(names[0], current)
     return current
 
@@ -126,22 +131,6 @@ def fresh_content_results(
     for (raw, _), result in zip(added, fresh, strict=True):
         snapshot.append(current, raw, _row(result))
     return current
-
-
-def identities(
-    root: Path, discovered: Discovered, read_keys: Callable[[Sequence[str]], list[FileResult]]
-) -> KeyTable:
-    """Every listed file's identity: from the work tree's snapshot where the signature
-    is unchanged (identities do not depend on the day), else from ``read_keys``. Saves
-    nothing."""
-    with Store(root, []) as store:
-        base = store.snapshot(_root_key(root))
-    day = base.day if base is not None else ""
-    current, new, _ = snapshot.rebased(base, _work_tree_listing(discovered), day)
-    for raw, result in zip(new, read_keys([_path_of(raw) for raw in new]), strict=True):
-        snapshot.append(current, raw, _row(result))
-    snapshot.in_order(current, discovered.resources)
-    return current.table
 
 
 def _work_tree_listing(discovered: Discovered) -> list[bytes]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import marshal
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from operator import itemgetter
@@ -50,7 +51,7 @@ class Snapshot:
         return marshal.dumps((_FORMAT, self.day, *saved, self.others))
 
     @classmethod
-    def loads(cls, data: bytes) -> Snapshot | None:
+    def loads(cls, data: bytes | memoryview) -> Snapshot | None:
         """The snapshot ``data`` holds; None for another format (damage raises)."""
         gc.disable()  # a million objects, none in a cycle: collections would only rescan
         try:
@@ -83,12 +84,12 @@ class Snapshot:
 
 def rebased(
     base: Snapshot | None, listing: Sequence[bytes], day: str
-) -> tuple[Snapshot, list[bytes], bool]:
+) -> tuple[Snapshot, list[bytes], int]:
     """``base`` brought to ``listing``: without the rows and other entries no longer
     listed (and, on another day, the rows whose result depends on the day); the listed
-    entries it has no row or other entry for, sorted; and whether anything changed. A
-    base from a later day (the clock went back) is not used at all. The set operations
-    run in C: a listing may hold 100,000 entries."""
+    entries it has no row or other entry for, sorted; and how many entries differ (0:
+    none). A base from a later day (the clock went back) is not used at all. The set
+    operations run in C: a listing may hold 100,000 entries."""
     if base is None or base.day > day:
         base = Snapshot(day)
     listed = set(listing)
@@ -101,7 +102,7 @@ def rebased(
     gone = sorted((rows[raw] for raw in (rows.keys() - listed) | redone), reverse=True)
     others = [raw for raw in base.others if raw in listed]
     new = sorted((listed - rows.keys() - set(base.others)) | redone)
-    changed = bool(gone or new) or len(others) != len(base.others) or base.day != day
+    changed = len(gone) + len(new) + len(base.others) - len(others) + (base.day != day)
     snapshot = Snapshot(day, base.entries, base.table, base.findings, base.dated, others)
     for row in gone:
         _drop(snapshot, row)
@@ -125,7 +126,10 @@ def append(snapshot: Snapshot, raw: bytes, row: Sequence[Any]) -> None:
     """Add the row of a saved or fresh result (``store.Row``: path, findings, identity,
     lists) for entry ``raw``."""
     path, findings, stable_id, id_, url, normal_url, publication, lists = row[:8]
-    previous, tags, cited_by = marshal.loads(lists) if lists else _NO_LISTS
+    lists = marshal.loads(lists) if lists else _NO_LISTS
+    # a name many rows hold is one object, which marshal writes once and then refers to
+    previous, tags, cited_by = (tuple(map(sys.intern, names)) for names in lists)
+    publication = sys.intern(publication)
     values = (path, stable_id, id_, url, normal_url, publication, previous, tags, cited_by)
     for name, value in zip(_COLUMNS, values, strict=True):
         getattr(snapshot.table, name).append(value)

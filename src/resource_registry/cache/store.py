@@ -72,7 +72,7 @@ class Store:
         try:
             if int.from_bytes(data[:4], "big") != zlib.crc32(memoryview(data)[4:]):
                 raise ValueError("a snapshot's checksum is wrong")
-            return Snapshot.loads(data[4:])
+            return Snapshot.loads(memoryview(data)[4:])  # not copied
         except (TypeError, ValueError, EOFError, IndexError):  # damage of any kind
             self._fail(sqlite3.DatabaseError("a snapshot is damaged"))
             return None

@@ -154,19 +154,22 @@ def file_results(root: Path, options: Options) -> FileRun:
         return FileRun.of(results, discovered.strays)
     notes: list[str] = []
     check = partial(_hashed_checks, root, options.today, options.jobs)
-    checked = cache.results(root, options.today, discovered, check, notes)
+    checked = cache.results(root, options.today, discovered, check, notes).checked()
     return FileRun(checked, discovered.strays, notes)
 
 
 def identities(root: Path, *, use_cache: bool = True) -> KeyTable:
-    """The identity of every resource file (empty rows for files that do not parse),
-    from the cache where it has them, else read without checking the files."""
+    """The identity of every resource file (empty rows for files that do not parse):
+    with the cache, as :func:`file_results` has them (a file it lacks is checked and
+    saved, so the next lookup and validation find it); without, read unchecked."""
     if layout.linked_part(root, layout.RESOURCES_DIR):  # nothing is read through a link
         return KeyTable()
     discovered = layout.discover(root, signatures=use_cache)
     if not use_cache:
         return KeyTable.from_results(read_keys(root, discovered.resources))
-    return cache.identities(root, discovered, partial(read_keys, root))
+    today = Options().today
+    check = partial(_hashed_checks, root, today, None)
+    return cache.results(root, today, discovered, check, []).table
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
