@@ -1,15 +1,19 @@
-"""Writers side by side (`base/parallel.py`): every task runs, a failing child is an
-error naming its task, and an interrupted parent leaves no child running."""
+"""Work in several processes (`base/parallel.py`): writers side by side (every task
+runs, a failing child is an error naming its task, an interrupted parent leaves no
+child running) and forked parts (results in order, a failing child's part redone)."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from resource_registry.base.parallel import side_by_side
+from resource_registry.base.parallel import forked_parts, side_by_side
+from resource_registry.record import layout
 
 
 def _writer(path: Path, text: str) -> None:
@@ -53,3 +57,77 @@ def test_an_interrupted_parent_leaves_no_child_running(tmp_path: Path) -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # killed and reaped
     assert not (tmp_path / "late").exists()
+
+
+# --- forked parts: a walk split over the cores ----------------------------------------
+
+
+def _doubled_with_pid(part: Sequence[int]) -> tuple[int, list[int]]:
+    return os.getpid(), [item * 2 for item in part]
+
+
+@pytest.fixture
+def three_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three parts, and forking allowed: other tests leave server threads running in this
+    process, but the functions forked here take no lock."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_forked_parts_run_in_children_and_come_back_in_order() -> None:
+    parts = forked_parts(_doubled_with_pid, list(range(10)))
+    assert [values for _, values in parts] == [[0, 6, 12, 18], [2, 8, 14], [4, 10, 16]]
+    pids = [pid for pid, _ in parts]
+    assert pids[0] == os.getpid()
+    assert os.getpid() not in pids[1:]
+    assert len(set(pids)) == 3
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_a_part_whose_child_fails_is_done_by_the_parent() -> None:
+    parent = os.getpid()
+
+    def fails_in_children(part: Sequence[int]) -> tuple[int, list[int]]:
+        if os.getpid() != parent:
+            raise OSError("a folder vanished")
+        return _doubled_with_pid(part)
+
+    parts = forked_parts(fails_in_children, list(range(10)))
+    assert parts == [
+        *forked_parts(_doubled_with_pid, list(range(10)))[:1],
+        (parent, [2, 8, 14]),
+        (parent, [4, 10, 16]),
+    ]
+
+
+def test_with_other_threads_running_nothing_is_forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert forked_parts(_doubled_with_pid, [1, 2, 3]) == [(os.getpid(), [2, 4, 6])]
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_a_walk_split_over_children_finds_what_one_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resources = tmp_path / layout.RESOURCES_DIR
+    for shard in range(12):
+        folder = resources / f"{shard:02d}"
+        (folder / "deeper").mkdir(parents=True)
+        (folder / f"sid_{shard:02d}AAAAAAAA.yaml").write_text("url: https://e.org\n")
+        (folder / "deeper" / "nested.yaml").write_text("x: 1\n")
+        (folder / "notes.txt").write_text("stray\n")
+        (folder / ".hidden.yaml").write_text("ignored\n")
+    (resources / "00" / "link.yaml").symlink_to(resources / "01" / "sid_01AAAAAAAA.yaml")
+    os.mkfifo(resources / "02" / "fifo.yaml")
+    (resources / "top.yaml").write_text("at the top\n")
+    monkeypatch.setattr(layout, "_FOLDERS_TO_SPLIT", 10**6)
+    alone = layout.discover(tmp_path, signatures=True)
+    monkeypatch.setattr(layout, "_FOLDERS_TO_SPLIT", 2)
+    split = layout.discover(tmp_path, signatures=True)
+    assert split == alone
+    assert len(alone.resources) == 25
+    assert len(alone.signatures) == 25
+    assert "data/resources/00/link.yaml" in alone.strays
+    assert "data/resources/02/fifo.yaml" in alone.strays

@@ -1,8 +1,10 @@
 """Running work in several processes when that pays: per-file work in one worker process
-per core (:func:`map_chunks`), and independent writers side by side (:func:`side_by_side`)."""
+per core (:func:`map_chunks`), short system-bound work split over forked children
+(:func:`forked_parts`), and independent writers side by side (:func:`side_by_side`)."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import signal
 import sys
@@ -53,6 +55,52 @@ def _default_signals(command: int) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != command:  # the command died before the request was made
             os._exit(1)
+
+
+def forked_parts(function: Callable[[Sequence[_T]], _R], items: Sequence[_T]) -> list[_R]:
+    """``function`` over interleaved parts of ``items``, one per core: each part but the
+    first in a child forked from this process, whose result (of marshal's types) comes
+    back through a pipe. For work bound by system calls, where starting a worker pool
+    would cost more than it saves. A child that fails leaves its part to this process,
+    so the results are those of one process; where the system cannot fork, or this
+    process runs other threads, there is one part."""
+    parts = min(os.cpu_count() or 1, len(items))
+    if parts < 2 or not hasattr(os, "fork") or threading.active_count() != 1:
+        return [function(items)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children = [_forked(function, items[part::parts]) for part in range(1, parts)]
+    try:
+        results = [function(items[::parts])]
+    except BaseException:
+        for pid, pipe in children:
+            os.close(pipe)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise
+    for part, (pid, pipe) in enumerate(children, start=1):
+        with os.fdopen(pipe, "rb") as answer:
+            data = answer.read()
+        done = os.waitpid(pid, 0)[1] == 0
+        results.append(marshal.loads(data) if done else function(items[part::parts]))
+    return results
+
+
+def _forked(function: Callable[[Sequence[_T]], _R], part: Sequence[_T]) -> tuple[int, int]:
+    """A child computing ``function(part)`` into a pipe: its pid and the pipe's end."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, then leave without unwinding the caller
+        os.close(read_end)
+        code = 1
+        try:
+            with os.fdopen(write_end, "wb") as answer:
+                answer.write(marshal.dumps(function(part)))  # type: ignore[arg-type]  # reason: of marshal's types, as documented
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return pid, read_end
 
 
 def _start_method() -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Final
 
 from resource_registry.base.errors import RegistryError, UsageError
 from resource_registry.base.findings import Finding, Severity
+from resource_registry.base.parallel import forked_parts
 
 RESOURCES_DIR: Final = "data/resources"
 PUBLICATIONS: Final = "data/publications.yaml"
@@ -22,6 +25,7 @@ VOCABULARY_FILES: Final = (PUBLICATIONS, PAGES, TAGS)
 DATA_FOLDERS: Final = ("data", RESOURCES_DIR, TOMBSTONES_DIR)
 _GIT_FILE_MODES: Final = ("100644", "100755")
 MAX_FILE_BYTES: Final = 1024 * 1024  # larger files are refused, unparsed
+_FOLDERS_TO_SPLIT: Final = 64  # fewer subfolders of data/resources: walked in one process
 # the issue forms (contrib/issueform.py writes them; the site links to the second one,
 # prefilling its field PROBLEM_FORM_FIELD with a resource's stable ID)
 NEW_RESOURCE_FORM: Final = ".github/ISSUE_TEMPLATE/new-resource.yml"
@@ -64,10 +68,28 @@ def discover(root: Path, folder: str = RESOURCES_DIR, *, signatures: bool = Fals
     """
     if linked := linked_part(root, folder):
         return Discovered([], [linked])
+    resources, strays, stats, folders = _scan([(os.path.join(root, folder), folder)], signatures)
+    scan = partial(_scan, signatures=signatures, descend=True)
+    # `lstat` is most of a large walk: the shard folders are split over the cores
+    split = len(folders) >= _FOLDERS_TO_SPLIT
+    for part in forked_parts(scan, folders) if split else [scan(folders)]:
+        resources += part[0]
+        strays += part[1]
+        stats.update(part[2])
+    return Discovered(sorted(resources), sorted(strays), stats)
+
+
+def _scan(
+    folders: Sequence[tuple[str, str]], signatures: bool, *, descend: bool = False
+) -> tuple[list[str], list[str], dict[str, str], list[tuple[str, str]]]:
+    """The resource files, strays and (if asked) signatures of ``folders`` (each a path
+    and its relative POSIX path), and their subfolders, or with ``descend`` none: they
+    are walked too."""
     resources: list[str] = []
     strays: list[str] = []
     stats: dict[str, str] = {}
-    pending = [(os.path.join(root, folder), folder)]
+    pending = list(folders)
+    subfolders: list[tuple[str, str]] = []
     while pending:
         folder, relative_folder = pending.pop()
         with os.scandir(folder) as entries:
@@ -77,14 +99,14 @@ def discover(root: Path, folder: str = RESOURCES_DIR, *, signatures: bool = Fals
                     continue
                 relative = f"{relative_folder}/{name}"
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append((entry.path, relative))
+                    (pending if descend else subfolders).append((entry.path, relative))
                 elif name.endswith(".yaml") and entry.is_file(follow_symlinks=False):
                     resources.append(relative)
                     if signatures:
                         stats[relative] = stat_signature(entry.stat(follow_symlinks=False))
                 else:
                     strays.append(relative)
-    return Discovered(sorted(resources), sorted(strays), stats)
+    return resources, strays, stats, subfolders
 
 
 def is_resource_entry(mode: str, path: str) -> bool:
