@@ -31,6 +31,7 @@ from resource_registry.record import layout
 
 _FORMAT: Final = 1
 _COLUMNS: Final = tuple(column.name for column in fields(KeyTable))
+_FEW_ROWS: Final = 16
 _NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())
 
 
@@ -92,21 +93,28 @@ def rebased(
     operations run in C: a listing may hold 100,000 entries."""
     if base is None or base.day > day:
         base = Snapshot(day)
-    listed = set(listing)
-    rows = dict(zip(base.entries, range(len(base.entries)), strict=True))
+    listed, held = set(listing), set(base.entries)
     redone = set()  # on a new day, the rows whose result depends on the day are redone
     if base.dated and base.day != day:
         paths = base.table.paths
         redone = {base.entries[row] for row, path in enumerate(paths) if path in base.dated}
         redone &= listed  # an entry no longer listed is only dropped
-    gone = sorted((rows[raw] for raw in (rows.keys() - listed) | redone), reverse=True)
+    gone = _rows_of(base.entries, (held - listed) | redone)
     others = [raw for raw in base.others if raw in listed]
-    new = sorted((listed - rows.keys() - set(base.others)) | redone)
+    new = sorted((listed - held - set(base.others)) | redone)
     changed = len(gone) + len(new) + len(base.others) - len(others) + (base.day != day)
     snapshot = Snapshot(day, base.entries, base.table, base.findings, base.dated, others)
     for row in gone:
         _drop(snapshot, row)
     return snapshot, new, changed
+
+
+def _rows_of(entries: list[bytes], wanted: set[bytes]) -> list[int]:
+    """The rows of ``wanted`` (each entry is held once), last first."""
+    if len(wanted) <= _FEW_ROWS:  # a scan in C each costs less than indexing every entry
+        return sorted(map(entries.index, wanted), reverse=True)
+    rows = dict(zip(entries, range(len(entries)), strict=True))
+    return sorted(map(rows.__getitem__, wanted), reverse=True)
 
 
 def resource_entries(snapshot: Snapshot, new: Sequence[bytes]) -> list[tuple[bytes, Entry]]:
