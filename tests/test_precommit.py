@@ -233,3 +233,22 @@ def test_the_hook_reports_what_the_change_causes_and_sums_up_the_backlog(repo: P
     assert f"{GOOD_PATH}:" in staged.stdout  # the untouched file now shares its URL
     assert old not in staged.stdout.replace("does not touch", "")
     assert "in files this commit does not touch" in staged.stdout
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_file_in_a_merge_conflict_is_refused_not_judged(repo: Path, cache: bool) -> None:
+    """The index holds stages 1-3 of a conflicted file, and no one staged content: the
+    hook refuses (with the cache, after a run saved the index's snapshot: every new
+    entry is parsed, the conflicted ones too)."""
+    _run(repo, "scripts/resreg", "validate", "--staged")
+    _git(repo, "checkout", "-q", "-b", "other")
+    (repo / GOOD_PATH).write_text(GOOD.replace("title: A", "title: Other"))
+    _git(repo, "commit", "-q", "--no-verify", "-am", "other")
+    _git(repo, "checkout", "-q", "main")
+    (repo / GOOD_PATH).write_text(GOOD.replace("title: A", "title: Main"))
+    _git(repo, "commit", "-q", "--no-verify", "-am", "main")
+    assert _git(repo, "merge", "-q", "other", check=False).returncode != 0  # the conflict
+    flags = [] if cache else ["--no-cache"]
+    hook = _run(repo, "scripts/resreg", "validate", "--staged", *flags, check=False)
+    assert hook.returncode == 2, hook.stdout
+    assert f"`{GOOD_PATH}` has a merge conflict; resolve it first" in hook.stdout

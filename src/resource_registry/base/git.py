@@ -13,6 +13,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -99,18 +100,17 @@ class Entry(NamedTuple):
     path: str
 
 
-def index_listing(root: Path, folder: str) -> list[bytes]:
-    """The staged files under ``folder``: ``git ls-files --stage`` entries, ``<mode>
-    <blob> 0\t<path>`` (see :func:`parse_entry`). A file in a merge conflict is a usage
-    error: there is no one staged content to judge."""
-    out = _git(root, "ls-files", "--stage", "-z", "--", folder).stdout
-    entries = out.split(b"\0")[:-1]
-    if any(stage in out for stage in (b" 1\t", b" 2\t", b" 3\t")):  # in C: 100,000 lines
-        for raw in entries:
-            if not raw.partition(b"\t")[0].endswith(b" 0"):
-                path = parse_entry(raw).path
-                raise UsageError(f"`{path}` has a merge conflict; resolve it first")
-    return entries
+@contextlib.contextmanager
+def index_listing(root: Path, folder: str) -> Iterator[Callable[[], list[bytes]]]:
+    """The staged files under ``folder``, listed by a git that runs while the caller
+    works: the context gives a function that waits for its ``git ls-files --stage``
+    entries, ``<mode> <blob> <stage>\t<path>`` (see :func:`parse_entry`). The git is
+    stopped when the context ends."""
+    listing = _Started(root, ("ls-files", "--stage", "-z", "--", folder), to_file=True)
+    try:
+        yield lambda: listing().split(b"\0")[:-1]
+    finally:
+        listing.stop()
 
 
 def tree_listing(root: Path, commit: str, folder: str) -> list[bytes]:
@@ -128,9 +128,13 @@ def tree_listing(root: Path, commit: str, folder: str) -> list[bytes]:
 
 
 def parse_entry(raw: bytes) -> Entry:
-    """An entry of :func:`index_listing` or :func:`tree_listing`."""
+    """An entry of :func:`index_listing` or :func:`tree_listing`. A file in a merge
+    conflict (an entry of stage 1, 2 or 3) is a usage error: there is no one staged
+    content to judge. Every entry of a listing is parsed before it is used."""
     head, _, path = raw.partition(b"\t")
-    mode, blob, _stage = head.decode().split(" ")
+    mode, blob, stage = head.decode().split(" ")
+    if stage != "0":
+        raise UsageError(f"`{os.fsdecode(path)}` has a merge conflict; resolve it first")
     return Entry(mode, blob, os.fsdecode(path))
 
 
@@ -207,26 +211,34 @@ def _git(
 
 
 class _Started:
-    """A git started now, whose output is asked for later (``_git``'s errors)."""
+    """A git started now, whose output is asked for later (``_git``'s errors). With
+    ``to_file``, its output goes to a temporary file, so that it runs to the end
+    meanwhile (a pipe would stop it at 64 KiB, until read). :meth:`stop` ends it."""
 
-    def __init__(self, root: Path, args: tuple[str, ...]) -> None:
+    def __init__(self, root: Path, args: tuple[str, ...], *, to_file: bool = False) -> None:
         _need_git()
         self._root, self._args = root, args
+        self._file = tempfile.TemporaryFile() if to_file else None  # noqa: SIM115 - reason: closed by stop()
         self._process = subprocess.Popen(
             ["git", *args], cwd=root, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=self._file or subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
 
     def __call__(self) -> bytes:
         out, err = self._process.communicate()
         if self._process.returncode != 0:
             raise _failure(self._root, self._args, err)
-        return out
+        if self._file is None:
+            return out
+        self._file.seek(0)
+        return self._file.read()
 
     def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.communicate()
+        if self._process.returncode is None:  # not waited for yet
+            self._process.kill()  # (nothing, if it has ended)
+            self._process.communicate()
+        if self._file is not None:
+            self._file.close()
 
 
 def _need_git() -> None:

@@ -92,20 +92,20 @@ def content_results(
     root: Path,
     today: dt.date,
     view: str,
-    listing: Sequence[bytes],
+    listing: Callable[[], Sequence[bytes]],
     check: ContentCheck,
     notes: list[str],
 ) -> Snapshot:
-    """The results of the files of ``listing`` (entries of ``git ls-files --stage``),
-    which ``view`` (``index`` or ``HEAD``) of the checkout at ``root`` lists: the rows
-    of the view's snapshot where the entry is unchanged, else saved results where valid,
-    else from ``check([(path, blob), ...])``. Either view's snapshot may be the start."""
+    """The results of the files of ``listing()`` (entries of ``git ls-files --stage``,
+    asked for once the snapshot is read: a git may be listing them meanwhile), which
+    ``view`` (``index`` or ``HEAD``) of the checkout at ``root`` lists: the rows of the
+    view's snapshot where the entry is unchanged, else saved results where valid, else
+    from ``check([(path, blob), ...])``. Either view's snapshot may be the start."""
     names = [f"{name}:{_root_key(root)}" for name in (view, *_VIEWS - {view})]
     with Store(root, notes) as store:
         own = store.snapshot(names[0])
-        current, new, differ = snapshot.rebased(
-            own or store.snapshot(names[1]), listing, today.isoformat()
-        )
+        base = own or store.snapshot(names[1])
+        current, new, differ = snapshot.rebased(base, listing(), today.isoformat())
         added = snapshot.resource_entries(current, new)
         blobs = {entry.path: entry.blob for _, entry in added}
         found = store.lookup(blobs, today)

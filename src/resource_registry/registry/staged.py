@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -39,8 +39,11 @@ def validate_staged(root: Path, options: Options) -> Report:
     """The report of the commit being made at ``root`` (see the module's docstring)."""
     if options.paths or options.base is not None:
         raise UsageError("--staged judges the whole commit: give it no PATHS and no --base")
-    with gitrepo.untracked_files(root, _DATA) as untracked:
-        staged = _validated(root, "index", gitrepo.index_listing(root, _DATA), options)
+    with (
+        gitrepo.untracked_files(root, _DATA) as untracked,
+        gitrepo.index_listing(root, _DATA) as listing,
+    ):
+        staged = _validated(root, "index", listing, options)
         changed = gitrepo.staged_changes(root, _DATA)
         touched = [item for item in staged.findings if item.path in changed]
         untouched = [item for item in staged.findings if item.path not in changed]
@@ -49,23 +52,25 @@ def validate_staged(root: Path, options: Options) -> Report:
             head = gitrepo.head_commit(root)
             before = set()
             if head is not None:
-                listing = gitrepo.tree_listing(root, head, _DATA)
-                before = set(_validated(root, "HEAD", listing, options).findings)
+                at_head = partial(gitrepo.tree_listing, root, head, _DATA)
+                before = set(_validated(root, "HEAD", at_head, options).findings)
             caused = [item for item in untouched if item not in before]
         backlog = [item for item in untouched if item not in set(caused)]
         notes = [*staged.notes, *_left_out(untracked()), *_backlog_note(backlog)]
     return Report(sorted(touched + caused), staged.files_checked, notes)
 
 
-def _validated(root: Path, view: str, listing: Sequence[bytes], options: Options) -> Report:
-    """Validation of the registry that ``listing`` (entries of ``view``, ``index`` or
+def _validated(
+    root: Path, view: str, listing: Callable[[], Sequence[bytes]], options: Options
+) -> Report:
+    """Validation of the registry that ``listing()`` (entries of ``view``, ``index`` or
     ``HEAD``, of the checkout) holds."""
     contents = _Contents(root, options)
     notes: list[str] = []
     if options.cache:
         listed = cache.content_results(root, options.today, view, listing, contents.check, notes)
     else:
-        listed = cache.fresh_content_results(listing, options.today, contents.check)
+        listed = cache.fresh_content_results(listing(), options.today, contents.check)
     with tempfile.TemporaryDirectory(prefix="resreg-staged-") as folder:
         copy = Path(folder)
         _write_entries(root, copy, listed.other_entries())
