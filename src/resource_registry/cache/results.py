@@ -82,7 +82,7 @@ def results(
             settled = path in blobs and max(map(int, times)) < trusted_before
             snapshot.append(current, raw if settled else _UNSETTLED + raw, rows[path])
         if differ:
-            snapshot.in_order(current, discovered.resources)  # as lookups read it
+            snapshot.in_order(current)  # as lookups read it
         if base is None or differ >= REWRITE_AFTER:
             store.save_snapshot(_root_key(root), current)
     return current

@@ -148,17 +148,13 @@ def append(snapshot: Snapshot, raw: bytes, row: Sequence[Any]) -> None:
             snapshot.dated.add(path)
 
 
-def in_order(snapshot: Snapshot, paths: Sequence[str]) -> None:
-    """Put the rows in the order of ``paths`` (every row's path, once each)."""
-    if snapshot.table.paths == paths:  # in C; the usual case once saved in order
+def in_order(snapshot: Snapshot) -> None:
+    """Put the rows in the order of their paths, as an uncached run lists them."""
+    paths = snapshot.table.paths
+    order = sorted(range(len(paths)), key=paths.__getitem__)  # in C; mostly in order already
+    if order == list(range(len(paths))):
         return
-    rows = dict(zip(snapshot.table.paths, range(len(snapshot.entries)), strict=True))
-    if len(paths) < 2:  # an itemgetter of one row gives the value, not a tuple
-        order = [rows[path] for path in paths]
-        snapshot.entries = [snapshot.entries[row] for row in order]
-        snapshot.table = snapshot.table.taken(paths, order)
-        return
-    pick = itemgetter(*map(rows.__getitem__, paths))  # in C, column by column
+    pick = itemgetter(*order)  # two rows at least: a tuple of rows, column by column
     snapshot.entries = list(pick(snapshot.entries))
     for name in _COLUMNS:
         setattr(snapshot.table, name, list(pick(getattr(snapshot.table, name))))
