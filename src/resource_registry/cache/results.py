@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from resource_registry.base.parallel import uncollected
 from resource_registry.cache import snapshot
 from resource_registry.cache.snapshot import Snapshot
 from resource_registry.cache.store import Row, Store, encoded
@@ -66,7 +67,7 @@ def results(
     results where valid, else from ``check``; the snapshot is saved when it lacked
     :data:`REWRITE_AFTER` entries (a failure to save is noted; results stand)."""
     started = time.time_ns()
-    with Store(root, notes) as store:
+    with Store(root, notes) as store, uncollected():  # bulk work, no cycles
         base = store.snapshot(_root_key(root))
         listing = _work_tree_listing(discovered)
         current, new, differ = snapshot.rebased(base, listing, today.isoformat())
@@ -77,10 +78,12 @@ def results(
         blobs.update((result.path, blob) for blob, result in fresh if blob)
         rows = found | store.put(today, fresh)
         trusted_before = started - RACY_NS
+        entries = []
         for raw, path in zip(new, paths, strict=True):
             times = discovered.signatures[path].split(":")[:2]
             settled = path in blobs and max(map(int, times)) < trusted_before
-            snapshot.append(current, raw if settled else _UNSETTLED + raw, rows[path])
+            entries.append(raw if settled else _UNSETTLED + raw)
+        snapshot.extend(current, entries, [rows[path] for path in paths])
         if differ:
             snapshot.in_order(current)  # as lookups read it
         if base is None or differ >= REWRITE_AFTER:
@@ -102,7 +105,7 @@ def content_results(
     view's snapshot where the entry is unchanged, else saved results where valid, else
     from ``check([(path, blob), ...])``. Either view's snapshot may be the start."""
     names = [f"{name}:{_root_key(root)}" for name in (view, *_VIEWS - {view})]
-    with Store(root, notes) as store:
+    with Store(root, notes) as store, uncollected():  # bulk work, no cycles
         own = store.snapshot(names[0])
         base = own or store.snapshot(names[1])
         current, new, differ = snapshot.rebased(base, listing(), today.isoformat())
@@ -112,8 +115,7 @@ def content_results(
         missing = [(path, blob) for path, blob in blobs.items() if path not in found]
         fresh = check(missing)
         rows = found | store.put(today, zip([blob for _, blob in missing], fresh, strict=True))
-        for raw, entry in added:
-            snapshot.append(current, raw, rows[entry.path])
+        snapshot.extend(current, [raw for raw, _ in added], [rows[e.path] for _, e in added])
         if own is None or differ >= REWRITE_AFTER:
             store.save_snapshot(names[0], current)
     return current
@@ -125,11 +127,11 @@ def fresh_content_results(
     check: Callable[[Sequence[tuple[str, str]]], list[FileResult]],
 ) -> Snapshot:
     """:func:`content_results` without the cache: every resource entry checked."""
-    current, new, _ = snapshot.rebased(None, listing, today.isoformat())
-    added = snapshot.resource_entries(current, new)
-    fresh = check([(entry.path, entry.blob) for _, entry in added])
-    for (raw, _), result in zip(added, fresh, strict=True):
-        snapshot.append(current, raw, _row(result))
+    with uncollected():  # bulk work, no cycles
+        current, new, _ = snapshot.rebased(None, listing, today.isoformat())
+        added = snapshot.resource_entries(current, new)
+        fresh = check([(entry.path, entry.blob) for _, entry in added])
+        snapshot.extend(current, [raw for raw, _ in added], [_row(result) for result in fresh])
     return current
 
 

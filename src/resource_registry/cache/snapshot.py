@@ -15,7 +15,6 @@ check. Nothing is reused by proof.
 
 from __future__ import annotations
 
-import gc
 import marshal
 import sys
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,7 @@ from typing import Any, Final
 
 from resource_registry.base.findings import Finding, Severity
 from resource_registry.base.git import Entry, parse_entry
+from resource_registry.base.parallel import uncollected
 from resource_registry.check.catalog_rules import Checked, KeyTable
 from resource_registry.check.content_rules import IN_THE_FUTURE
 from resource_registry.record import layout
@@ -32,7 +32,7 @@ from resource_registry.record import layout
 _FORMAT: Final = 1
 _COLUMNS: Final = tuple(column.name for column in fields(KeyTable))
 _FEW_ROWS: Final = 16
-_NO_LISTS: Final[tuple[tuple[str, ...], ...]] = ((), (), ())
+_NO_LISTS: Final[list[tuple[str, ...]]] = [(), (), ()]
 
 
 @dataclass(slots=True)
@@ -54,11 +54,8 @@ class Snapshot:
     @classmethod
     def loads(cls, data: bytes | memoryview) -> Snapshot | None:
         """The snapshot ``data`` holds; None for another format (damage raises)."""
-        gc.disable()  # a million objects, none in a cycle: collections would only rescan
-        try:
+        with uncollected():
             loaded: Any = marshal.loads(data)
-        finally:
-            gc.enable()
         if loaded[0] != _FORMAT:
             return None
         _, day, entries, columns, findings, dated, others = loaded
@@ -130,22 +127,27 @@ def resource_entries(snapshot: Snapshot, new: Sequence[bytes]) -> list[tuple[byt
     return added
 
 
-def append(snapshot: Snapshot, raw: bytes, row: Sequence[Any]) -> None:
-    """Add the row of a saved or fresh result (``store.Row``: path, findings, identity,
-    lists) for entry ``raw``."""
-    path, findings, stable_id, id_, url, normal_url, publication, lists = row[:8]
-    lists = marshal.loads(lists) if lists else _NO_LISTS
+def extend(snapshot: Snapshot, entries: Sequence[bytes], rows: Sequence[Sequence[Any]]) -> None:
+    """Add the rows of saved or fresh results (``store.Row``: path, findings, identity,
+    lists), one for each of ``entries``, column by column."""
+    if not rows:
+        return
+    paths, findings, *identity, lists = zip(*(row[:8] for row in rows), strict=True)
     # a name many rows hold is one object, which marshal writes once and then refers to
-    previous, tags, cited_by = (tuple(map(sys.intern, names)) for names in lists)
-    publication = sys.intern(publication)
-    values = (path, stable_id, id_, url, normal_url, publication, previous, tags, cited_by)
-    for name, value in zip(_COLUMNS, values, strict=True):
-        getattr(snapshot.table, name).append(value)
-    snapshot.entries.append(raw)
-    if findings:
-        snapshot.findings[path] = findings
-        if any(item[2] == IN_THE_FUTURE for item in marshal.loads(findings)):
-            snapshot.dated.add(path)
+    unpacked = [
+        [tuple(map(sys.intern, names)) for names in marshal.loads(item)] if item else _NO_LISTS
+        for item in lists
+    ]
+    identity[-1] = tuple(map(sys.intern, identity[-1]))  # the publications
+    values = (paths, *identity, *zip(*unpacked, strict=True))
+    for name, column in zip(_COLUMNS, values, strict=True):
+        getattr(snapshot.table, name).extend(column)
+    snapshot.entries.extend(entries)
+    for path, found in zip(paths, findings, strict=True):
+        if found:
+            snapshot.findings[path] = found
+            if any(item[2] == IN_THE_FUTURE for item in marshal.loads(found)):
+                snapshot.dated.add(path)
 
 
 def in_order(snapshot: Snapshot) -> None:

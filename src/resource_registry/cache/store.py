@@ -12,6 +12,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -38,6 +39,7 @@ _RESULT: Final = (
 )
 Row = tuple[Any, ...]
 FINDINGS, LISTS, CRC, DAY, DATED, BLOB, HOLDS = 1, 7, 8, 9, 10, 11, 12
+_KEY: Final = itemgetter(0, 1)  # a saved row's (path, blob): the table's primary key
 
 
 class Store:
@@ -134,17 +136,9 @@ class Store:
 
     def put(self, today: dt.date, fresh: Iterable[tuple[str, FileResult]]) -> dict[str, Row]:
         """Save each (blob, result) that has a blob, and give every result as a row."""
-        rows, saved = {}, []
-        for blob, result in fresh:
-            dated, findings, *identity, lists = encoded(result)
-            rows[result.path] = (result.path, findings, *identity, lists)
-            if blob and storable(result.path):
-                signed = (result.path, blob, today.isoformat(), dated, findings, identity, lists)
-                crc = _crc(*signed)
-                saved.append(
-                    (result.path, blob, today.isoformat(), dated, *rows[result.path][1:], crc)
-                )
+        rows, saved = _rows_of(today, fresh)
         if saved:
+            saved.sort(key=_KEY)  # in the table's order: three times faster than at random
             self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", saved)
         return rows
 
@@ -207,6 +201,21 @@ class Store:
             _remove_store(self._path)
         else:
             self._notes.append(f"cache not saved ({self._path}: {error}); results are unaffected")
+
+
+def _rows_of(
+    today: dt.date, fresh: Iterable[tuple[str, FileResult]]
+) -> tuple[dict[str, Row], list[Row]]:
+    """Each result as a row, and the rows to save (with their key, day and CRC)."""
+    rows, saved = {}, []
+    for blob, result in fresh:
+        dated, findings, *identity, lists = encoded(result)
+        rows[result.path] = (result.path, findings, *identity, lists)
+        if blob and storable(result.path):
+            signed = (result.path, blob, today.isoformat(), dated, findings, identity, lists)
+            crc = _crc(*signed)
+            saved.append((result.path, blob, today.isoformat(), dated, *rows[result.path][1:], crc))
+    return rows, saved
 
 
 def _is_damage(error: sqlite3.DatabaseError) -> bool:
