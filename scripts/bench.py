@@ -338,11 +338,14 @@ def cache_row(
         path = files[len(files) // 2 + n]
         path.write_text(path.read_text().replace("title: ", "title: Edited ", 1))
         subprocess.run(["git", "add", str(path)], cwd=root, check=True)
-        hooks.append(timed([resreg, "validate", "--root", str(root), "--staged"]))
+        hooks.append(timed([resreg, "validate", "--root", str(root), "--staged"], sampled=False))
     hook = median_run(hooks)
     new = median_run(
         [
-            timed([resreg, "new", f"https://example.org/n{n}", *_OFFLINE, "--root", str(root)])
+            timed(
+                [resreg, "new", f"https://example.org/n{n}", *_OFFLINE, "--root", str(root)],
+                sampled=False,
+            )
             for n in range(REPEATS)
         ]
     )
@@ -436,16 +439,21 @@ def parse_floor(folder: Path) -> Run:
     return timed([sys.executable, "-c", PARSE_FLOOR, str(folder)])
 
 
-def timed(command: list[str]) -> Run:
+def timed(command: list[str], *, sampled: bool = True) -> Run:
+    """Wall and CPU time of ``command``, and (``sampled``) its peak memory: sampling
+    reads /proc every 50 ms, which perturbs a sub-second run on a small machine, so the
+    warm commands, whose memory no table shows, are not sampled."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = [0]
     sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
-    sampler.start()
+    if sampled:
+        sampler.start()
     returncode = process.wait()
     seconds = time.perf_counter() - started
-    sampler.join()
+    if sampled:
+        sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return Run(seconds, peak[0] / 1024, returncode, cpu)
