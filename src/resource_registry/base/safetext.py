@@ -111,6 +111,8 @@ def value_problems(
 ) -> Iterator[ValueProblem]:
     """Every refused character in the strings and keys of ``data``. Values under the
     top-level keys in ``multi_line`` may hold line breaks."""
+    if not pointer and _all_printable(data):  # the usual case: nothing to refuse
+        return
     if type(data) is str:
         if found := refused_character(data, line_breaks=line_breaks):
             yield _problem(found, pointer, on_key=False)
@@ -124,6 +126,25 @@ def value_problems(
     elif type(data) is list:
         for index, item in enumerate(data):
             yield from value_problems(item, (*pointer, index), line_breaks=line_breaks)
+
+
+def _all_printable(data: object) -> bool:
+    """Whether every string and key in ``data`` is printable, when
+    :func:`refused_character` refuses nothing: told in one pass that builds no pointer."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if type(item) is str:
+            if not item.isprintable():
+                return False
+        elif type(item) is dict:
+            for key, value in item.items():
+                if type(key) is str and not key.isprintable():
+                    return False
+                pending.append(value)
+        elif type(item) is list:
+            pending.extend(item)
+    return True
 
 
 def _problem(found: tuple[str, str], pointer: Pointer, *, on_key: bool) -> ValueProblem:
