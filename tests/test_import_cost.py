@@ -36,6 +36,7 @@ def test_validating_a_small_registry_skips_workers_and_other_tools() -> None:
     assert "resource_registry.registry.validate" in loaded
     assert not loaded & {
         "concurrent.futures.process",
+        "difflib",  # for "did you mean" hints only
         "multiprocessing",
         "jsonschema",
         "ruamel.yaml",

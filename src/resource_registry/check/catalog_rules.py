@@ -9,7 +9,6 @@ a pointer; the caller locates them in their files.
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -349,6 +348,8 @@ class _Suggester:
         self.hint = cache(self._hint)
 
     def _hint(self, value: str, file: str) -> str:
+        import difflib  # noqa: PLC0415 - reason: only an unknown reference needs it
+
         close = difflib.get_close_matches(value, _candidates(value, self._known), n=1, cutoff=0.75)
         if close:
             return f"did you mean `{close[0]}`? Otherwise add it to `{file}` first"

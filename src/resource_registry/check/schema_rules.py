@@ -3,7 +3,6 @@ with hints on how to write a value where the usual mistake is known."""
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterator
@@ -150,6 +149,8 @@ def _unknown_field_hint(path: str, pointer: Pointer) -> str:
         model = "Fetch"
     fields = _derived.FIELD_ORDER[model]
     schema = f"schemas/{schema_name}.schema.json"
+    import difflib  # noqa: PLC0415 - reason: only a misspelt field or value needs it
+
     close = difflib.get_close_matches(str(pointer[-1]).lower(), fields, n=1, cutoff=0.6)
     if close:
         return f"did you mean `{close[0]}`? (`{schema}` describes every field)"
@@ -166,6 +167,8 @@ def _closest_hint(node: Node | None, expected: str) -> str | None:
     allowed = _ALLOWED.findall(expected)
     value = node.value
     same = [choice for choice in allowed if choice.lower() == value.strip().lower()]
+    import difflib  # noqa: PLC0415 - reason: only a misspelt field or value needs it
+
     close = same or difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 
