@@ -99,11 +99,11 @@ def rebased(
     gone = _rows_of(base.entries, (held - listed) | redone)
     others = [raw for raw in base.others if raw in listed]
     new = sorted((listed - held - set(base.others)) | redone)
-    changed = len(gone) + len(new) + len(base.others) - len(others) + (base.day != day)
+    differ = len(gone) + len(new) + len(base.others) - len(others) + (base.day != day)
     snapshot = Snapshot(day, base.entries, base.table, base.findings, base.dated, others)
     for row in gone:
         _drop(snapshot, row)
-    return snapshot, new, changed
+    return snapshot, new, differ
 
 
 def _rows_of(entries: list[bytes], wanted: set[bytes]) -> list[int]:
@@ -130,6 +130,8 @@ def resource_entries(snapshot: Snapshot, new: Sequence[bytes]) -> list[tuple[byt
 def extend(snapshot: Snapshot, entries: Sequence[bytes], rows: Sequence[Sequence[Any]]) -> None:
     """Add the rows of saved or fresh results (``store.Row``: path, findings, identity,
     lists), one for each of ``entries``, column by column."""
+    if len(entries) != len(rows):
+        raise ValueError("each row needs its entry")
     if not rows:
         return
     paths, findings, *identity, lists = zip(*(row[:8] for row in rows), strict=True)
