@@ -30,9 +30,9 @@ class Match:
 
 
 def identities(root: Path, *, cache: bool = True) -> Identities:
-    """The identity of every resource file (files that do not parse have empty rows),
-    from the cache where it has them, else read without checking the file. The cache is
-    left for the next validation to write."""
+    """The identity of every resource file (files that do not parse have empty rows):
+    from the cache, which checks and keeps the files it lacks as validation does; with
+    ``cache`` off, read without checking them."""
     return Identities.of(validation.identities(root, use_cache=cache))
 
 
