@@ -106,11 +106,8 @@ def index_listing(root: Path, folder: str) -> Iterator[Callable[[], list[bytes]]
     works: the context gives a function that waits for its ``git ls-files --stage``
     entries, ``<mode> <blob> <stage>\t<path>`` (see :func:`parse_entry`). The git is
     stopped when the context ends."""
-    listing = _Started(root, ("ls-files", "--stage", "-z", "--", folder), to_file=True)
-    try:
+    with _running(root, "ls-files", "--stage", "-z", "--", folder) as listing:
         yield lambda: listing().split(b"\0")[:-1]
-    finally:
-        listing.stop()
 
 
 def tree_listing(root: Path, commit: str, folder: str) -> list[bytes]:
@@ -167,11 +164,8 @@ def untracked_files(root: Path, folder: str) -> Iterator[Callable[[], list[str]]
     """Files under ``folder`` that are not in the index (ignored ones included), listed
     by a git that runs while the caller works: the context gives a function that waits
     for them. The git is stopped when the context ends."""
-    listing = _Started(root, ("ls-files", "--others", "-z", "--", folder))
-    try:
+    with _running(root, "ls-files", "--others", "-z", "--", folder) as listing:
         yield lambda: [os.fsdecode(name) for name in listing().split(b"\0") if name]
-    finally:
-        listing.stop()
 
 
 def read_blobs(root: Path, blobs: Sequence[str]) -> dict[str, bytes]:
@@ -210,35 +204,31 @@ def _git(
     return done
 
 
-class _Started:
-    """A git started now, whose output is asked for later (``_git``'s errors). With
-    ``to_file``, its output goes to a temporary file, so that it runs to the end
-    meanwhile (a pipe would stop it at 64 KiB, until read). :meth:`stop` ends it."""
+@contextlib.contextmanager
+def _running(root: Path, *args: str) -> Iterator[Callable[[], bytes]]:
+    """A git started now, while the caller works: the context gives a function that
+    waits for its output (``_git``'s errors), and the git is stopped when the context
+    ends. Its output goes to a temporary file, so that it runs to the end meanwhile (a
+    pipe would stop it at 64 KiB, until read)."""
+    _need_git()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(
+            ["git", *args], cwd=root, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE
+        )
 
-    def __init__(self, root: Path, args: tuple[str, ...], *, to_file: bool = False) -> None:
-        _need_git()
-        self._root, self._args = root, args
-        self._file = tempfile.TemporaryFile() if to_file else None  # noqa: SIM115 - reason: closed by stop()
-        self._process = subprocess.Popen(
-            ["git", *args], cwd=root, stdin=subprocess.DEVNULL,
-            stdout=self._file or subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+        def wait() -> bytes:
+            _, err = process.communicate()
+            if process.returncode != 0:
+                raise _failure(root, args, err)
+            out.seek(0)
+            return out.read()
 
-    def __call__(self) -> bytes:
-        out, err = self._process.communicate()
-        if self._process.returncode != 0:
-            raise _failure(self._root, self._args, err)
-        if self._file is None:
-            return out
-        self._file.seek(0)
-        return self._file.read()
-
-    def stop(self) -> None:
-        if self._process.returncode is None:  # not waited for yet
-            self._process.kill()  # (nothing, if it has ended)
-            self._process.communicate()
-        if self._file is not None:
-            self._file.close()
+        try:
+            yield wait
+        finally:
+            if process.returncode is None:  # not waited for yet
+                process.kill()  # (nothing, if it has ended)
+                process.communicate()
 
 
 def _need_git() -> None:

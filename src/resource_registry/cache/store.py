@@ -207,14 +207,13 @@ def _rows_of(
     today: dt.date, fresh: Iterable[tuple[str, FileResult]]
 ) -> tuple[dict[str, Row], list[Row]]:
     """Each result as a row, and the rows to save (with their key, day and CRC)."""
-    rows, saved = {}, []
+    rows, saved, day = {}, [], today.isoformat()
     for blob, result in fresh:
         dated, findings, *identity, lists = encoded(result)
         rows[result.path] = (result.path, findings, *identity, lists)
         if blob and storable(result.path):
-            signed = (result.path, blob, today.isoformat(), dated, findings, identity, lists)
-            crc = _crc(*signed)
-            saved.append((result.path, blob, today.isoformat(), dated, *rows[result.path][1:], crc))
+            crc = _crc(result.path, blob, day, dated, findings, identity, lists)
+            saved.append((result.path, blob, day, dated, findings, *identity, lists, crc))
     return rows, saved
 
 
