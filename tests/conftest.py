@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,14 @@ PROJECT_ROOT = Path(__file__).parent.parent
 TODAY = dt.date(2026, 1, 15)
 
 MakeRegistry = Callable[[Mapping[str, bytes | str]], Path]
+
+
+@pytest.fixture
+def three_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three parts for forked work, and forking allowed: other tests leave server threads
+    running in this process, but the functions forked in tests take no lock."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
 
 
 @pytest.fixture

@@ -75,6 +75,27 @@ def test_results_with_and_without_cache_are_identical(root: Path) -> None:
     assert len(uncached.findings) > 50
 
 
+@pytest.mark.usefixtures("three_cores")
+def test_checks_split_over_forked_parts_match_an_uncached_run(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each forked part checks and encodes its share; together they are one process's."""
+    splits = []
+    real = cacheresults.forked_parts
+
+    def counted(*arguments: Any) -> Any:
+        splits.append(len(arguments[1]))
+        return real(*arguments)
+
+    monkeypatch.setattr(cacheresults, "SPLIT_FROM", 2)
+    monkeypatch.setattr(cacheresults, "forked_parts", counted)
+    uncached = validate(root, _options(cache=False))
+    split = validate(root, Options(today=TODAY))
+    assert splits == [len(list((root / "data/resources").rglob("*.yaml")))]
+    assert split.findings == uncached.findings
+    assert validate(root, Options(today=TODAY)).findings == uncached.findings
+
+
 def test_no_cache_neither_reads_nor_writes(make_registry: MakeRegistry) -> None:
     root = _registry(make_registry)
     validate(root, _options(cache=False))

@@ -7,6 +7,7 @@ import errno
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -18,6 +19,8 @@ from click.testing import CliRunner
 from conftest import PROJECT_ROOT, MakeRegistry, resource_text
 from resource_registry.base import fsutil
 from resource_registry.cli import cli
+from resource_registry.record import layout
+from resource_registry.record.layout import MAX_FILE_BYTES
 from resource_registry.release import formats
 
 MESSY = "type: paper\ntitle: x\nstable_id: sid_Fx00000001\nid: b5b10dd0429e69ac\nurl: https://example.org/a\n"
@@ -169,3 +172,30 @@ def test_a_fifo_in_a_files_place_is_refused_at_once_never_waited_on(tmp_path: Pa
     os.mkfifo(fifo)
     with pytest.raises(OSError, match="not a regular file"):
         read_capped(fifo)
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, MAX_FILE_BYTES, MAX_FILE_BYTES + 9])
+def test_a_read_gives_the_bytes_up_to_one_past_the_limit(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "sid_ReadRead01.yaml"
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path.write_bytes(data)
+    assert layout.read_capped(path) == data[: MAX_FILE_BYTES + 1]
+
+
+@pytest.mark.parametrize("grown", [1, 3000, MAX_FILE_BYTES])
+def test_a_file_that_grew_after_its_size_was_taken_is_read_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, grown: int
+) -> None:
+    """The read asks for the size ``fstat`` gave; a file written meanwhile is read on to
+    the limit, never cut at its old size."""
+    path = tmp_path / "sid_ReadRead02.yaml"
+    path.write_bytes(b"a" * (10 + grown))
+    real = os.fstat
+
+    def before_it_grew(descriptor: int) -> os.stat_result:
+        info = list(real(descriptor))
+        info[stat.ST_SIZE] = 10
+        return os.stat_result(info)
+
+    monkeypatch.setattr(os, "fstat", before_it_grew)
+    assert layout.read_capped(path) == b"a" * min(10 + grown, MAX_FILE_BYTES + 1)

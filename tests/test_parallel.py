@@ -66,14 +66,6 @@ def _doubled_with_pid(part: Sequence[int]) -> tuple[int, list[int]]:
     return os.getpid(), [item * 2 for item in part]
 
 
-@pytest.fixture
-def three_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Three parts, and forking allowed: other tests leave server threads running in this
-    process, but the functions forked here take no lock."""
-    monkeypatch.setattr(os, "cpu_count", lambda: 3)
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
-
-
 @pytest.mark.usefixtures("three_cores")
 def test_forked_parts_run_in_children_and_come_back_in_order() -> None:
     parts = forked_parts(_doubled_with_pid, list(range(10)))

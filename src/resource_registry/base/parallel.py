@@ -70,12 +70,17 @@ def uncollected() -> Iterator[None]:
 
 def _worker_start(command: int) -> None:
     """A worker collects cycles (a forked one inherits the command's pause), ends on
-    SIGTERM (a forked one would run the command's own handler), and on Linux when the
-    command dies, even by SIGKILL: no worker outlives it."""
+    SIGTERM (a forked one would run the command's own handler), and dies with the
+    command."""
     gc.enable()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(command)
+
+
+def _die_with(command: int) -> None:
+    """On Linux, end when the command dies, even by SIGKILL: no child outlives it."""
     if sys.platform == "linux":
-        import ctypes  # noqa: PLC0415 - reason: workers only
+        import ctypes  # noqa: PLC0415 - reason: children only
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -83,14 +88,17 @@ def _worker_start(command: int) -> None:
             os._exit(1)
 
 
-def forked_parts(function: Callable[[Sequence[_T]], _R], items: Sequence[_T]) -> list[_R]:
-    """``function`` over interleaved parts of ``items``, one per core: each part but the
-    first in a child forked from this process, whose result (of marshal's types) comes
-    back through a pipe. For work bound by system calls, where starting a worker pool
-    would cost more than it saves. A child that fails leaves its part to this process,
-    so the results are those of one process; where the system cannot fork, or this
-    process runs other threads, there is one part."""
-    parts = min(os.cpu_count() or 1, len(items))
+def forked_parts(
+    function: Callable[[Sequence[_T]], _R], items: Sequence[_T], parts: int | None = None
+) -> list[_R]:
+    """``function`` over interleaved parts of ``items``, ``parts`` of them (by default
+    one per core): each part but the first in a child forked from this process, whose
+    result (of marshal's types) comes back through a pipe. Forking costs milliseconds
+    where starting a worker pool costs tenths of a second, and nothing is pickled. A
+    child that fails leaves its part to this process, so the results are those of one
+    process; where the system cannot fork, or this process runs other threads, there is
+    one part."""
+    parts = min(parts or os.cpu_count() or 1, len(items))
     if parts < 2 or not hasattr(os, "fork") or threading.active_count() != 1:
         return [function(items)]
     sys.stdout.flush()
@@ -115,11 +123,13 @@ def forked_parts(function: Callable[[Sequence[_T]], _R], items: Sequence[_T]) ->
 def _forked(function: Callable[[Sequence[_T]], _R], part: Sequence[_T]) -> tuple[int, int]:
     """A child computing ``function(part)`` into a pipe: its pid and the pipe's end."""
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: answer, then leave without unwinding the caller
         os.close(read_end)
         code = 1
         try:
+            _die_with(parent)
             with os.fdopen(write_end, "wb") as answer:
                 answer.write(marshal.dumps(function(part)))  # type: ignore[arg-type]  # reason: of marshal's types, as documented
             code = 0

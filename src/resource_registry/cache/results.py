@@ -27,20 +27,21 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Final
 
-from resource_registry.base.parallel import uncollected
+from resource_registry.base.parallel import forked_parts, uncollected
 from resource_registry.cache import snapshot
 from resource_registry.cache.snapshot import Snapshot
-from resource_registry.cache.store import Row, Store, encoded
+from resource_registry.cache.store import Row, SavedRow, Store, encoded, row, saved_row
 from resource_registry.check.file_result import FileResult
 from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
 
 __all__ = [  # the face
-    "RACY_NS", "REWRITE_AFTER", "Check", "ContentCheck", "Snapshot", "blob_id", "content_results",
-    "fresh_content_results", "results",
+    "RACY_NS", "REWRITE_AFTER", "SPLIT_FROM", "Check", "ContentCheck", "Snapshot", "blob_id",
+    "content_results", "fresh_content_results", "results",
 ]  # fmt: skip
 _VIEWS: Final = frozenset({"index", "HEAD"})
 _UNSETTLED: Final = b"\0"  # before an entry, one no listing holds: the row is redone
@@ -48,6 +49,7 @@ RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granular
 # A snapshot is rewritten once it lacks this many entries: until then each run redoes
 # them from the results table (a lookup each), which costs less than writing 100,000 rows.
 REWRITE_AFTER: Final = 64
+SPLIT_FROM: Final = 400  # files to check: fewer are checked here (a fork costs more)
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
 # a checker of git's content: (path, blob) pairs -> for each, the result
@@ -60,23 +62,30 @@ def blob_id(data: bytes) -> str:
 
 
 def results(
-    root: Path, today: dt.date, discovered: Discovered, check: Check, notes: list[str]
+    root: Path,
+    today: dt.date,
+    discovered: Discovered,
+    check: Check,
+    notes: list[str],
+    jobs: int | None = None,
 ) -> Snapshot:
     """Every file of ``discovered`` (listed with signatures), rows in path order: the
     rows of the work tree's snapshot where the signature is unchanged, else saved
-    results where valid, else from ``check``; the snapshot is saved when it lacked
+    results where valid, else from ``check`` (in ``jobs`` forked parts, by default one
+    per core, when there are many); the snapshot is saved when it lacked
     :data:`REWRITE_AFTER` entries (a failure to save is noted; results stand)."""
-    started = time.time_ns()
+    started, day = time.time_ns(), today.isoformat()
     with Store(root, notes) as store, uncollected():  # bulk work, no cycles
         base = store.snapshot(_root_key(root))
         listing = _work_tree_listing(discovered)
-        current, new, differ = snapshot.rebased(base, listing, today.isoformat())
+        current, new, differ = snapshot.rebased(base, listing, day)
         paths = [_path_of(raw) for raw in new]
         blobs = _hashed(root, paths) if store.has_results() else {}  # copied, touched, redone
         found = store.lookup(blobs, today)
-        fresh = check([path for path in paths if path not in found])
-        blobs.update((result.path, blob) for blob, result in fresh if blob)
-        rows = found | store.put(today, fresh)
+        fresh = _checked(check, [path for path in paths if path not in found], day, jobs)
+        blobs.update((saved[0], saved[1]) for saved in fresh if saved[1])
+        store.put(fresh)
+        rows = found | {saved[0]: row(saved) for saved in fresh}
         trusted_before = started - RACY_NS
         entries = []
         for raw, path in zip(new, paths, strict=True):
@@ -113,8 +122,13 @@ def content_results(
         blobs = {entry.path: entry.blob for _, entry in added}
         found = store.lookup(blobs, today)
         missing = [(path, blob) for path, blob in blobs.items() if path not in found]
-        fresh = check(missing)
-        rows = found | store.put(today, zip([blob for _, blob in missing], fresh, strict=True))
+        day = today.isoformat()
+        fresh = [
+            saved_row(day, blob, result)
+            for (_, blob), result in zip(missing, check(missing), strict=True)
+        ]
+        store.put(fresh)
+        rows = found | {saved[0]: row(saved) for saved in fresh}
         snapshot.extend(current, [raw for raw, _ in added], [rows[e.path] for _, e in added])
         if own is None or differ >= REWRITE_AFTER:
             store.save_snapshot(names[0], current)
@@ -133,6 +147,19 @@ def fresh_content_results(
         fresh = check([(entry.path, entry.blob) for _, entry in added])
         snapshot.extend(current, [raw for raw, _ in added], [_row(result) for result in fresh])
     return current
+
+
+def _checked(check: Check, paths: Sequence[str], day: str, jobs: int | None) -> list[SavedRow]:
+    """The saved row of each file's check: in forked parts, each encoding its own rows,
+    when there are enough files to pay for a fork."""
+    saving = partial(_saved_rows, check, day)
+    if len(paths) < SPLIT_FROM or jobs == 1:
+        return saving(paths)
+    return [saved for part in forked_parts(saving, paths, jobs) for saved in part]
+
+
+def _saved_rows(check: Check, day: str, paths: Sequence[str]) -> list[SavedRow]:
+    return [saved_row(day, blob, result) for blob, result in check(paths)]
 
 
 def _work_tree_listing(discovered: Discovered) -> list[bytes]:

@@ -38,6 +38,7 @@ _RESULT: Final = (
     " (r.day = ?1 OR (r.dated = 0 AND r.day < ?1))"
 )
 Row = tuple[Any, ...]
+SavedRow = tuple[Any, ...]  # the table's columns, in order
 FINDINGS, LISTS, CRC, DAY, DATED, BLOB, HOLDS = 1, 7, 8, 9, 10, 11, 12
 _KEY: Final = itemgetter(0, 1)  # a saved row's (path, blob): the table's primary key
 
@@ -134,13 +135,13 @@ class Store:
         if damaged:
             self._fail(sqlite3.DatabaseError("a row's checksum is wrong"))
 
-    def put(self, today: dt.date, fresh: Iterable[tuple[str, FileResult]]) -> dict[str, Row]:
-        """Save each (blob, result) that has a blob, and give every result as a row."""
-        rows, saved = _rows_of(today, fresh)
-        if saved:
-            saved.sort(key=_KEY)  # in the table's order: three times faster than at random
-            self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", saved)
-        return rows
+    def put(self, saved: Sequence[SavedRow]) -> None:
+        """Save each row of :func:`saved_row` whose file was read and whose path SQLite
+        can hold."""
+        kept = [row for row in saved if row[1] and storable(row[0])]
+        if kept:
+            kept.sort(key=_KEY)  # in the table's order: three times faster than at random
+            self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", kept)
 
     def _read(self, query: str, parameters: tuple[str, ...]) -> list[Any]:  # sqlite's rows
         db = self._open()
@@ -203,18 +204,18 @@ class Store:
             self._notes.append(f"cache not saved ({self._path}: {error}); results are unaffected")
 
 
-def _rows_of(
-    today: dt.date, fresh: Iterable[tuple[str, FileResult]]
-) -> tuple[dict[str, Row], list[Row]]:
-    """Each result as a row, and the rows to save (with their key, day and CRC)."""
-    rows, saved, day = {}, [], today.isoformat()
-    for blob, result in fresh:
-        dated, findings, *identity, lists = encoded(result)
-        rows[result.path] = (result.path, findings, *identity, lists)
-        if blob and storable(result.path):
-            crc = _crc(result.path, blob, day, dated, findings, identity, lists)
-            saved.append((result.path, blob, day, dated, findings, *identity, lists, crc))
-    return rows, saved
+def saved_row(day: str, blob: str, result: FileResult) -> SavedRow:
+    """A result as the table holds it, under its path and ``blob`` (empty when the file
+    could not be read), checked on ``day``, with its CRC; of marshal's types, so a forked
+    checker can send it back. Its :func:`row` is what the rest of the cache reads."""
+    dated, findings, *identity, lists = encoded(result)
+    crc = _crc(result.path, blob, day, dated, findings, identity, lists)
+    return (result.path, blob, day, dated, findings, *identity, lists, crc)
+
+
+def row(saved: SavedRow) -> Row:
+    """The path, findings, identity and lists of a saved row."""
+    return (saved[0], *saved[4:11])
 
 
 def _is_damage(error: sqlite3.DatabaseError) -> bool:
@@ -253,7 +254,7 @@ def _crc(
 ) -> int:
     """Of every value of a result row, its type included (text must be text, ``dated``
     an integer, blobs bytes): a damaged one raises or gives another CRC."""
-    text = "\x1f".join((path, blob, day, repr(dated), *identity)).encode()
+    text = "\x1f".join((path, blob, day, repr(dated), *identity)).encode(errors="surrogatepass")
     return zlib.crc32(lists or b"", zlib.crc32(findings or b"", zlib.crc32(text)))
 
 

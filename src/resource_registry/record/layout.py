@@ -130,14 +130,21 @@ def stat_signature(info: os.stat_result) -> str:
 def read_capped(path: str | Path) -> bytes:
     """A file's bytes, stopping one byte past the size limit so huge files cost nothing.
 
-    Unbuffered ``os.read`` on purpose: this runs once per file on the hot path.
+    Unbuffered ``os.read`` on purpose: this runs once per file on the hot path. It asks
+    for the size the file has (a buffer of the limit's size costs a mapping per read,
+    three times the read), and reads on if the file has grown since.
     """
     # a link is never read; a FIFO put in a file's place after the walk never blocks
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        return os.read(descriptor, MAX_FILE_BYTES + 1)
+        wanted = min(info.st_size, MAX_FILE_BYTES) + 1
+        data = os.read(descriptor, wanted)
+        if len(data) == wanted <= MAX_FILE_BYTES:  # it grew after fstat
+            data += os.read(descriptor, MAX_FILE_BYTES + 1 - wanted)
+        return data
     finally:
         os.close(descriptor)
 

@@ -153,8 +153,8 @@ def file_results(root: Path, options: Options) -> FileRun:
         results = check_files(root, discovered.resources, options.today, options.jobs)
         return FileRun.of(results, discovered.strays)
     notes: list[str] = []
-    check = partial(_hashed_checks, root, options.today, options.jobs)
-    checked = cache.results(root, options.today, discovered, check, notes).checked()
+    check = partial(_check_chunk, str(root), options.today)
+    checked = cache.results(root, options.today, discovered, check, notes, options.jobs).checked()
     return FileRun(checked, discovered.strays, notes)
 
 
@@ -168,7 +168,7 @@ def identities(root: Path, *, use_cache: bool = True) -> KeyTable:
     if not use_cache:
         return KeyTable.from_results(read_keys(root, discovered.resources))
     today = Options().today
-    check = partial(_hashed_checks, root, today, None)
+    check = partial(_check_chunk, str(root), today)
     return cache.results(root, today, discovered, check, []).table
 
 
@@ -264,17 +264,12 @@ def check_files(
     root: Path, paths: Sequence[str], today: dt.date, jobs: int | None = None
 ) -> list[FileResult]:
     """Per-file results for ``paths``, in order."""
-    return [result for _, result in _hashed_checks(root, today, jobs, paths)]
-
-
-def _hashed_checks(
-    root: Path, today: dt.date, jobs: int | None, paths: Sequence[str]
-) -> list[tuple[str, FileResult]]:
-    """Each file's object id (of the bytes checked) and result, in order."""
-    return map_chunks(partial(_check_chunk, str(root), today), paths, jobs)
+    checked = map_chunks(partial(_check_chunk, str(root), today), paths, jobs)
+    return [result for _, result in checked]
 
 
 def _check_chunk(root: str, today: dt.date, paths: Sequence[str]) -> list[tuple[str, FileResult]]:
+    """Each file's object id (of the bytes checked) and result, in order."""
     return [_checked(root, path, today) for path in paths]
 
 
