@@ -315,7 +315,7 @@ def sequence(rng: random.Random, length: int) -> list[tuple[str, int]]:
 def mismatch(checkout: Checkout) -> str | None:
     """How cached and uncached answers differ now, or None."""
     root = checkout.root
-    cached = validate(root, Options(today=TODAY, jobs=1))
+    cached = validate(root, Options(today=TODAY))  # forked parts, as SPLIT_FROM says
     fresh = validate(root, Options(today=TODAY, jobs=1, cache=False))
     if (cached.findings, cached.files_checked) != (fresh.findings, fresh.files_checked):
         return "validate: " + _difference(cached.findings, fresh.findings)
@@ -366,6 +366,8 @@ def replay(operations: list[tuple[str, int]], work: Path) -> tuple[int, str | No
             time.sleep(2 * cache.RACY_NS / 1e9)
         # snapshots rewritten at once or left behind for a few runs, step by step
         cache.REWRITE_AFTER = rng.choice((1, 1, 4, 64))  # type: ignore[misc]  # reason: a test setting
+        # checks split over forked parts, or all in this process
+        cache.SPLIT_FROM = rng.choice((1, 2, 400))  # type: ignore[misc]  # reason: a test setting
         if (found := mismatch(checkout)) is not None:
             return count, f"after {checkout.log[-1]!r}: {found}"
     return len(operations), None
