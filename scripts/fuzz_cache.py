@@ -368,6 +368,8 @@ def replay(operations: list[tuple[str, int]], work: Path) -> tuple[int, str | No
         cache.REWRITE_AFTER = rng.choice((1, 1, 4, 64))  # type: ignore[misc]  # reason: a test setting
         # checks split over forked parts, or all in this process
         cache.SPLIT_FROM = rng.choice((1, 2, 400))  # type: ignore[misc]  # reason: a test setting
+        # fresh results saved by a forked child while the report is made, or here first
+        cache.SAVE_APART = rng.choice((1, 2000))  # type: ignore[misc]  # reason: a test setting
         if (found := mismatch(checkout)) is not None:
             return count, f"after {checkout.log[-1]!r}: {found}"
     return len(operations), None

@@ -96,6 +96,29 @@ def test_checks_split_over_forked_parts_match_an_uncached_run(
     assert validate(root, Options(today=TODAY)).findings == uncached.findings
 
 
+@pytest.mark.usefixtures("three_cores")
+def test_results_saved_by_a_forked_child_are_read_back(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fresh results are saved in a child while the report is made; a later run
+    without the snapshot finds every one of them in the table, and checks nothing."""
+    monkeypatch.setattr(cacheresults, "SAVE_APART", 1)
+    first = validate(root, Options(today=TODAY))
+    for snapshot in _store(root).parent.glob("*.snapshot"):
+        snapshot.unlink()
+    checked: list[str] = []
+    real = validation._check_chunk
+
+    def counted(root: str, today: Any, paths: Any) -> Any:
+        checked.extend(paths)
+        return real(root, today, paths)
+
+    monkeypatch.setattr(validation, "_check_chunk", counted)
+    assert validate(root, Options(today=TODAY)).findings == first.findings
+    assert checked == []
+    assert first.findings == validate(root, _options(cache=False)).findings
+
+
 def test_no_cache_neither_reads_nor_writes(make_registry: MakeRegistry) -> None:
     root = _registry(make_registry)
     validate(root, _options(cache=False))

@@ -32,7 +32,8 @@ def _fuzzer() -> ModuleType:
 def fuzz_cache(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     monkeypatch.setattr(cache, "RACY_NS", cache.RACY_NS)  # the fuzzer narrows it: put back
     monkeypatch.setattr(cache, "REWRITE_AFTER", cache.REWRITE_AFTER)  # the fuzzer varies it
-    monkeypatch.setattr(cache, "SPLIT_FROM", cache.SPLIT_FROM)  # and this
+    monkeypatch.setattr(cache, "SPLIT_FROM", cache.SPLIT_FROM)  # and these
+    monkeypatch.setattr(cache, "SAVE_APART", cache.SAVE_APART)
     return _fuzzer()
 
 

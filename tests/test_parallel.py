@@ -1,6 +1,7 @@
 """Work in several processes (`base/parallel.py`): writers side by side (every task
 runs, a failing child is an error naming its task, an interrupted parent leaves no
-child running) and forked parts (results in order, a failing child's part redone)."""
+child running), forked parts (results in order, a failing child's part redone) and work
+done meanwhile (in a child while the block runs, redone if the child fails)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from resource_registry.base.parallel import forked_parts, side_by_side
+from resource_registry.base.parallel import forked_parts, meanwhile, side_by_side
 from resource_registry.record import layout
 
 
@@ -123,3 +124,59 @@ def test_a_walk_split_over_children_finds_what_one_process_finds(
     assert len(alone.signatures) == 25
     assert "data/resources/00/link.yaml" in alone.strays
     assert "data/resources/02/fifo.yaml" in alone.strays
+
+
+# --- meanwhile: work in a child while the block runs ----------------------------------
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_work_meanwhile_runs_in_a_child_during_the_block() -> None:
+    started = time.monotonic()
+    with meanwhile(lambda: _pid_after(0.5)) as answer:
+        assert answer == []  # not before the block ends
+        time.sleep(0.5)
+        assert time.monotonic() - started < 0.9  # the child sleeps meanwhile
+    assert answer[0] != os.getpid()
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_work_meanwhile_whose_child_fails_is_done_here() -> None:
+    parent = os.getpid()
+
+    def fails_in_a_child() -> int:
+        if os.getpid() != parent:
+            raise OSError("the disk is full")
+        return os.getpid()
+
+    with meanwhile(fails_in_a_child) as answer:
+        pass
+    assert answer == [parent]
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_a_block_that_raises_stops_the_child(tmp_path: Path) -> None:
+    marker = tmp_path / "written"
+
+    def writes_late() -> None:
+        time.sleep(1)
+        marker.write_text("too late")
+
+    with pytest.raises(KeyboardInterrupt), meanwhile(writes_late):
+        raise KeyboardInterrupt
+    time.sleep(1.5)
+    assert not marker.exists()
+
+
+def test_without_forking_the_work_is_done_before_the_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    with meanwhile(os.getpid) as answer:
+        assert answer == [os.getpid()]
+    with meanwhile(os.getpid, fork=False) as answer:
+        assert answer == [os.getpid()]

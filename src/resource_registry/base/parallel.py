@@ -1,6 +1,7 @@
 """Running work in several processes when that pays: per-file work in one worker process
-per core (:func:`map_chunks`), short system-bound work split over forked children
-(:func:`forked_parts`), and independent writers side by side (:func:`side_by_side`)."""
+per core (:func:`map_chunks`), work split over forked children (:func:`forked_parts`),
+work done in a forked child while this process goes on (:func:`meanwhile`), and
+independent writers side by side (:func:`side_by_side`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Final, TypeVar
 
 _T = TypeVar("_T")
@@ -99,29 +101,66 @@ def forked_parts(
     process; where the system cannot fork, or this process runs other threads, there is
     one part."""
     parts = min(parts or os.cpu_count() or 1, len(items))
-    if parts < 2 or not hasattr(os, "fork") or threading.active_count() != 1:
+    if parts < 2 or not _may_fork():
         return [function(items)]
-    sys.stdout.flush()
-    sys.stderr.flush()
     children = [_forked(function, items[part::parts]) for part in range(1, parts)]
     try:
         results = [function(items[::parts])]
     except BaseException:
-        for pid, pipe in children:
-            os.close(pipe)
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+        _stop(children)
         raise
     for part, (pid, pipe) in enumerate(children, start=1):
-        with os.fdopen(pipe, "rb") as answer:
-            data = answer.read()
-        done = os.waitpid(pid, 0)[1] == 0
-        results.append(marshal.loads(data) if done else function(items[part::parts]))
+        results.append(_answer(pid, pipe, partial(function, items[part::parts])))
     return results
+
+
+def _answer(pid: int, pipe: int, redo: Callable[[], _R]) -> _R:
+    """A forked child's result, read from its pipe; ``redo()`` if the child failed."""
+    with os.fdopen(pipe, "rb") as answer:
+        data = answer.read()
+    done = os.waitpid(pid, 0)[1] == 0
+    return marshal.loads(data) if done else redo()
+
+
+def _stop(children: Sequence[tuple[int, int]]) -> None:
+    for pid, pipe in children:
+        os.close(pipe)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+@contextlib.contextmanager
+def meanwhile(function: Callable[[], _R], *, fork: bool = True) -> Iterator[list[_R]]:
+    """``function()`` run in a child forked from this process while the block runs, for
+    work whose result the block does not need (saving what it reads): the yielded list
+    holds that result (of marshal's types) once the block has ended. A child that fails
+    leaves the work to this process; if the block raises, the child is stopped. Without
+    ``fork``, where the system cannot fork, or where this process runs other threads,
+    ``function`` runs here, before the block."""
+    outcome: list[_R] = []
+    if not (fork and _may_fork()):
+        outcome.append(function())
+        yield outcome
+        return
+    pid, pipe = _forked(lambda _: function(), ())
+    try:
+        yield outcome
+    except BaseException:
+        _stop([(pid, pipe)])
+        raise
+    outcome.append(_answer(pid, pipe, function))
+
+
+def _may_fork() -> bool:
+    """Whether a child may be forked: a fork copies only the calling thread, and a child
+    could inherit a lock another thread holds."""
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 def _forked(function: Callable[[Sequence[_T]], _R], part: Sequence[_T]) -> tuple[int, int]:
     """A child computing ``function(part)`` into a pipe: its pid and the pipe's end."""
+    sys.stdout.flush()
+    sys.stderr.flush()
     read_end, write_end = os.pipe()
     parent = os.getpid()
     pid = os.fork()

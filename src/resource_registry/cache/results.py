@@ -26,12 +26,12 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Final
 
-from resource_registry.base.parallel import forked_parts, uncollected
+from resource_registry.base.parallel import forked_parts, meanwhile, uncollected
 from resource_registry.cache import snapshot
 from resource_registry.cache.snapshot import Snapshot
 from resource_registry.cache.store import Row, SavedRow, Store, encoded, row, saved_row
@@ -40,8 +40,8 @@ from resource_registry.record import layout
 from resource_registry.record.layout import Discovered
 
 __all__ = [  # the face
-    "RACY_NS", "REWRITE_AFTER", "SPLIT_FROM", "Check", "ContentCheck", "Snapshot", "blob_id",
-    "content_results", "fresh_content_results", "results",
+    "RACY_NS", "REWRITE_AFTER", "SAVE_APART", "SPLIT_FROM", "Check", "ContentCheck", "Snapshot",
+    "blob_id", "content_results", "fresh_content_results", "results",
 ]  # fmt: skip
 _VIEWS: Final = frozenset({"index", "HEAD"})
 _UNSETTLED: Final = b"\0"  # before an entry, one no listing holds: the row is redone
@@ -50,6 +50,7 @@ RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granular
 # them from the results table (a lookup each), which costs less than writing 100,000 rows.
 REWRITE_AFTER: Final = 64
 SPLIT_FROM: Final = 400  # files to check: fewer are checked here (a fork costs more)
+SAVE_APART: Final = 2000  # fresh results: fewer are saved here, more in a forked child
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
 # a checker of git's content: (path, blob) pairs -> for each, the result
@@ -61,6 +62,7 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
+@contextlib.contextmanager
 def results(
     root: Path,
     today: dt.date,
@@ -68,36 +70,53 @@ def results(
     check: Check,
     notes: list[str],
     jobs: int | None = None,
-) -> Snapshot:
+) -> Iterator[Snapshot]:
     """Every file of ``discovered`` (listed with signatures), rows in path order: the
     rows of the work tree's snapshot where the signature is unchanged, else saved
     results where valid, else from ``check`` (in ``jobs`` forked parts, by default one
-    per core, when there are many); the snapshot is saved when it lacked
-    :data:`REWRITE_AFTER` entries (a failure to save is noted; results stand)."""
+    per core, when there are many). The fresh results are saved while the block runs (in
+    a forked child when there are many) and the snapshot, when it lacked
+    :data:`REWRITE_AFTER` entries, before it; the block's end waits for the saving. A
+    failure to save is noted; results stand."""
     started, day = time.time_ns(), today.isoformat()
-    with Store(root, notes) as store, uncollected():  # bulk work, no cycles
-        base = store.snapshot(_root_key(root))
-        listing = _work_tree_listing(discovered)
-        current, new, differ = snapshot.rebased(base, listing, day)
-        paths = [_path_of(raw) for raw in new]
-        blobs = _hashed(root, paths) if store.has_results() else {}  # copied, touched, redone
-        found = store.lookup(blobs, today)
-        fresh = _checked(check, [path for path in paths if path not in found], day, jobs)
-        blobs.update((saved[0], saved[1]) for saved in fresh if saved[1])
-        store.put(fresh)
-        rows = found | {saved[0]: row(saved) for saved in fresh}
-        trusted_before = started - RACY_NS
-        entries = []
-        for raw, path in zip(new, paths, strict=True):
-            times = discovered.signatures[path].split(":")[:2]
-            settled = path in blobs and max(map(int, times)) < trusted_before
-            entries.append(raw if settled else _UNSETTLED + raw)
-        snapshot.extend(current, entries, [rows[path] for path in paths])
-        if differ:
-            snapshot.in_order(current)  # as lookups read it
-        if base is None or differ >= REWRITE_AFTER:
-            store.save_snapshot(_root_key(root), current)
-    return current
+    with Store(root, notes) as store:
+        with uncollected():  # bulk work, no cycles
+            base = store.snapshot(_root_key(root))
+            listing = _work_tree_listing(discovered)
+            current, new, differ = snapshot.rebased(base, listing, day)
+            paths = [_path_of(raw) for raw in new]
+            blobs = _hashed(root, paths) if store.has_results() else {}  # copied, redone...
+            found = store.lookup(blobs, today)
+            fresh = _checked(check, [path for path in paths if path not in found], day, jobs)
+            blobs.update((saved[0], saved[1]) for saved in fresh if saved[1])
+            rows = found | {saved[0]: row(saved) for saved in fresh}
+            store.close()  # a forked child opens its own connection
+        with meanwhile(partial(_put, store, notes, fresh), fork=len(fresh) >= SAVE_APART) as put:
+            with uncollected():
+                trusted_before = started - RACY_NS
+                entries = []
+                for raw, path in zip(new, paths, strict=True):
+                    times = discovered.signatures[path].split(":")[:2]
+                    settled = path in blobs and max(map(int, times)) < trusted_before
+                    entries.append(raw if settled else _UNSETTLED + raw)
+                snapshot.extend(current, entries, [rows[path] for path in paths])
+                if differ:
+                    snapshot.in_order(current)  # as lookups read it
+                if base is None or differ >= REWRITE_AFTER:
+                    store.save_snapshot(_root_key(root), current)
+            yield current
+        notes += put[0]
+
+
+def _put(store: Store, notes: list[str], fresh: Sequence[SavedRow]) -> list[str]:
+    """Save ``fresh``; the notes this made, taken out of ``notes``: the caller adds them
+    once, whichever process (this one or a forked child) made them."""
+    before = len(notes)
+    store.put(fresh)
+    store.close()  # folds the log into the file
+    added = notes[before:]
+    del notes[before:]
+    return added
 
 
 def content_results(

@@ -58,6 +58,10 @@ class Store:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (the next call opens another)."""
         if self._db is not None:  # the last connection out folds the log into the file
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
@@ -81,17 +85,20 @@ class Store:
             return None
 
     def save_snapshot(self, view: str, snapshot: Snapshot) -> None:
-        """Replace ``view``'s snapshot (atomically: a reader sees the old or the new)."""
-        if self._open() is None:
+        """Replace ``view``'s snapshot (atomically: a reader sees the old or the new).
+        The results table is not opened: a forked child may be writing to it."""
+        if self._broken:
             return
         data = snapshot.dumps()
         target = self._snapshot_file(view)
         partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
         try:
+            self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             partial.write_bytes(zlib.crc32(data).to_bytes(4, "big") + data)
             partial.replace(target)
         except OSError as error:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # (no folder to hold it)
+                partial.unlink(missing_ok=True)
             self._notes.append(f"cache not saved ({target}: {error.strerror})")
             self._broken = True
 

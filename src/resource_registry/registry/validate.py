@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -89,8 +89,8 @@ def validate(root: Path, options: Options | None = None) -> Report:
     history_base = None
     if options.base is not None:  # before the work: a bad ref is a usage error
         history_base = HistoryBase(options.base, gitrepo.merge_base(root, options.base))
-    run = file_results(root, options)
-    return report_of(root, run, options, wanted, history_base)
+    with file_results(root, options) as run:  # the cache is saved meanwhile
+        return report_of(root, run, options, wanted, history_base)
 
 
 def report_of(
@@ -143,19 +143,23 @@ def _stray_finding(root: Path, path: str) -> Finding:
     )
 
 
-def file_results(root: Path, options: Options) -> FileRun:
-    """Per-file results for every resource file, from the cache where valid."""
+@contextlib.contextmanager
+def file_results(root: Path, options: Options) -> Iterator[FileRun]:
+    """Per-file results for every resource file, from the cache where valid; the
+    cache saves fresh ones while the block runs."""
     if linked := layout.linked_part(root, layout.RESOURCES_DIR):
         # a linked `data` or `data/resources` is never read
-        return FileRun.of([], [linked])
+        yield FileRun.of([], [linked])
+        return
     discovered = layout.discover(root, signatures=options.cache)
     if not options.cache:
         results = check_files(root, discovered.resources, options.today, options.jobs)
-        return FileRun.of(results, discovered.strays)
+        yield FileRun.of(results, discovered.strays)
+        return
     notes: list[str] = []
     check = partial(_check_chunk, str(root), options.today)
-    checked = cache.results(root, options.today, discovered, check, notes, options.jobs).checked()
-    return FileRun(checked, discovered.strays, notes)
+    with cache.results(root, options.today, discovered, check, notes, options.jobs) as saved:
+        yield FileRun(saved.checked(), discovered.strays, notes)
 
 
 def identities(root: Path, *, use_cache: bool = True) -> KeyTable:
@@ -169,7 +173,8 @@ def identities(root: Path, *, use_cache: bool = True) -> KeyTable:
         return KeyTable.from_results(read_keys(root, discovered.resources))
     today = Options().today
     check = partial(_check_chunk, str(root), today)
-    return cache.results(root, today, discovered, check, []).table
+    with cache.results(root, today, discovered, check, []) as saved:
+        return saved.table
 
 
 def check_file(root: Path | str, path: str, today: dt.date) -> FileResult:
