@@ -182,10 +182,11 @@ def _saved_rows(check: Check, day: str, paths: Sequence[str]) -> list[SavedRow]:
 
 
 def _work_tree_listing(discovered: Discovered) -> list[bytes]:
-    """One entry per file: its signature and path (``<signature>\\t<path>``)."""
+    """One entry per file, in path order: its signature and path (``<signature>\\t<path>``)."""
+    signatures = discovered.signatures
     return [
-        f"{signature}\t{path}".encode(errors="surrogateescape")
-        for path, signature in discovered.signatures.items()
+        f"{signatures[path]}\t{path}".encode(errors="surrogateescape")
+        for path in discovered.resources
     ]
 
 

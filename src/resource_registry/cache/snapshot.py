@@ -85,7 +85,7 @@ def rebased(
 ) -> tuple[Snapshot, list[bytes], int]:
     """``base`` brought to ``listing``: without the rows and other entries no longer
     listed (and, on another day, the rows whose result depends on the day); the listed
-    entries it has no row or other entry for, sorted; and how many entries differ (0:
+    entries it has no row or other entry for, in order; and how many entries differ (0:
     none). A base from a later day (the clock went back) is not used at all. The set
     operations run in C: a listing may hold 100,000 entries."""
     if base is None or base.day > day:
@@ -98,7 +98,9 @@ def rebased(
         redone &= listed  # an entry no longer listed is only dropped
     gone = _rows_of(base.entries, (held - listed) | redone)
     others = [raw for raw in base.others if raw in listed]
-    new = sorted((listed - held - set(base.others)) | redone)
+    wanted = (listed - held - set(base.others)) | redone
+    # in the listing's order (the rows' order, for a listing in path order), or if few, sorted
+    new = sorted(wanted) if len(wanted) <= _FEW_ROWS else [raw for raw in listing if raw in wanted]
     differ = len(gone) + len(new) + len(base.others) - len(others) + (base.day != day)
     snapshot = Snapshot(day, base.entries, base.table, base.findings, base.dated, others)
     for row in gone:
