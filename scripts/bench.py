@@ -272,7 +272,8 @@ def scale(sizes: list[int]) -> None:
 def cache_figures(sizes: list[int], corpus: Path | None) -> None:
     """The figures of the cache's design (see the module's docstring), one table row each."""
     print(
-        "| registry | files | parse floor | cold `validate` | / floor | cold `--no-cache` "
+        "| registry | files | parse floor (median) | cold `validate` (median) "
+        "| / floor (median of the pairs' ratios) | cold `--no-cache` "
         "| check-jsonschema | / check-jsonschema | hook after one staged edit | `new` |\n"
         + "|---" * 10
         + "|",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -75,41 +76,56 @@ def test_results_with_and_without_cache_are_identical(root: Path) -> None:
     assert len(uncached.findings) > 50
 
 
-@pytest.mark.usefixtures("three_cores")
-def test_checks_split_over_forked_parts_match_an_uncached_run(
-    root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each forked part checks and encodes its share; together they are one process's."""
-    splits = []
-    real = cacheresults.forked_parts
+def _recording_pids(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, log: Path) -> None:
+    """Wrap ``owner.name`` so that each call appends its process id to ``log`` (a file:
+    a forked child's lists die with it)."""
+    real = getattr(owner, name)
 
-    def counted(*arguments: Any) -> Any:
-        splits.append(len(arguments[1]))
+    def recorded(*arguments: Any) -> Any:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()}\n")
         return real(*arguments)
 
+    monkeypatch.setattr(owner, name, recorded)
+
+
+def _pids(log: Path) -> set[int]:
+    return {int(line) for line in log.read_text().split()} if log.exists() else set()
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_checks_split_over_forked_parts_match_an_uncached_run(
+    root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each forked part checks and encodes its share; together they are one process's."""
+    log = tmp_path / "checkers"
     monkeypatch.setattr(cacheresults, "SPLIT_FROM", 2)
-    monkeypatch.setattr(cacheresults, "forked_parts", counted)
     uncached = validate(root, _options(cache=False))
+    _recording_pids(monkeypatch, validation, "_check_chunk", log)
     split = validate(root, Options(today=TODAY))
-    assert splits == [len(list((root / "data/resources").rglob("*.yaml")))]
+    assert len(_pids(log)) == 3  # this process and two children, one part each
     assert split.findings == uncached.findings
     assert validate(root, Options(today=TODAY)).findings == uncached.findings
 
 
 @pytest.mark.usefixtures("three_cores")
 def test_results_saved_by_a_forked_child_are_read_back(
-    root: Path, monkeypatch: pytest.MonkeyPatch
+    root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The fresh results are saved in a child while the report is made; a later run
     without the snapshot finds every one of them in the table, and checks nothing."""
+    log = tmp_path / "savers"
     monkeypatch.setattr(cacheresults, "SAVE_APART", 1)
+    _recording_pids(monkeypatch, cacheresults, "_put", log)
     first = validate(root, Options(today=TODAY))
+    assert _pids(log)
+    assert os.getpid() not in _pids(log)
     for snapshot in _store(root).parent.glob("*.snapshot"):
         snapshot.unlink()
     checked: list[str] = []
     real = validation._check_chunk
 
-    def counted(root: str, today: Any, paths: Any) -> Any:
+    def counted(root: str, today: Any, paths: Any) -> Any:  # (too few to fork)
         checked.extend(paths)
         return real(root, today, paths)
 
@@ -117,6 +133,27 @@ def test_results_saved_by_a_forked_child_are_read_back(
     assert validate(root, Options(today=TODAY)).findings == first.findings
     assert checked == []
     assert first.findings == validate(root, _options(cache=False)).findings
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_a_forked_save_that_fails_is_noted_once(
+    make_registry: MakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _registry(make_registry)
+    validate(root, _options())  # the store exists
+    monkeypatch.setattr(cacheresults, "SAVE_APART", 1)
+    with sqlite3.connect(_store(root)) as db:  # every insert now fails
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON results BEGIN"
+            " SELECT RAISE(ABORT, 'the disk is full'); END"
+        )
+        db.execute("DELETE FROM results")
+    for snapshot in _store(root).parent.glob("*.snapshot"):
+        snapshot.unlink()
+    report = validate(root, Options(today=TODAY))
+    assert report.findings == validate(root, _options(cache=False)).findings
+    assert [note for note in report.notes if "the disk is full" in note] == [report.notes[0]]
+    assert len(report.notes) == 1
 
 
 def test_no_cache_neither_reads_nor_writes(make_registry: MakeRegistry) -> None:

@@ -29,7 +29,10 @@ def _fuzzer() -> ModuleType:
 
 
 @pytest.fixture
-def fuzz_cache(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def fuzz_cache(monkeypatch: pytest.MonkeyPatch, three_cores: None) -> ModuleType:
+    """The fuzzer, its settings put back after; forking allowed (as in a command), so that
+    the forked checks and saving it asks for are run, not skipped for the server threads
+    other tests leave running."""
     monkeypatch.setattr(cache, "RACY_NS", cache.RACY_NS)  # the fuzzer narrows it: put back
     monkeypatch.setattr(cache, "REWRITE_AFTER", cache.REWRITE_AFTER)  # the fuzzer varies it
     monkeypatch.setattr(cache, "SPLIT_FROM", cache.SPLIT_FROM)  # and these

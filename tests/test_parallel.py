@@ -129,19 +129,24 @@ def test_a_walk_split_over_children_finds_what_one_process_finds(
 # --- meanwhile: work in a child while the block runs ----------------------------------
 
 
-def _pid_after(seconds: float) -> int:
-    time.sleep(seconds)
+def _waiting_for(go: Path) -> int | str:
+    """This process's id once ``go`` exists (or "no go" after 20 s)."""
+    deadline = time.monotonic() + 20
+    while not go.exists():
+        if time.monotonic() > deadline:
+            return "no go"
+        time.sleep(0.01)
     return os.getpid()
 
 
 @pytest.mark.usefixtures("three_cores")
-def test_work_meanwhile_runs_in_a_child_during_the_block() -> None:
-    started = time.monotonic()
-    with meanwhile(lambda: _pid_after(0.5)) as answer:
-        assert answer == []  # not before the block ends
-        time.sleep(0.5)
-        assert time.monotonic() - started < 0.9  # the child sleeps meanwhile
-    assert answer[0] != os.getpid()
+def test_work_meanwhile_runs_in_a_child_during_the_block(tmp_path: Path) -> None:
+    """The child waits for the block to say go: run before the block, it never would."""
+    go = tmp_path / "go"
+    with meanwhile(lambda: _waiting_for(go)) as answer:
+        assert answer == []
+        go.touch()
+    assert answer[0] not in ("no go", os.getpid())
 
 
 @pytest.mark.usefixtures("three_cores")
@@ -158,18 +163,68 @@ def test_work_meanwhile_whose_child_fails_is_done_here() -> None:
     assert answer == [parent]
 
 
+def _interrupt_once_written(path: Path) -> None:
+    while not path.exists() or not path.read_text():
+        time.sleep(0.01)
+    raise KeyboardInterrupt
+
+
 @pytest.mark.usefixtures("three_cores")
-def test_a_block_that_raises_stops_the_child(tmp_path: Path) -> None:
-    marker = tmp_path / "written"
+def test_an_interrupted_block_stops_and_reaps_the_child(tmp_path: Path) -> None:
+    started = tmp_path / "started"
 
-    def writes_late() -> None:
-        time.sleep(1)
-        marker.write_text("too late")
+    def never_done() -> None:
+        started.write_text(str(os.getpid()))
+        time.sleep(60)
 
-    with pytest.raises(KeyboardInterrupt), meanwhile(writes_late):
-        raise KeyboardInterrupt
-    time.sleep(1.5)
-    assert not marker.exists()
+    with pytest.raises(KeyboardInterrupt), meanwhile(never_done):
+        _interrupt_once_written(started)
+    with pytest.raises(ProcessLookupError):  # killed and reaped: no such process
+        os.kill(int(started.read_text()), 0)
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_a_block_that_fails_still_waits_for_the_child(tmp_path: Path) -> None:
+    """An error in the block does not undo the work (the results it saves stand)."""
+    saved = tmp_path / "saved"
+
+    def save() -> None:
+        time.sleep(0.2)
+        saved.write_text("saved")
+
+    with pytest.raises(ValueError, match="a bad ref"), meanwhile(save):
+        raise ValueError("a bad ref")
+    assert saved.read_text() == "saved"
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_interrupted_forked_parts_leave_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupt while the children's answers are read stops those not yet read."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    children: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    parent = os.getpid()
+
+    def interrupted(part: Sequence[int]) -> list[int]:
+        if os.getpid() == parent:
+            raise KeyboardInterrupt
+        time.sleep(60)
+        return list(part)
+
+    with pytest.raises(KeyboardInterrupt):
+        forked_parts(interrupted, list(range(8)))
+    assert len(children) == 3
+    for pid in children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_without_forking_the_work_is_done_before_the_block(

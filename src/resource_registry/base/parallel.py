@@ -103,23 +103,33 @@ def forked_parts(
     parts = min(parts or os.cpu_count() or 1, len(items))
     if parts < 2 or not _may_fork():
         return [function(items)]
-    children = [_forked(function, items[part::parts]) for part in range(1, parts)]
+    children = [_forked(partial(function, items[part::parts])) for part in range(1, parts)]
     try:
         results = [function(items[::parts])]
     except BaseException:
         _stop(children)
         raise
     for part, (pid, pipe) in enumerate(children, start=1):
-        results.append(_answer(pid, pipe, partial(function, items[part::parts])))
+        try:
+            results.append(_answer(pid, pipe, partial(function, items[part::parts])))
+        except BaseException:  # interrupted: the children not yet answered are stopped
+            _stop(children[part:])
+            raise
     return results
 
 
 def _answer(pid: int, pipe: int, redo: Callable[[], _R]) -> _R:
-    """A forked child's result, read from its pipe; ``redo()`` if the child failed."""
-    with os.fdopen(pipe, "rb") as answer:
-        data = answer.read()
-    done = os.waitpid(pid, 0)[1] == 0
-    return marshal.loads(data) if done else redo()
+    """A forked child's result, read from its pipe (the child is reaped, whatever
+    happens); ``redo()`` if the child failed."""
+    try:
+        with os.fdopen(pipe, "rb") as answer:
+            data = answer.read()
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        status = os.waitpid(pid, 0)[1]
+    return marshal.loads(data) if status == 0 else redo()
 
 
 def _stop(children: Sequence[tuple[int, int]]) -> None:
@@ -134,17 +144,21 @@ def meanwhile(function: Callable[[], _R], *, fork: bool = True) -> Iterator[list
     """``function()`` run in a child forked from this process while the block runs, for
     work whose result the block does not need (saving what it reads): the yielded list
     holds that result (of marshal's types) once the block has ended. A child that fails
-    leaves the work to this process; if the block raises, the child is stopped. Without
-    ``fork``, where the system cannot fork, or where this process runs other threads,
-    ``function`` runs here, before the block."""
+    leaves the work to this process. If the block raises an error, the child is waited
+    for; if it is interrupted, the child is stopped. Without ``fork``, where the system
+    cannot fork, or where this process runs other threads, ``function`` runs here,
+    before the block."""
     outcome: list[_R] = []
     if not (fork and _may_fork()):
         outcome.append(function())
         yield outcome
         return
-    pid, pipe = _forked(lambda _: function(), ())
+    pid, pipe = _forked(function)
     try:
         yield outcome
+    except Exception:
+        _answer(pid, pipe, function)
+        raise
     except BaseException:
         _stop([(pid, pipe)])
         raise
@@ -157,25 +171,32 @@ def _may_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def _forked(function: Callable[[Sequence[_T]], _R], part: Sequence[_T]) -> tuple[int, int]:
-    """A child computing ``function(part)`` into a pipe: its pid and the pipe's end."""
+def _forked(function: Callable[[], object]) -> tuple[int, int]:
+    """A child computing ``function()`` into a pipe: its pid and the pipe's end."""
     sys.stdout.flush()
     sys.stderr.flush()
     read_end, write_end = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: answer, then leave without unwinding the caller
-        os.close(read_end)
-        code = 1
         try:
-            _die_with(parent)
-            with os.fdopen(write_end, "wb") as answer:
-                answer.write(marshal.dumps(function(part)))  # type: ignore[arg-type]  # reason: of marshal's types, as documented
-            code = 0
+            _answer_in_child(function, parent, read_end, write_end)
         finally:
-            os._exit(code)
+            os._exit(1)  # (only if the answer failed: it leaves with 0 itself)
     os.close(write_end)
     return pid, read_end
+
+
+def _answer_in_child(function: Callable[[], object], parent: int, unused: int, out: int) -> None:
+    """A signal ends the child at once (the command's handlers would unwind its frames)
+    and so does the command's death; the answer is written, then the child leaves."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.close(unused)
+    _die_with(parent)
+    with os.fdopen(out, "wb") as answer:
+        answer.write(marshal.dumps(function()))  # type: ignore[arg-type]  # reason: of marshal's types, as documented
+    os._exit(0)
 
 
 def _start_method() -> str:

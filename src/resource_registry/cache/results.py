@@ -49,7 +49,7 @@ RACY_NS: Final = 2_000_000_000  # more than any file system's timestamp granular
 # A snapshot is rewritten once it lacks this many entries: until then each run redoes
 # them from the results table (a lookup each), which costs less than writing 100,000 rows.
 REWRITE_AFTER: Final = 64
-SPLIT_FROM: Final = 400  # files to check: fewer are checked here (a fork costs more)
+SPLIT_FROM: Final = 400  # files to check per forked part, at least (a fork costs more)
 SAVE_APART: Final = 2000  # fresh results: fewer are saved here, more in a forked child
 # a checker: paths -> for each, the object id of the bytes it read and the result
 Check = Callable[[Sequence[str]], list[tuple[str, FileResult]]]
@@ -87,11 +87,12 @@ def results(
             paths = [_path_of(raw) for raw in new]
             blobs = _hashed(root, paths) if store.has_results() else {}  # copied, redone...
             found = store.lookup(blobs, today)
+            store.close()  # no connection is forked: a child that saves opens its own
             fresh = _checked(check, [path for path in paths if path not in found], day, jobs)
             blobs.update((saved[0], saved[1]) for saved in fresh if saved[1])
             rows = found | {saved[0]: row(saved) for saved in fresh}
-            store.close()  # a forked child opens its own connection
-        with meanwhile(partial(_put, store, notes, fresh), fork=len(fresh) >= SAVE_APART) as put:
+        apart = len(fresh) >= SAVE_APART and not store.broken
+        with meanwhile(partial(_put, store, notes, fresh), fork=apart) as put:
             with uncollected():
                 trusted_before = started - RACY_NS
                 entries = []
@@ -169,12 +170,14 @@ def fresh_content_results(
 
 
 def _checked(check: Check, paths: Sequence[str], day: str, jobs: int | None) -> list[SavedRow]:
-    """The saved row of each file's check: in forked parts, each encoding its own rows,
-    when there are enough files to pay for a fork."""
+    """The saved row of each file's check: in forked parts of :data:`SPLIT_FROM` files
+    at least (a fork costs more than fewer), one per core or ``jobs``, each encoding its
+    own rows."""
     saving = partial(_saved_rows, check, day)
-    if len(paths) < SPLIT_FROM or jobs == 1:
+    parts = min(jobs or os.cpu_count() or 1, len(paths) // SPLIT_FROM)
+    if parts < 2:
         return saving(paths)
-    return [saved for part in forked_parts(saving, paths, jobs) for saved in part]
+    return [saved for part in forked_parts(saving, paths, parts) for saved in part]
 
 
 def _saved_rows(check: Check, day: str, paths: Sequence[str]) -> list[SavedRow]:

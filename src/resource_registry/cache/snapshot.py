@@ -85,7 +85,8 @@ def rebased(
 ) -> tuple[Snapshot, list[bytes], int]:
     """``base`` brought to ``listing``: without the rows and other entries no longer
     listed (and, on another day, the rows whose result depends on the day); the listed
-    entries it has no row or other entry for, in order; and how many entries differ (0:
+    entries it has no row or other entry for (in the listing's order, or, if few, in the
+    entries' byte order: rows are put in path order after); and how many entries differ (0:
     none). A base from a later day (the clock went back) is not used at all. The set
     operations run in C: a listing may hold 100,000 entries."""
     if base is None or base.day > day:
@@ -99,7 +100,7 @@ def rebased(
     gone = _rows_of(base.entries, (held - listed) | redone)
     others = [raw for raw in base.others if raw in listed]
     wanted = (listed - held - set(base.others)) | redone
-    # in the listing's order (the rows' order, for a listing in path order), or if few, sorted
+    # a listing in path order gives the rows in order; a few are sorted as they are
     new = sorted(wanted) if len(wanted) <= _FEW_ROWS else [raw for raw in listing if raw in wanted]
     differ = len(gone) + len(new) + len(base.others) - len(others) + (base.day != day)
     snapshot = Snapshot(day, base.entries, base.table, base.findings, base.dated, others)

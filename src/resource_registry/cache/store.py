@@ -60,6 +60,11 @@ class Store:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    @property
+    def broken(self) -> bool:
+        """Whether this run can no longer read or save anything (noted once)."""
+        return self._broken
+
     def close(self) -> None:
         """Close the connection (the next call opens another)."""
         if self._db is not None:  # the last connection out folds the log into the file

@@ -140,10 +140,13 @@ def read_capped(path: str | Path) -> bytes:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        wanted = min(info.st_size, MAX_FILE_BYTES) + 1
-        data = os.read(descriptor, wanted)
-        if len(data) == wanted <= MAX_FILE_BYTES:  # it grew after fstat
-            data += os.read(descriptor, MAX_FILE_BYTES + 1 - wanted)
+        data = os.read(descriptor, min(info.st_size, MAX_FILE_BYTES) + 1)
+        if len(data) > info.st_size:  # it has grown since fstat: read on, to the limit
+            while len(data) <= MAX_FILE_BYTES:
+                more = os.read(descriptor, MAX_FILE_BYTES + 1 - len(data))
+                if not more:
+                    break
+                data += more
         return data
     finally:
         os.close(descriptor)
