@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from resource_registry.base.parallel import forked_parts, meanwhile, uncollected
 from resource_registry.cache import snapshot
@@ -89,18 +89,11 @@ def results(
             found = store.lookup(blobs, today)
             store.close()  # no connection is forked: a child that saves opens its own
             fresh = _checked(check, [path for path in paths if path not in found], day, jobs)
-            blobs.update((saved[0], saved[1]) for saved in fresh if saved[1])
-            rows = found | {saved[0]: row(saved) for saved in fresh}
         apart = len(fresh) >= SAVE_APART and not store.broken
         with meanwhile(partial(_put, store, notes, fresh), fork=apart) as put:
             with uncollected():
-                trusted_before = started - RACY_NS
-                entries = []
-                for raw, path in zip(new, paths, strict=True):
-                    times = discovered.signatures[path].split(":")[:2]
-                    settled = path in blobs and max(map(int, times)) < trusted_before
-                    entries.append(raw if settled else _UNSETTLED + raw)
-                snapshot.extend(current, entries, [rows[path] for path in paths])
+                trusted = partial(_trusted, discovered.signatures, started - RACY_NS)
+                snapshot.extend(current, *_entries_and_rows(new, paths, found, fresh, trusted))
                 if differ:
                     snapshot.in_order(current)  # as lookups read it
                 if base is None or differ >= REWRITE_AFTER:
@@ -109,12 +102,46 @@ def results(
         notes += put[0]
 
 
+def _trusted(signatures: dict[str, str], before: int, path: str) -> bool:
+    """Git's racy rule: a file's signature is trusted only if both its times are older
+    than ``before`` (the run's start less :data:`RACY_NS`)."""
+    return max(map(int, signatures[path].split(":")[:2])) < before
+
+
+def _entries_and_rows(
+    new: Sequence[bytes],
+    paths: Sequence[str],
+    found: dict[str, Row],
+    fresh: Sequence[SavedRow],
+    trusted: Callable[[str], bool],
+) -> tuple[list[bytes], list[Row]]:
+    """Each new entry and its row (saved, else from ``fresh``, in the same order): an
+    entry is marked unsettled, for the next run to read again, unless its content was
+    read and its signature is ``trusted``."""
+    checked = iter(fresh)
+    entries, rows = [], []
+    for raw, path in zip(new, paths, strict=True):
+        if path in found:
+            rows.append(found[path])
+            known = True
+        else:
+            saved = next(checked)
+            rows.append(row(saved))
+            known = bool(saved[1])
+        entries.append(raw if known and trusted(path) else _UNSETTLED + raw)
+    return entries, rows
+
+
 def _put(store: Store, notes: list[str], fresh: Sequence[SavedRow]) -> list[str]:
     """Save ``fresh``; the notes this made, taken out of ``notes``: the caller adds them
     once, whichever process (this one or a forked child) made them."""
     before = len(notes)
     store.put(fresh)
     store.close()  # folds the log into the file
+    return _taken(notes, before)
+
+
+def _taken(notes: list[str], before: int) -> list[str]:
     added = notes[before:]
     del notes[before:]
     return added
@@ -170,14 +197,17 @@ def fresh_content_results(
 
 
 def _checked(check: Check, paths: Sequence[str], day: str, jobs: int | None) -> list[SavedRow]:
-    """The saved row of each file's check: in forked parts of :data:`SPLIT_FROM` files
-    at least (a fork costs more than fewer), one per core or ``jobs``, each encoding its
-    own rows."""
+    """Each file's check as the table saves it, in the order of ``paths``: in forked
+    parts of :data:`SPLIT_FROM` files at least (a fork costs more than fewer), one per
+    core or ``jobs``, each encoding its own rows."""
     saving = partial(_saved_rows, check, day)
     parts = min(jobs or os.cpu_count() or 1, len(paths) // SPLIT_FROM)
     if parts < 2:
         return saving(paths)
-    return [saved for part in forked_parts(saving, paths, parts) for saved in part]
+    checked: list[Any] = [None] * len(paths)
+    for start, part in enumerate(forked_parts(saving, paths, parts)):
+        checked[start::parts] = part  # back in the order of paths, the table's key order
+    return checked
 
 
 def _saved_rows(check: Check, day: str, paths: Sequence[str]) -> list[SavedRow]:
