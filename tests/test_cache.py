@@ -18,6 +18,7 @@ from conftest import FIXTURES, TODAY, MakeRegistry, git, resource_text
 from resource_registry import Options, validate
 from resource_registry.cache import place as cacheplace
 from resource_registry.cache import results as cacheresults
+from resource_registry.cache import snapshot as cachesnapshot
 from resource_registry.check.file_result import FileResult
 from resource_registry.cli import cli
 from resource_registry.registry import lookup
@@ -581,3 +582,26 @@ def test_the_hooks_snapshot_damaged_in_place_is_found_and_the_store_rebuilt(
     assert report.findings == expected
     assert "cache was corrupt and has been rebuilt" in report.notes
     assert validate_staged(root, _options()).findings == expected
+
+
+@pytest.mark.parametrize(
+    ("held", "appended"),
+    [
+        (["a", "c", "e"], ["d", "b", "f", "0"]),  # a few, into rows in order
+        (["e", "a", "c"], ["d", "b"]),  # rows out of order: all sorted
+        ([], ["b", "a"]),
+        (["a", "c"], [f"n{number:02d}" for number in range(30)][::-1]),  # many: sorted
+    ],
+)
+def test_rows_are_put_in_path_order(held: list[str], appended: list[str]) -> None:
+    def rows(paths: list[str]) -> list[tuple[Any, ...]]:
+        return [(path, None, f"sid_{path}", "", f"u/{path}", "", "", None) for path in paths]
+
+    saved = cachesnapshot.Snapshot("2026-12-01")
+    cachesnapshot.extend(saved, [f"e:{path}".encode() for path in held], rows(held))
+    cachesnapshot.extend(saved, [f"e:{path}".encode() for path in appended], rows(appended))
+    cachesnapshot.in_order(saved, len(appended))
+    everything = sorted(held + appended)
+    assert saved.table.paths == everything
+    assert saved.table.urls == [f"u/{path}" for path in everything]
+    assert saved.entries == [f"e:{path}".encode() for path in everything]

@@ -95,7 +95,7 @@ def results(
                 trusted = partial(_trusted, discovered.signatures, started - RACY_NS)
                 snapshot.extend(current, *_entries_and_rows(new, paths, found, fresh, trusted))
                 if differ:
-                    snapshot.in_order(current)  # as lookups read it
+                    snapshot.in_order(current, len(paths))  # as lookups read it
                 if base is None or differ >= REWRITE_AFTER:
                     store.save_snapshot(_root_key(root), current)
             yield current

@@ -15,7 +15,9 @@ check. Nothing is reused by proof.
 
 from __future__ import annotations
 
+import bisect
 import marshal
+import operator
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
@@ -104,8 +106,7 @@ def rebased(
     new = sorted(wanted) if len(wanted) <= _FEW_ROWS else [raw for raw in listing if raw in wanted]
     differ = len(gone) + len(new) + len(base.others) - len(others) + (base.day != day)
     snapshot = Snapshot(day, base.entries, base.table, base.findings, base.dated, others)
-    for row in gone:
-        _drop(snapshot, row)
+    _drop(snapshot, gone)
     return snapshot, new, differ
 
 
@@ -155,9 +156,22 @@ def extend(snapshot: Snapshot, entries: Sequence[bytes], rows: Sequence[Sequence
                 snapshot.dated.add(path)
 
 
-def in_order(snapshot: Snapshot) -> None:
-    """Put the rows in the order of their paths, as an uncached run lists them."""
+def in_order(snapshot: Snapshot, appended: int) -> None:
+    """Put the rows in the order of their paths, as an uncached run lists them. A few
+    rows appended to rows in order (as a rebase leaves them) are put in their places;
+    anything else is sorted."""
     paths = snapshot.table.paths
+    kept = len(paths) - appended
+    if appended <= _FEW_ROWS and all(map(operator.le, paths[:kept], paths[1:kept])):
+        columns = [snapshot.entries, *_columns(snapshot.table)]
+        appended_rows = list(zip(*(values[kept:] for values in columns), strict=True))
+        for values in columns:
+            del values[kept:]
+        for row in appended_rows:  # row[1]: its path
+            at = bisect.bisect_left(paths, row[1])
+            for values, value in zip(columns, row, strict=True):
+                values.insert(at, value)
+        return
     order = sorted(range(len(paths)), key=paths.__getitem__)  # in C; mostly in order already
     if order == list(range(len(paths))):
         return
@@ -167,15 +181,20 @@ def in_order(snapshot: Snapshot) -> None:
         setattr(snapshot.table, name, list(pick(getattr(snapshot.table, name))))
 
 
-def _drop(snapshot: Snapshot, row: int) -> None:
-    """Remove a row: the last row takes its place (rows have no order)."""
-    path = snapshot.table.paths[row]
+def _drop(snapshot: Snapshot, rows: Sequence[int]) -> None:
+    """Remove ``rows`` (last first): a few keep the other rows' order; of many, each
+    takes the last row in its place, and the rows are sorted after."""
     columns: list[list[Any]] = [snapshot.entries, *_columns(snapshot.table)]
-    for values in columns:
-        values[row] = values[-1]
-        values.pop()
-    snapshot.findings.pop(path, None)
-    snapshot.dated.discard(path)
+    for row in rows:
+        path = snapshot.table.paths[row]
+        for values in columns:
+            if len(rows) <= _FEW_ROWS:
+                del values[row]
+            else:
+                values[row] = values[-1]
+                values.pop()
+        snapshot.findings.pop(path, None)
+        snapshot.dated.discard(path)
 
 
 def _columns(table: KeyTable) -> list[list[Any]]:
