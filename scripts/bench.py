@@ -332,13 +332,15 @@ def cache_row(
 ) -> str:
     resreg = str(BIN / "resreg")
     floors, colds, ratios = [], [], []
+    # unsampled: no column shows memory, and reading the page tables of every process
+    # every 50 ms takes a share of two cores from a run that forks
     for _ in range(COLD_PAIRS):  # in pairs: a slow spell of the machine slows both
-        floors.append(parse_floor(root / "data" / "resources"))
+        floors.append(parse_floor(root / "data" / "resources", sampled=False))
         shutil.rmtree(root / ".git" / "resreg-cache", ignore_errors=True)
-        colds.append(timed([resreg, "validate", "--root", str(root)]))
+        colds.append(timed([resreg, "validate", "--root", str(root)], sampled=False))
         ratios.append(colds[-1].seconds / floors[-1].seconds)
     floor, cold, ratio = median_run(floors), median_run(colds), statistics.median(ratios)
-    uncached = timed([resreg, "validate", "--root", str(root), "--no-cache"])
+    uncached = timed([resreg, "validate", "--root", str(root), "--no-cache"], sampled=False)
     jsonschema = check_jsonschema(files, workdir).seconds if with_jsonschema else None
     hooks = []
     for n in range(REPEATS):
@@ -441,9 +443,9 @@ def startup(workdir: Path) -> tuple[float, float]:
     return statistics.median(ours), statistics.median(bare)
 
 
-def parse_floor(folder: Path) -> Run:
+def parse_floor(folder: Path, *, sampled: bool = True) -> Run:
     """The baseline every ratio is taken against: read and `yaml.load` each file."""
-    return timed([sys.executable, "-c", PARSE_FLOOR, str(folder)])
+    return timed([sys.executable, "-c", PARSE_FLOOR, str(folder)], sampled=sampled)
 
 
 def timed(command: list[str], *, sampled: bool = True) -> Run:
