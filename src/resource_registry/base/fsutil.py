@@ -8,7 +8,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
@@ -67,6 +66,8 @@ def write_new_files(root: Path, files: Mapping[str, str]) -> None:
     files in 1.1-2.8 s where one took 0.9-4.9 s)."""
     for folder in sorted({os.path.dirname(path) for path in files}):
         (root / folder).mkdir(parents=True, exist_ok=True)
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - reason: only writes of many files need it; validation does not
+
     with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
         paths = [os.path.join(root, path) for path in files]
         for _ in pool.map(create_file, paths, files.values()):  # re-raises a failure
