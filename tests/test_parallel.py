@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -67,31 +67,45 @@ def _doubled_with_pid(part: Sequence[int]) -> tuple[int, list[int]]:
     return os.getpid(), [item * 2 for item in part]
 
 
-@pytest.mark.usefixtures("three_cores")
-def test_forked_parts_run_in_children_and_come_back_in_order() -> None:
-    parts = forked_parts(_doubled_with_pid, list(range(10)))
-    assert [values for _, values in parts] == [[0, 6, 12, 18], [2, 8, 14], [4, 10, 16]]
-    pids = [pid for pid, _ in parts]
-    assert pids[0] == os.getpid()
-    assert os.getpid() not in pids[1:]
-    assert len(set(pids)) == 3
-
-
-@pytest.mark.usefixtures("three_cores")
-def test_a_part_whose_child_fails_is_done_by_the_parent() -> None:
+def _shared_out(tmp_path: Path) -> Callable[[Sequence[int]], tuple[int, list[int]]]:
+    """Doubled items and the process that did them; this process's first chunk waits
+    until both children have done one (so that the test sees the work shared out)."""
     parent = os.getpid()
 
-    def fails_in_children(part: Sequence[int]) -> tuple[int, list[int]]:
+    def doubled(chunk: Sequence[int]) -> tuple[int, list[int]]:
+        if os.getpid() != parent:
+            (tmp_path / str(os.getpid())).touch()
+            time.sleep(0.05)  # (else the first child could take every chunk at once)
+        else:
+            deadline = time.monotonic() + 20
+            while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return _doubled_with_pid(chunk)
+
+    return doubled
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_forked_parts_share_out_the_chunks_and_come_back_in_order(tmp_path: Path) -> None:
+    chunks = forked_parts(_shared_out(tmp_path), list(range(50)))
+    assert [value for _, values in chunks for value in values] == list(range(0, 100, 2))
+    assert len(chunks) > 3  # chunks, each taken by whichever process is free
+    assert len({pid for pid, _ in chunks}) == 3
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_chunks_whose_child_fails_are_done_by_the_parent() -> None:
+    parent = os.getpid()
+
+    def fails_in_children(chunk: Sequence[int]) -> tuple[int, list[int]]:
         if os.getpid() != parent:
             raise OSError("a folder vanished")
-        return _doubled_with_pid(part)
+        time.sleep(0.01)  # children take some chunks meanwhile
+        return _doubled_with_pid(chunk)
 
-    parts = forked_parts(fails_in_children, list(range(10)))
-    assert parts == [
-        *forked_parts(_doubled_with_pid, list(range(10)))[:1],
-        (parent, [2, 8, 14]),
-        (parent, [4, 10, 16]),
-    ]
+    chunks = forked_parts(fails_in_children, list(range(50)))
+    assert [value for _, values in chunks for value in values] == list(range(0, 100, 2))
+    assert {pid for pid, _ in chunks} == {parent}
 
 
 def test_with_other_threads_running_nothing_is_forked(monkeypatch: pytest.MonkeyPatch) -> None:

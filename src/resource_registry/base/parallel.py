@@ -23,6 +23,7 @@ _R = TypeVar("_R")
 MIN_ITEMS_FOR_WORKERS: Final = 4000
 _PR_SET_PDEATHSIG: Final = 1  # prctl(2)
 _MAX_CHUNK: Final = 2000
+_CHUNKS_PER_PROCESS: Final = 8  # of forked parts' work: the last one taken is short
 
 
 def map_chunks(
@@ -97,29 +98,57 @@ def _die_with(command: int) -> None:
 def forked_parts(
     function: Callable[[Sequence[_T]], _R], items: Sequence[_T], parts: int | None = None
 ) -> list[_R]:
-    """``function`` over interleaved parts of ``items``, ``parts`` of them (by default
-    one per core): each part but the first in a child forked from this process, whose
-    result (of marshal's types) comes back through a pipe. Forking costs milliseconds
+    """``function`` over chunks of ``items``, in their order, shared by this process and
+    children forked from it, ``parts`` processes in all (by default one per core). Each
+    takes the next chunk when done with one, so a slower process takes fewer; a child's
+    results (of marshal's types) come back through a pipe. Forking costs milliseconds
     where starting a worker pool costs tenths of a second, and nothing is pickled. A
-    child that fails leaves its part to this process, so the results are those of one
+    child that fails leaves its chunks to this process, so the results are those of one
     process; where the system cannot fork, or this process runs other threads, there is
-    one part."""
+    one chunk."""
     parts = min(parts or os.cpu_count() or 1, len(items))
     if parts < 2 or not _may_fork():
         return [function(items)]
-    children = [_forked(partial(function, items[part::parts])) for part in range(1, parts)]
+    size = -(-len(items) // (parts * _CHUNKS_PER_PROCESS))
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    claims = _claims(len(chunks))
+    take = partial(_taken_chunks, function, chunks, claims)
+    children: list[tuple[int, int]] = []
     try:
-        results = [function(items[::parts])]
+        children += [_forked(take) for _ in range(1, parts)]
+        done = take()
     except BaseException:
         _stop(children)
         raise
-    for part, (pid, pipe) in enumerate(children, start=1):
+    finally:
+        os.close(claims)
+    for index, (pid, pipe) in enumerate(children):
         try:
-            results.append(_answer(pid, pipe, partial(function, items[part::parts])))
+            done.update(_answer(pid, pipe, dict))  # a failed child's chunks: redone below
         except BaseException:  # interrupted: the children not yet answered are stopped
-            _stop(children[part:])
+            _stop(children[index + 1 :])
             raise
-    return results
+    return [done[index] if index in done else function(chunk) for index, chunk in enumerate(chunks)]
+
+
+def _claims(count: int) -> int:
+    """The read end of a pipe holding each chunk's number (4 bytes each, at most 64 KiB,
+    so written at once): a read of 4 bytes claims one, and an empty pipe says all are
+    taken (a read from a pipe is atomic)."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"".join(index.to_bytes(4, "little") for index in range(count)))
+    os.close(write_end)
+    return read_end
+
+
+def _taken_chunks(
+    function: Callable[[Sequence[_T]], _R], chunks: Sequence[Sequence[_T]], claims: int
+) -> dict[int, _R]:
+    done = {}
+    while len(claim := os.read(claims, 4)) == 4:
+        index = int.from_bytes(claim, "little")
+        done[index] = function(chunks[index])
+    return done
 
 
 def _answer(pid: int, pipe: int, redo: Callable[[], _R]) -> _R:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from resource_registry.base.parallel import forked_parts, meanwhile, uncollected
 from resource_registry.cache import snapshot
@@ -204,10 +204,7 @@ def _checked(check: Check, paths: Sequence[str], day: str, jobs: int | None) -> 
     parts = min(jobs or os.cpu_count() or 1, len(paths) // SPLIT_FROM)
     if parts < 2:
         return saving(paths)
-    checked: list[Any] = [None] * len(paths)
-    for start, part in enumerate(forked_parts(saving, paths, parts)):
-        checked[start::parts] = part  # back in the order of paths, the table's key order
-    return checked
+    return [saved for part in forked_parts(saving, paths, parts) for saved in part]
 
 
 def _saved_rows(check: Check, day: str, paths: Sequence[str]) -> list[SavedRow]:
