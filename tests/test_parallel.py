@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from resource_registry.base import parallel
 from resource_registry.base.parallel import forked_parts, meanwhile, side_by_side
 from resource_registry.record import layout
 
@@ -106,6 +107,21 @@ def test_chunks_whose_child_fails_are_done_by_the_parent() -> None:
     chunks = forked_parts(fails_in_children, list(range(50)))
     assert [value for _, values in chunks for value in values] == list(range(0, 100, 2))
     assert {pid for pid, _ in chunks} == {parent}
+
+
+@pytest.mark.usefixtures("three_cores")
+def test_many_cores_claim_no_more_chunks_than_a_pipe_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 512)
+    monkeypatch.setattr(parallel, "_may_fork", lambda: True)
+    forks = []
+    monkeypatch.setattr(parallel, "_forked", lambda take: forks.append(take) or (0, 0))
+    monkeypatch.setattr(parallel, "_answer", lambda pid, pipe, redo: redo())
+    chunks = forked_parts(_doubled_with_pid, list(range(10_000)))
+    assert len(forks) == 511  # (children that never ran: their chunks are done here)
+    assert len(chunks) <= 512
+    assert [value for _, values in chunks for value in values] == list(range(0, 20_000, 2))
 
 
 def test_with_other_threads_running_nothing_is_forked(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,7 @@ MIN_ITEMS_FOR_WORKERS: Final = 4000
 _PR_SET_PDEATHSIG: Final = 1  # prctl(2)
 _MAX_CHUNK: Final = 2000
 _CHUNKS_PER_PROCESS: Final = 8  # of forked parts' work: the last one taken is short
+_MAX_CHUNKS: Final = 512  # their numbers, 4 bytes each, fit the smallest pipe (a page)
 
 
 def map_chunks(
@@ -109,7 +110,7 @@ def forked_parts(
     parts = min(parts or os.cpu_count() or 1, len(items))
     if parts < 2 or not _may_fork():
         return [function(items)]
-    size = -(-len(items) // (parts * _CHUNKS_PER_PROCESS))
+    size = -(-len(items) // min(parts * _CHUNKS_PER_PROCESS, _MAX_CHUNKS))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     claims = _claims(len(chunks))
     take = partial(_taken_chunks, function, chunks, claims)
@@ -132,9 +133,9 @@ def forked_parts(
 
 
 def _claims(count: int) -> int:
-    """The read end of a pipe holding each chunk's number (4 bytes each, at most 64 KiB,
-    so written at once): a read of 4 bytes claims one, and an empty pipe says all are
-    taken (a read from a pipe is atomic)."""
+    """The read end of a pipe holding each chunk's number (4 bytes each, at most
+    :data:`_MAX_CHUNKS`: written at once, before anyone reads): a read of 4 bytes claims
+    one, and an empty pipe says all are taken (a read from a pipe is atomic)."""
     read_end, write_end = os.pipe()
     os.write(write_end, b"".join(index.to_bytes(4, "little") for index in range(count)))
     os.close(write_end)
