@@ -185,10 +185,11 @@ def _drop(snapshot: Snapshot, rows: Sequence[int]) -> None:
     """Remove ``rows`` (last first): a few keep the other rows' order; of many, each
     takes the last row in its place, and the rows are sorted after."""
     columns: list[list[Any]] = [snapshot.entries, *_columns(snapshot.table)]
+    in_place = len(rows) <= _FEW_ROWS
     for row in rows:
         path = snapshot.table.paths[row]
         for values in columns:
-            if len(rows) <= _FEW_ROWS:
+            if in_place:
                 del values[row]
             else:
                 values[row] = values[-1]
